@@ -34,8 +34,19 @@ pub enum NodeValue {
     Map(Vec<(Key, Node)>),
     /// A sequence.
     List(Vec<Node>),
-    /// A scalar: its text, and whether it was quoted (a quoted scalar is always a string).
-    Scalar(String, bool),
+    /// A scalar: its text, and how it was written (a quoted scalar is always a string).
+    Scalar(String, Style),
+}
+
+/// How a scalar was written: it decides whether `1` is a number and where its text starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted: `1`, `true` and `null` are read as such.
+    Plain,
+    /// In single or double quotes, on one line: the text starts one column after the node.
+    Quoted,
+    /// A block (`|` or `>`) or a quoted value over several lines.
+    Block,
 }
 
 /// A mapping key and its place.
@@ -50,7 +61,7 @@ pub struct Key {
 impl Node {
     /// True for a plain scalar meaning "no value" (`null`, `~` or nothing at all).
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, NodeValue::Scalar(text, false) if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+        matches!(&self.value, NodeValue::Scalar(text, Style::Plain) if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// A short description of the node's shape for messages: "a list", "a mapping", "text".
@@ -73,8 +84,8 @@ impl Node {
                     .collect(),
             ),
             NodeValue::List(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Scalar(text, true) => serde_json::Value::String(text.clone()),
-            NodeValue::Scalar(text, false) => plain_scalar_to_json(text, self.is_null()),
+            NodeValue::Scalar(text, Style::Plain) => plain_scalar_to_json(text, self.is_null()),
+            NodeValue::Scalar(text, _) => serde_json::Value::String(text.clone()),
         }
     }
 }
@@ -226,9 +237,19 @@ impl Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 check_anchor_and_tag(anchor, tag.is_some(), span)?;
                 self.count(span)?;
-                let quoted = !matches!(style, ScalarStyle::Plain);
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    // Only when the text lies between the quotes character for character (one
+                    // line, no escapes) can a column inside it be mapped back to the file.
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+                        if span.len as usize == text.chars().count() + 2 =>
+                    {
+                        Style::Quoted
+                    }
+                    _ => Style::Block,
+                };
                 self.add(Node {
-                    value: NodeValue::Scalar(text.into_owned(), quoted),
+                    value: NodeValue::Scalar(text.into_owned(), style),
                     span,
                 })
             }
@@ -404,7 +425,7 @@ mod tests {
             panic!()
         };
         assert_eq!(items[1].span.line, 4);
-        assert_eq!(items[1].value, NodeValue::Scalar("y".into(), true));
+        assert_eq!(items[1].value, NodeValue::Scalar("y".into(), Style::Quoted));
     }
 
     #[test]

@@ -1,0 +1,108 @@
+use super::load;
+use crate::diagnostic::Diagnostic;
+
+fn example(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../examples/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn problems(text: &str) -> Vec<Diagnostic> {
+    load(text.as_bytes()).expect_err("expected problems")
+}
+
+fn codes(text: &str) -> Vec<(&'static str, u32, u32)> {
+    problems(text)
+        .iter()
+        .map(|d| (d.code, d.span.line, d.span.column))
+        .collect()
+}
+
+const HEAD: &str = "formwork: 1\ncollection: t\nversion: 1\ntitle: T\nkind: return\nschedule: {frequency: annual, start: 2026-04-01, due: 30d}\n";
+
+fn with_sections(sections: &str) -> String {
+    format!("{HEAD}sections:\n{sections}")
+}
+
+#[test]
+fn misspelt_key_is_reported_once_with_a_suggestion() {
+    let d = problems(&with_sections(
+        "  - id: a\n    title: A\n    questions:\n      - {id: q, lable: Q, type: text}\n",
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        (d[0].code, d[0].span.line, d[0].span.column),
+        ("unknown-key", 11, 17)
+    );
+    assert_eq!(d[0].help.as_deref(), Some("did you mean `label`?"));
+}
+
+#[test]
+fn expression_errors_point_inside_the_expression() {
+    let text = with_sections(
+        "  - id: a\n    title: A\n    questions:\n      - {id: n, label: N, type: integer}\n      - {id: d, label: D, type: date, when: 'n >= 1 && d > 5'}\n",
+    );
+    // `d > 5` compares a date with a number: the place is the `d` inside the quoted expression.
+    assert_eq!(codes(&text), vec![("expression", 12, 56)]);
+}
+
+#[test]
+fn conditions_that_depend_on_themselves_are_loops() {
+    let text = with_sections(
+        "  - id: a\n    title: A\n    questions:\n      - {id: x, label: X, type: integer, when: 'y > 1'}\n      - {id: y, label: Y, type: integer, when: 'x > 1'}\n      - {id: z, label: Z, type: integer, when: 'z > 1'}\n",
+    );
+    let d = problems(&text);
+    assert_eq!(
+        d.iter().map(|d| (d.code, d.span.line)).collect::<Vec<_>>(),
+        vec![("cycle", 11), ("cycle", 13)],
+        "{d:?}"
+    );
+    assert!(
+        d[0].message.contains("question `x`, question `y` form a loop"),
+        "{}",
+        d[0].message
+    );
+    assert!(d[1].message.contains("question `z` depends on itself"));
+}
+
+#[test]
+fn kind_specific_keys_are_checked() {
+    let log = HEAD.replace("kind: return", "kind: log");
+    let text = format!(
+        "{log}sections:\n  - id: a\n    title: A\n    table:\n      columns: [{{id: c, label: C, type: text}}]\n"
+    );
+    assert_eq!(codes(&text), vec![("not-for-kind", 10, 5)]);
+    let text = format!(
+        "{HEAD}record_key: [a]\nsections:\n  - id: s\n    title: S\n    questions: [{{id: a, label: A, type: text}}]\n"
+    );
+    assert_eq!(codes(&text), vec![("not-for-kind", 7, 1)]);
+}
+
+#[test]
+fn hostile_values_get_diagnostics_not_panics() {
+    let huge = format!(
+        "{HEAD}sections:\n  - id: a\n    title: {}\n    questions: [{{id: q, label: Q, type: text}}]\n",
+        "x".repeat(3_000_000)
+    );
+    assert_eq!(codes(&huge), vec![("too-long", 9, 12)]);
+    let big_number = with_sections(
+        "  - id: a\n    title: A\n    questions: [{id: q, label: Q, type: integer, max: 1e999999}]\n",
+    );
+    assert_eq!(codes(&big_number)[0].0, "not-a-number");
+    let deep = format!("{HEAD}sections: {}{}\n", "[".repeat(200), "]".repeat(200));
+    assert!(!problems(&deep).is_empty());
+}
+
+#[test]
+fn the_three_examples_load_without_problems() {
+    for name in ["lettings-log", "single-audit", "towns-fund-monitoring"] {
+        if let Err(d) = load(&example(name)) {
+            panic!(
+                "{name}: {}",
+                crate::diagnostic::render(name, &String::from_utf8_lossy(&example(name)), &d)
+            );
+        }
+    }
+}
