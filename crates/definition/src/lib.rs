@@ -9,6 +9,7 @@
 
 pub mod currency;
 pub mod diagnostic;
+pub mod dictionary;
 pub mod expr;
 mod load;
 pub mod messages;

@@ -3,7 +3,7 @@
 //! Answers are held in *slots*: each top-level question and each table has one, and a table's
 //! rows hold their columns in column order. Expressions are compiled to read slots directly.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use chrono::NaiveDate;
 use regex::Regex;
@@ -53,7 +53,7 @@ pub struct Definition {
     /// the values it depends on.
     pub(crate) order: Vec<usize>,
     /// Top-level ids, table ids and aliases to slots, for reading answers by name.
-    pub(crate) names: HashMap<String, usize>,
+    pub(crate) names: FxHashMap<String, usize>,
     /// The definition as JSON, for the API and for storing a published version.
     pub source: serde_json::Value,
 }
@@ -102,15 +102,17 @@ pub struct ChoiceList {
     pub id: String,
     /// The choices in order.
     pub choices: Vec<Choice>,
+    /// Values and labels exactly as written, to the index of their choice.
+    pub(crate) exact: FxHashMap<String, usize>,
     /// Lower-cased values and labels to the index of their choice.
-    pub(crate) lookup: HashMap<String, usize>,
+    pub(crate) lookup: FxHashMap<String, usize>,
 }
 
 impl ChoiceList {
-    /// Find a choice by its value (exactly, then ignoring case) or its label (ignoring case).
+    /// Find a choice by its value or its label, exactly or ignoring case.
     pub fn find(&self, text: &str) -> Option<&Choice> {
-        if let Some(c) = self.choices.iter().find(|c| c.value.as_ref() == text) {
-            return Some(c);
+        if let Some(i) = self.exact.get(text) {
+            return self.choices.get(*i);
         }
         self.lookup.get(&text.to_lowercase()).map(|i| &self.choices[*i])
     }
@@ -173,10 +175,16 @@ pub struct Table {
     /// Column indexes in the order they must be resolved.
     pub(crate) order: Vec<usize>,
     /// Column ids, labels and aliases (lower-cased) to column indexes, for reading headers.
-    pub(crate) names: HashMap<String, usize>,
+    pub(crate) names: FxHashMap<String, usize>,
 }
 
 impl Table {
+    /// Column indexes in the order they are resolved: each after the columns its `when` or
+    /// `value` reads.
+    pub fn column_order(&self) -> &[usize] {
+        &self.order
+    }
+
     /// Find a column by id, label or alias, ignoring case.
     pub fn column_named(&self, name: &str) -> Option<usize> {
         self.names.get(&name.trim().to_lowercase()).copied()
@@ -408,7 +416,7 @@ pub struct Pattern {
 }
 
 /// Error or warning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Must be fixed before submission.
@@ -446,6 +454,12 @@ pub struct SignOffStep {
 }
 
 impl Definition {
+    /// Slots in the order they are resolved: each after the slots its conditions and
+    /// calculations read.
+    pub fn resolution_order(&self) -> &[usize] {
+        &self.order
+    }
+
     /// The question in a top-level slot, if the slot holds a question.
     pub fn question_at(&self, slot: usize) -> Option<&Question> {
         match self.slots.get(slot) {

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::{Loader, RawRule, Src};
 use crate::diagnostic::{Diagnostic, Span, suggestion};
 use crate::expr::{self, Compiled, Global, TableType, Ty, TypeEnv};
@@ -379,7 +381,7 @@ impl Loader<'_> {
     }
 
     /// The order slots must be resolved in, and the names answers can be given under.
-    pub(super) fn finish_order_and_names(&mut self) -> Option<(Vec<usize>, HashMap<String, usize>)> {
+    pub(super) fn finish_order_and_names(&mut self) -> Option<(Vec<usize>, FxHashMap<String, usize>)> {
         let slot_count = self.slots.len();
         let mut deps: Vec<Vec<usize>> = vec![Vec::new(); slot_count];
         let mut labels: Vec<(String, Span)> = vec![(String::new(), Span::FILE); slot_count];
@@ -420,7 +422,7 @@ impl Loader<'_> {
         }
         let order = order(&deps, &labels, self.ctx);
 
-        let mut names: HashMap<String, usize> = HashMap::new();
+        let mut names: FxHashMap<String, usize> = FxHashMap::default();
         let header = super::resolve::header_names(self.ctx, &self.questions, "the collection");
         for (key, index) in header {
             names.insert(key, self.questions[index].slot);

@@ -14,6 +14,8 @@ mod resolve;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use reader::{Ctx, Fields, Src};
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -499,14 +501,23 @@ impl<'c> Loader<'c> {
                 });
             }
         }
-        let lookup = choices
+        let lookup: FxHashMap<String, usize> = choices
             .iter()
             .enumerate()
             .flat_map(|(i, c)| [(c.value.to_lowercase(), i), (c.label.to_lowercase(), i)])
             .collect();
+        // Values win over labels where one choice's label is another's value.
+        let mut exact: FxHashMap<String, usize> = FxHashMap::default();
+        for (i, c) in choices.iter().enumerate() {
+            exact.entry(c.label.clone()).or_insert(i);
+        }
+        for (i, c) in choices.iter().enumerate() {
+            exact.insert(c.value.to_string(), i);
+        }
         Some(ChoiceList {
             id: id.to_string(),
             choices,
+            exact,
             lookup,
         })
     }
@@ -682,7 +693,7 @@ impl<'c> Loader<'c> {
             unique: Vec::new(),
             rules: Vec::new(),
             order: Vec::new(),
-            names: HashMap::new(),
+            names: FxHashMap::default(),
         });
         self.table_pending.push(PendingTable {
             unique,

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::Loader;
 use crate::diagnostic::{Diagnostic, Span, suggestion};
 use crate::model::{Kind, Question, QuestionType, SectionContent};
@@ -286,8 +288,8 @@ pub(super) fn header_names(
     ctx: &mut super::Ctx,
     questions: &[Question],
     what: &str,
-) -> HashMap<String, usize> {
-    let mut names: HashMap<String, usize> = HashMap::new();
+) -> FxHashMap<String, usize> {
+    let mut names: FxHashMap<String, usize> = FxHashMap::default();
     for (i, q) in questions.iter().enumerate() {
         names.insert(q.id.to_lowercase(), i);
     }

@@ -36,12 +36,21 @@ pub enum Input<'a> {
     Unusable(&'static str),
 }
 
+/// `str::trim`, with a fast path for the usual text that starts and ends with a visible ASCII
+/// character (trimming is done for every answer, so it shows in profiles).
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 impl Input<'_> {
     /// True when there is no answer (blank text counts as none).
     pub fn is_empty(&self) -> bool {
         match self {
             Input::Empty => true,
-            Input::Text(t) => t.trim().is_empty(),
+            Input::Text(t) => trim(t).is_empty(),
             Input::List(items) => items.iter().all(Input::is_empty),
             _ => false,
         }
@@ -156,7 +165,7 @@ pub fn convert(def: &Definition, question: &Question, input: &Input<'_>) -> Resu
 fn text(input: &Input<'_>, multiline: bool) -> Result<String, Problem> {
     Ok(match input {
         Input::Text(t) => {
-            let t = t.trim();
+            let t = trim(t);
             if multiline {
                 t.replace("\r\n", "\n")
             } else {
@@ -184,7 +193,7 @@ pub fn number(input: &Input<'_>, symbol: Option<&str>, percent: bool) -> Result<
 }
 
 fn parse_number(text: &str, symbol: Option<&str>, percent: bool) -> Option<Decimal> {
-    let mut t = text.trim();
+    let mut t = trim(text);
     if percent {
         t = t.strip_suffix('%').unwrap_or(t).trim_end();
     }
@@ -258,7 +267,7 @@ fn places(n: Decimal, max: u32) -> Result<Value, Problem> {
 pub fn date(input: &Input<'_>) -> Result<NaiveDate, Problem> {
     let t = match input {
         Input::Date(d) => return Ok(*d),
-        Input::Text(t) => t.trim(),
+        Input::Text(t) => trim(t),
         _ => return Err(Problem::NotDateFormat),
     };
     parse_date(t)
@@ -303,11 +312,16 @@ fn parse_date(t: &str) -> Result<NaiveDate, Problem> {
 fn yes_no(input: &Input<'_>) -> Result<bool, Problem> {
     match input {
         Input::Bool(b) => Ok(*b),
-        Input::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" => Ok(true),
-            "no" | "n" | "false" => Ok(false),
-            _ => Err(Problem::NotYesNo),
-        },
+        Input::Text(t) => {
+            let t = trim(t);
+            if ["yes", "y", "true"].iter().any(|w| t.eq_ignore_ascii_case(w)) {
+                Ok(true)
+            } else if ["no", "n", "false"].iter().any(|w| t.eq_ignore_ascii_case(w)) {
+                Ok(false)
+            } else {
+                Err(Problem::NotYesNo)
+            }
+        }
         _ => Err(Problem::NotYesNo),
     }
 }
@@ -515,6 +529,20 @@ pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
     if !x.is_finite() {
         return None;
     }
+    // Fast path for the usual numbers (money, counts): the fewest decimal places that read back
+    // as exactly this float. Dividing an integer below 2^53 by a power of ten is correctly rounded,
+    // so a match means this decimal is the one the float stands for.
+    let mut scale = 1.0f64;
+    for places in 0..=8u32 {
+        let n = (x * scale).round();
+        if n.abs() >= 9_007_199_254_740_992.0 {
+            break;
+        }
+        if n / scale == x {
+            return Some(Decimal::new(n as i64, places));
+        }
+        scale *= 10.0;
+    }
     let text = format!("{x}");
     Decimal::from_str(&text)
         .ok()
@@ -600,5 +628,9 @@ mod tests {
         assert_eq!(decimal_from_f64(1234.5), Some(dec("1234.5")));
         assert_eq!(decimal_from_f64(1e-10), Some(dec("0.0000000001")));
         assert_eq!(decimal_from_f64(f64::NAN), None);
+        assert_eq!(decimal_from_f64(200.5), Some(dec("200.5")));
+        assert_eq!(decimal_from_f64(0.1 + 0.2), Some(dec("0.30000000000000004")));
+        assert_eq!(decimal_from_f64(-1234.56), Some(dec("-1234.56")));
+        assert_eq!(decimal_from_f64(1e20), Some(dec("100000000000000000000")));
     }
 }

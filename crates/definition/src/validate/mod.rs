@@ -15,14 +15,17 @@ pub mod convert;
 mod item;
 pub mod json;
 mod records;
+pub mod summary;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::NaiveDate;
 
 pub use convert::{Input, Problem};
 pub use item::{Code, Item, Location};
-pub use records::RecordKeys;
+pub use records::{RecordBatch, RecordKeys};
 
 use crate::expr::{Compiled, EvalScope, Outcome as Eval, PeriodDates};
 use crate::messages;
@@ -259,7 +262,7 @@ struct Run<'d, 'l> {
     tables: HashMap<usize, Vec<Row>>,
     section_asked: Vec<Option<bool>>,
     findings: Vec<Finding>,
-    errored: HashSet<Place>,
+    errored: FxHashSet<Place>,
 }
 
 /// Validate one submission of a return, or one record of a log.
@@ -276,7 +279,7 @@ pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: 
         tables: HashMap::new(),
         section_asked: vec![None; def.sections.len()],
         findings: Vec::new(),
-        errored: HashSet::new(),
+        errored: FxHashSet::default(),
     };
     for &slot in &def.order {
         match def.slots[slot] {
@@ -294,10 +297,11 @@ pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: 
         }
     }
     for rule in &def.rules {
-        if run.reads_invalid(&rule.check, None) {
-            continue;
+        if !run.reads_invalid(&rule.check, None)
+            && let Some(f) = run.rule_finding(rule, None, Place::Root, Place::Slot)
+        {
+            run.push(f);
         }
-        run.apply_rule(rule, None, Place::Root, Place::Slot);
     }
     let sections = run.section_statuses();
     Outcome {
@@ -327,17 +331,12 @@ impl Run<'_, '_> {
         asked
     }
 
-    fn push(&mut self, severity: Severity, code: Code, message: String, place: Place, rule: Option<String>) {
-        if severity == Severity::Error && !self.errored.insert(place) {
+    /// Record a finding; a place that already has an error gets no second one.
+    fn push(&mut self, f: Finding) {
+        if f.severity == Severity::Error && !self.errored.insert(f.place) {
             return;
         }
-        self.findings.push(Finding {
-            severity,
-            code,
-            message,
-            place,
-            rule,
-        });
+        self.findings.push(f);
     }
 
     fn resolve_question(&mut self, slot: usize, q: &Question, input: &Input<'_>) {
@@ -356,7 +355,7 @@ impl Run<'_, '_> {
                 self.invalid[slot] = true;
                 let code = problem_code(&problem);
                 let message = messages::problem(q, &problem, self.def.choices_of(q));
-                self.push(Severity::Error, code, message, Place::Slot(slot), None);
+                self.push(finding(code, message, Place::Slot(slot)));
             }
         }
     }
@@ -392,13 +391,7 @@ impl Run<'_, '_> {
                     Err(problem) => {
                         row.invalid[c] = true;
                         let message = messages::problem(column, &problem, self.def.choices_of(column));
-                        self.push(
-                            Severity::Error,
-                            problem_code(&problem),
-                            message,
-                            Place::Cell(slot, r, c),
-                            None,
-                        );
+                        self.push(finding(problem_code(&problem), message, Place::Cell(slot, r, c)));
                     }
                 }
             }
@@ -423,45 +416,48 @@ impl Run<'_, '_> {
     }
 
     /// Required, constraints and rules of one asked question (or cell: `row` is `(slot, index)`).
+    /// Findings are worked out from shared borrows, then recorded.
     fn check_question(&mut self, q: &Question, place: Place, row: Option<(usize, usize)>) {
-        let (value, invalid, cells): (Value, bool, Option<Vec<Value>>) = match (row, place) {
-            (Some((slot, r)), Place::Cell(_, _, c)) => {
-                let rows = &self.tables[&slot];
-                (
-                    rows[r].cells[c].clone(),
-                    rows[r].invalid[c],
-                    Some(rows[r].cells.clone()),
-                )
-            }
-            (_, Place::Slot(slot)) => (self.values[slot].clone(), self.invalid[slot], None),
-            _ => return,
-        };
-        if invalid || q.ty == QuestionType::Calculated && q.rules.is_empty() {
-            return;
-        }
-        if value.is_null() {
-            if q.required && q.is_input() {
-                self.push(
-                    Severity::Error,
-                    Code::Required,
-                    messages::required(q),
-                    place,
-                    None,
-                );
-            }
-        } else if let Some((code, message)) = self.constraint(q, &value, cells.as_deref()) {
-            self.push(Severity::Error, code, message, place, None);
-        }
-        let row_invalid: Option<Vec<bool>> = row.map(|(slot, r)| self.tables[&slot][r].invalid.clone());
-        for rule in &q.rules {
-            if self.reads_invalid(&rule.check, row_invalid.as_deref()) {
-                continue;
-            }
-            let to_place = |f: usize| match place {
-                Place::Cell(s, r, _) => Place::Cell(s, r, f),
-                _ => Place::Slot(f),
+        let mut found: Vec<Finding> = Vec::new();
+        {
+            let (value, invalid, cells, row_invalid) = match (row, place) {
+                (Some((slot, r)), Place::Cell(_, _, c)) => {
+                    let Some(row) = self.tables.get(&slot).and_then(|rows| rows.get(r)) else {
+                        return;
+                    };
+                    (
+                        &row.cells[c],
+                        row.invalid[c],
+                        Some(&row.cells[..]),
+                        Some(&row.invalid[..]),
+                    )
+                }
+                (_, Place::Slot(slot)) => (&self.values[slot], self.invalid[slot], None, None),
+                _ => return,
             };
-            self.apply_rule(rule, cells.as_deref(), place, to_place);
+            if invalid {
+                return;
+            }
+            if value.is_null() {
+                if q.required && q.is_input() {
+                    found.push(finding(Code::Required, messages::required(q), place));
+                }
+            } else if let Some((code, message)) = self.constraint(q, value, cells) {
+                found.push(finding(code, message, place));
+            }
+            for rule in &q.rules {
+                if self.reads_invalid(&rule.check, row_invalid) {
+                    continue;
+                }
+                let to_place = |f: usize| match place {
+                    Place::Cell(s, r, _) => Place::Cell(s, r, f),
+                    _ => Place::Slot(f),
+                };
+                found.extend(self.rule_finding(rule, cells, place, to_place));
+            }
+        }
+        for f in found {
+            self.push(f);
         }
     }
 
@@ -542,38 +538,29 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Run a rule; when it fails, report it at its first field (mapped by `to_place`) or at
+    /// Run a rule; when it fails, the finding, at its first field (mapped by `to_place`) or at
     /// `default`.
-    fn apply_rule(
-        &mut self,
+    fn rule_finding(
+        &self,
         rule: &Rule,
         row: Option<&[Value]>,
         default: Place,
         to_place: impl Fn(usize) -> Place,
-    ) {
-        let outcome = rule.check.eval(&self.scope(row));
+    ) -> Option<Finding> {
         let place = rule.fields.first().map(|f| to_place(*f)).unwrap_or(default);
-        match outcome {
-            Eval::Value(Value::Bool(false)) => {
-                self.push(
-                    rule.severity,
-                    Code::Rule,
-                    rule.message.clone(),
-                    place,
-                    rule.id.clone(),
-                );
-            }
-            Eval::TooComplex => {
-                self.push(
-                    Severity::Error,
-                    Code::Rule,
-                    messages::rule_too_complex(&rule.message),
-                    place,
-                    rule.id.clone(),
-                );
-            }
-            _ => {}
-        }
+        let (severity, message) = match rule.check.eval(&self.scope(row)) {
+            Eval::Value(Value::Bool(false)) => (rule.severity, rule.message.clone()),
+            // A check that could not be completed must not pass silently.
+            Eval::TooComplex => (Severity::Error, messages::rule_too_complex(&rule.message)),
+            _ => return None,
+        };
+        Some(Finding {
+            severity,
+            code: Code::Rule,
+            message,
+            place,
+            rule: rule.id.clone(),
+        })
     }
 
     fn check_table(&mut self, slot: usize, t: usize) {
@@ -582,59 +569,61 @@ impl Run<'_, '_> {
         let title = &def.sections[table.section].title;
         let count = self.tables.get(&slot).map(Vec::len).unwrap_or(0);
         if count < table.min_rows as usize {
-            self.push(
-                Severity::Error,
+            self.push(finding(
                 Code::Rows,
                 messages::min_rows(title, table.min_rows),
                 Place::Slot(slot),
-                None,
-            );
+            ));
         } else if count > table.max_rows as usize {
-            self.push(
-                Severity::Error,
+            self.push(finding(
                 Code::Rows,
                 messages::max_rows(title, table.max_rows, count),
                 Place::Slot(slot),
-                None,
-            );
+            ));
         }
-        let mut keys: HashMap<String, usize> = HashMap::new();
+        let mut keys: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         for r in 0..count {
             for (c, column) in table.columns.iter().enumerate() {
                 if self.tables[&slot][r].asked[c] {
                     self.check_question(column, Place::Cell(slot, r, c), Some((slot, r)));
                 }
             }
-            if !table.unique.is_empty() {
+            let mut found: Vec<Finding> = Vec::new();
+            {
                 let row = &self.tables[&slot][r];
-                if let Some(key) = unique_key(table.unique.iter().map(|c| (&row.cells[*c], row.invalid[*c])))
+                if !table.unique.is_empty()
+                    && let Some(key) =
+                        unique_key(table.unique.iter().map(|c| (&row.cells[*c], row.invalid[*c])))
                 {
-                    if let Some(first) = keys.get(&key) {
-                        let columns: Vec<&Question> =
-                            table.unique.iter().map(|c| &table.columns[*c]).collect();
-                        let earlier = self.locate.row_name(slot, *first);
-                        let place = Place::Cell(slot, r, table.unique[0]);
-                        self.push(
-                            Severity::Error,
-                            Code::Unique,
-                            messages::unique_row(&columns, title, &earlier),
-                            place,
-                            None,
+                    match keys.get(&key) {
+                        Some(first) => {
+                            let columns: Vec<&Question> =
+                                table.unique.iter().map(|c| &table.columns[*c]).collect();
+                            let earlier = self.locate.row_name(slot, *first);
+                            let place = Place::Cell(slot, r, table.unique[0]);
+                            found.push(finding(
+                                Code::Unique,
+                                messages::unique_row(&columns, title, &earlier),
+                                place,
+                            ));
+                        }
+                        None => {
+                            keys.insert(key, r);
+                        }
+                    }
+                }
+                for rule in &table.rules {
+                    if !self.reads_invalid(&rule.check, Some(&row.invalid)) {
+                        found.extend(
+                            self.rule_finding(rule, Some(&row.cells), Place::Row(slot, r), |c| {
+                                Place::Cell(slot, r, c)
+                            }),
                         );
-                    } else {
-                        keys.insert(key, r);
                     }
                 }
             }
-            let cells = self.tables[&slot][r].cells.clone();
-            let invalid = self.tables[&slot][r].invalid.clone();
-            for rule in &table.rules {
-                if self.reads_invalid(&rule.check, Some(&invalid)) {
-                    continue;
-                }
-                self.apply_rule(rule, Some(&cells), Place::Row(slot, r), |c| {
-                    Place::Cell(slot, r, c)
-                });
+            for f in found {
+                self.push(f);
             }
         }
     }
@@ -696,6 +685,17 @@ fn calculate(value: &Compiled, scope: &EvalScope<'_>) -> Value {
     }
 }
 
+/// An error finding not tied to a rule.
+fn finding(code: Code, message: String, place: Place) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        code,
+        message,
+        place,
+        rule: None,
+    }
+}
+
 fn problem_code(problem: &Problem) -> Code {
     match problem {
         Problem::NotChoice(_) => Code::Choice,
@@ -704,20 +704,27 @@ fn problem_code(problem: &Problem) -> Code {
     }
 }
 
-/// A text key for the values of a unique key, or `None` when any is missing or invalid (those are
-/// reported on their own).
-pub(crate) fn unique_key<'v>(values: impl Iterator<Item = (&'v Value, bool)>) -> Option<String> {
-    let mut key = String::new();
+/// A key for the values of a unique key (text ignoring case, numbers by value, dates by day),
+/// or `None` when any is missing or invalid (those are reported on their own).
+pub(crate) fn unique_key<'v>(values: impl Iterator<Item = (&'v Value, bool)>) -> Option<Vec<u8>> {
+    let mut key = Vec::with_capacity(32);
     for (value, invalid) in values {
         if invalid || value.is_null() {
             return None;
         }
         match value {
-            Value::Text(t) => key.push_str(&t.to_lowercase()),
-            Value::Number(n) => key.push_str(&n.normalize().to_string()),
-            other => key.push_str(&other.to_string()),
+            Value::Text(t) => {
+                if t.is_ascii() {
+                    key.extend(t.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    key.extend_from_slice(t.to_lowercase().as_bytes());
+                }
+            }
+            Value::Number(n) => key.extend_from_slice(&n.normalize().serialize()),
+            Value::Date(d) => key.extend_from_slice(&chrono::Datelike::num_days_from_ce(d).to_le_bytes()),
+            other => key.extend_from_slice(other.to_string().as_bytes()),
         }
-        key.push('\u{1f}');
+        key.push(0x1f);
     }
     Some(key)
 }

@@ -1,0 +1,141 @@
+//! The `formwork` command: check definitions, validate files, write data dictionaries and test
+//! data; later, serve the web service and its worker.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// mimalloc: validating a large file makes millions of small, short-lived allocations, and the
+/// system allocator spends a tenth of the time on them (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// formwork: collect structured returns from organisations. A collection is one definition file;
+/// forms, templates, validation and exports follow from it.
+#[derive(Parser, Debug)]
+#[command(name = "formwork", version, about, long_about = None, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check definition files: every problem with its line, column and a hint.
+    ///
+    /// Exit status: 0 when no file has problems, 1 when one has, 2 when a file cannot be read.
+    Check {
+        /// Definition files (YAML or JSON).
+        #[arg(required = true)]
+        definitions: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Validate answers against a definition: a submission (.json) or records of a log (.jsonl).
+    ///
+    /// Exit status: 0 when there are no errors (warnings are allowed), 1 when there are errors,
+    /// 2 when validation cannot run (unreadable definition or file).
+    Validate {
+        /// The collection's definition.
+        #[arg(long, short)]
+        definition: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// The period the answers are for (its start date, YYYY-MM-DD), for rules that use
+        /// `period.start`, `period.end` or `period.due`.
+        #[arg(long)]
+        period: Option<String>,
+        /// The date to use as today (YYYY-MM-DD), for rules that use `today()`; default: today.
+        #[arg(long)]
+        today: Option<String>,
+        /// Keep at most this many errors and as many warnings in the output (all are counted).
+        #[arg(long, default_value_t = 100_000)]
+        max_items: usize,
+        /// Files to validate.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write the data dictionary of a collection, or the JSON Schema of its submissions.
+    Docs {
+        /// The collection's definition.
+        #[arg(long, short)]
+        definition: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DocsFormat::Markdown)]
+        format: DocsFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Generate test data for a collection: valid answers, and answers with planted errors of
+    /// every kind together with a manifest of the items they must produce.
+    Generate(commands::generate::Args),
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// One JSON object, for programs.
+    Json,
+}
+
+/// The forms of the data dictionary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocsFormat {
+    /// Markdown.
+    Markdown,
+    /// A standalone HTML page.
+    Html,
+    /// The JSON Schema of a submission (a return) or of one record (a log).
+    JsonSchema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { definitions, format } => commands::check::run(&definitions, format),
+        Command::Validate {
+            definition,
+            format,
+            period,
+            today,
+            max_items,
+            files,
+        } => commands::validate::run(&commands::validate::Options {
+            definition,
+            format,
+            period,
+            today,
+            max_items,
+            files,
+        }),
+        Command::Docs {
+            definition,
+            format,
+            output,
+        } => commands::docs::run(&definition, format, output.as_deref()),
+        Command::Generate(args) => commands::generate::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // `formwork validate … | head` closes the pipe early: stop quietly, as other tools do.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::from(141);
+            }
+            eprintln!("formwork: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
