@@ -21,7 +21,8 @@ struct Subject {
     title: String,
 }
 
-fn lower_first(label: &str) -> String {
+/// The label with its first letter in lower case, unless it starts with an acronym ("UEI").
+pub(crate) fn lower_first(label: &str) -> String {
     let mut chars = label.chars();
     match (chars.next(), chars.next()) {
         // Keep acronyms and names such as "UEI" or "EIN" as written.
@@ -162,7 +163,8 @@ fn join_or(items: &[String]) -> String {
     }
 }
 
-fn join_and(items: &[String]) -> String {
+/// "a, b and c".
+pub(crate) fn join_and(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),

@@ -148,12 +148,18 @@ pub fn parse(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option<Node> {
         diagnostics.push(Diagnostic::new("empty", Span::FILE, "the file is empty"));
         return None;
     }
-    Builder::default().run(text, diagnostics)
+    Builder {
+        lines: text.lines().collect(),
+        ..Builder::default()
+    }
+    .run(text, diagnostics)
 }
 
 /// Builds the tree from parser events with an explicit stack, so depth never becomes recursion.
 #[derive(Default)]
-struct Builder {
+struct Builder<'s> {
+    /// The source's lines, to see how a quoted value is written.
+    lines: Vec<&'s str>,
     stack: Vec<Frame>,
     nodes: usize,
     documents: usize,
@@ -181,7 +187,7 @@ fn to_span(span: &YamlSpan) -> Span {
     )
 }
 
-impl Builder {
+impl Builder<'_> {
     fn run(mut self, text: &str, diagnostics: &mut Diagnostics) -> Option<Node> {
         let mut parser = Parser::new_from_str(text);
         loop {
@@ -190,13 +196,22 @@ impl Builder {
                 Some(Ok(pair)) => pair,
                 Some(Err(e)) => {
                     let m = e.marker();
-                    diagnostics.push(
-                        Diagnostic::new(
-                            "syntax",
-                            Span::new(m.line() as u32, m.col() as u32 + 1, 1),
-                            format!("the file is not valid YAML: {}", e.info()),
+                    let (code, message, help) = if e.info().contains("recursion limit") {
+                        (
+                            "too-deep",
+                            format!("lists and mappings are nested more than {MAX_DEPTH} levels deep"),
+                            "a definition needs about ten levels; check the structure",
                         )
-                        .with_help("check the indentation, quotes and brackets near here"),
+                    } else {
+                        (
+                            "syntax",
+                            format!("the file is not valid YAML: {}", e.info()),
+                            "check the indentation, quotes and brackets near here",
+                        )
+                    };
+                    diagnostics.push(
+                        Diagnostic::new(code, Span::new(m.line() as u32, m.col() as u32 + 1, 1), message)
+                            .with_help(help),
                     );
                     return None;
                 }
@@ -242,11 +257,23 @@ impl Builder {
                     // Only when the text lies between the quotes character for character (one
                     // line, no escapes) can a column inside it be mapped back to the file.
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
-                        if span.len as usize == text.chars().count() + 2 =>
+                        if self.written_between_quotes(&text, span) =>
                     {
                         Style::Quoted
                     }
                     _ => Style::Block,
+                };
+                // Underline the value itself: the parser's span of a quoted value can run on over
+                // the spaces and comment after it.
+                let chars = text.chars().count() as u32;
+                let len = match style {
+                    Style::Plain => chars,
+                    Style::Quoted => chars + 2,
+                    Style::Block => 1,
+                };
+                let span = Span {
+                    len: len.max(1),
+                    ..span
                 };
                 self.add(Node {
                     value: NodeValue::Scalar(text.into_owned(), style),
@@ -289,6 +316,18 @@ impl Builder {
                 self.add(node)
             }
         }
+    }
+
+    /// True when the file has `text` between two quotes at `span`, character for character.
+    fn written_between_quotes(&self, text: &str, span: Span) -> bool {
+        let Some(line) = self.lines.get((span.line as usize).wrapping_sub(1)) else {
+            return false;
+        };
+        let mut chars = line.chars().skip(span.column as usize - 1);
+        let Some(quote) = chars.next().filter(|q| *q == '\'' || *q == '"') else {
+            return false;
+        };
+        text.chars().all(|c| chars.next() == Some(c)) && chars.next() == Some(quote)
     }
 
     fn count(&mut self, span: Span) -> Result<(), Box<Diagnostic>> {

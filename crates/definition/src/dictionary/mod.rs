@@ -8,6 +8,7 @@ mod schema;
 pub use document::{Block, Inline};
 pub use schema::json_schema;
 
+use crate::messages;
 use crate::model::{Bound, Definition, Kind, Question, QuestionType, Rule, SectionContent, Severity};
 use crate::schedule::Frequency;
 use crate::value::{format_date, format_number};
@@ -102,7 +103,7 @@ fn blocks(def: &Definition) -> Vec<Block> {
                 .enumerate()
                 .map(|(i, step)| {
                     vec![
-                        text(&format!("{}. ", i + 1)),
+                        text(&format!("Step {}: ", i + 1)),
                         code(&step.by),
                         text(&format!(" declares: “{}”", step.declaration)),
                     ]
@@ -156,12 +157,15 @@ fn blocks(def: &Definition) -> Vec<Block> {
                     format_number(table.max_rows.into(), None)
                 );
                 if !table.unique.is_empty() {
-                    let cols: Vec<&str> = table
+                    let labels: Vec<String> = table
                         .unique
                         .iter()
-                        .map(|c| table.columns[*c].id.as_str())
+                        .map(|c| messages::lower_first(&table.columns[*c].label))
                         .collect();
-                    rows.push_str(&format!(" No two rows may have the same {}.", cols.join(" and ")));
+                    rows.push_str(&format!(
+                        " No two rows may have the same {}.",
+                        messages::join_and(&labels)
+                    ));
                 }
                 b.push(Block::Para(vec![text(&rows)]));
                 let columns: Vec<&Question> = table.columns.iter().collect();

@@ -56,7 +56,15 @@ impl Loader<'_> {
     ) -> Option<(Question, PendingQuestion)> {
         let allowed: Vec<&str> = COMMON_KEYS.iter().chain(OPTION_KEYS).copied().collect();
         let noun = if table.is_some() { "a column" } else { "a question" };
-        let f = self.ctx.map(node, noun, &allowed)?;
+        // Name the question in messages about its keys when its id can be read.
+        let named = match &node.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.text == "id").and_then(|(_, v)| {
+                crate::source::scalar(v).map(|t| format!("{} `{t}`", noun.trim_start_matches("a ")))
+            }),
+            _ => None,
+        };
+        let f = self.ctx.map(node, named.as_deref().unwrap_or(noun), &allowed)?;
+        let id_span = f.get("id").map(|n| n.span).unwrap_or(f.span);
         let id = self
             .ctx
             .required(&f, "id", noun)
@@ -145,7 +153,7 @@ impl Loader<'_> {
             section,
             slot,
             options,
-            span: f.span,
+            span: id_span,
         };
         Some((question, pending))
     }
