@@ -1,5 +1,7 @@
 //! The `formwork` command as its users run it.
 
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test should stop loudly at anything unexpected")]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -370,7 +370,7 @@ fn describe(def: &Definition, q: &Question) -> Vec<Inline> {
         )));
     }
     if let Some(size) = o.max_size {
-        out.push(text(&format!("; up to {}", crate::messages::format_size(size))));
+        out.push(text(&format!("; up to {}", messages::format_size(size))));
     }
     out
 }
