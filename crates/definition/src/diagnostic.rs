@@ -23,11 +23,7 @@ pub struct Span {
 
 impl Span {
     /// A span for the whole file, used where no better place exists.
-    pub const FILE: Span = Span {
-        line: 0,
-        column: 0,
-        len: 0,
-    };
+    pub const FILE: Span = Span { line: 0, column: 0, len: 0 };
 
     /// A span at a line and column with a length.
     pub fn new(line: u32, column: u32, len: u32) -> Span {
@@ -37,11 +33,7 @@ impl Span {
     /// A span `offset` characters into this one, `len` long, on the same line. Used to point inside
     /// an expression written on one line.
     pub fn shifted(self, offset: u32, len: u32) -> Span {
-        Span {
-            line: self.line,
-            column: self.column + offset,
-            len,
-        }
+        Span { line: self.line, column: self.column + offset, len }
     }
 }
 
@@ -63,12 +55,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A problem at `span`.
     pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            code,
-            message: message.into(),
-            help: None,
-            span,
-        }
+        Diagnostic { code, message: message.into(), help: None, span }
     }
 
     /// The same problem with a hint on how to fix it.
@@ -110,6 +97,7 @@ impl Diagnostics {
 /// Render problems for a terminal: `file:line:column: error: message [code]`, then the source line
 /// with the place underlined, then the hint.
 pub fn render(file_name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
+    let source = crate::source::normalise_newlines(source);
     let lines: Vec<&str> = source.lines().collect();
     let mut out = String::new();
     for d in diagnostics {

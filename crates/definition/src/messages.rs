@@ -42,10 +42,7 @@ fn upper_first(text: &str) -> String {
 
 fn subject(q: &Question) -> Subject {
     if let Some(name) = &q.name {
-        return Subject {
-            noun: name.clone(),
-            title: upper_first(name),
-        };
+        return Subject { noun: name.clone(), title: upper_first(name) };
     }
     let label = q.label.trim();
     if label.ends_with('?') {
@@ -60,10 +57,7 @@ fn subject(q: &Question) -> Subject {
     } else {
         format!("the {lowered}")
     };
-    Subject {
-        noun,
-        title: label.to_string(),
-    }
+    Subject { noun, title: label.to_string() }
 }
 
 /// "Enter the programme name" / "Select the quarter" / "Upload the audit report".
@@ -132,22 +126,18 @@ fn choice(s: &Subject, given: &str, choices: Option<&ChoiceList>) -> String {
     let Some(list) = choices else {
         return format!("Select {} from the list", s.noun);
     };
-    let options: Vec<String> = list
-        .choices
-        .iter()
-        .map(|c| {
-            if c.value.as_ref() == c.label {
-                c.label.clone()
-            } else {
-                format!("{} ({})", c.value, c.label)
-            }
-        })
-        .collect();
-    let given = if given.is_empty() {
-        String::new()
-    } else {
-        format!(", not “{given}”")
-    };
+    let options: Vec<String> =
+        list.choices
+            .iter()
+            .map(|c| {
+                if c.value.as_ref() == c.label {
+                    c.label.clone()
+                } else {
+                    format!("{} ({})", c.value, c.label)
+                }
+            })
+            .collect();
+    let given = if given.is_empty() { String::new() } else { format!(", not “{given}”") };
     if options.len() <= 10 {
         format!("{} must be one of: {}{given}", s.title, options.join(", "))
     } else {
@@ -187,47 +177,27 @@ pub fn format_size(bytes: u64) -> String {
 
 fn number_text(q: &Question, n: Decimal, symbol: Option<&str>) -> String {
     let text = format_number(n, symbol);
-    if q.ty == QuestionType::Percentage {
-        format!("{text}%")
-    } else {
-        text
-    }
+    if q.ty == QuestionType::Percentage { format!("{text}%") } else { text }
 }
 
 /// "Amount must be £0 or more".
 pub fn min_number(q: &Question, min: Decimal, symbol: Option<&str>) -> String {
-    format!(
-        "{} must be {} or more",
-        subject(q).title,
-        number_text(q, min, symbol)
-    )
+    format!("{} must be {} or more", subject(q).title, number_text(q, min, symbol))
 }
 
 /// "Amount must be £5,000 or less".
 pub fn max_number(q: &Question, max: Decimal, symbol: Option<&str>) -> String {
-    format!(
-        "{} must be {} or less",
-        subject(q).title,
-        number_text(q, max, symbol)
-    )
+    format!("{} must be {} or less", subject(q).title, number_text(q, max, symbol))
 }
 
 /// "Start date must be the same as or after 1 April 2026".
 pub fn min_date(q: &Question, min: NaiveDate) -> String {
-    format!(
-        "{} must be the same as or after {}",
-        subject(q).title,
-        format_date(min)
-    )
+    format!("{} must be the same as or after {}", subject(q).title, format_date(min))
 }
 
 /// "End date must be the same as or before 31 March 2027".
 pub fn max_date(q: &Question, max: NaiveDate) -> String {
-    format!(
-        "{} must be the same as or before {}",
-        subject(q).title,
-        format_date(max)
-    )
+    format!("{} must be the same as or before {}", subject(q).title, format_date(max))
 }
 
 /// "Programme name must be 200 characters or less".
@@ -282,23 +252,14 @@ pub fn unique_row(columns: &[&Question], section_title: &str, earlier: &str) -> 
     let titles: Vec<String> = columns
         .iter()
         .enumerate()
-        .map(|(i, q)| {
-            if i == 0 {
-                subject(q).title
-            } else {
-                lower_first(&subject(q).title)
-            }
-        })
+        .map(|(i, q)| if i == 0 { subject(q).title } else { lower_first(&subject(q).title) })
         .collect();
     let verb = if columns.len() == 1 {
         "must be different on every row"
     } else {
         "must not all be the same as on another row"
     };
-    format!(
-        "{} {verb} of {section_title}: {earlier} has the same",
-        join_and(&titles)
-    )
+    format!("{} {verb} of {section_title}: {earlier} has the same", join_and(&titles))
 }
 
 /// "Tenancy code, tenancy start date and property postcode are the same as in row 3: each record
@@ -307,19 +268,10 @@ pub fn unique_record(key: &[&Question], earlier: &str) -> String {
     let titles: Vec<String> = key
         .iter()
         .enumerate()
-        .map(|(i, q)| {
-            if i == 0 {
-                subject(q).title
-            } else {
-                lower_first(&subject(q).title)
-            }
-        })
+        .map(|(i, q)| if i == 0 { subject(q).title } else { lower_first(&subject(q).title) })
         .collect();
     let verb = if key.len() == 1 { "is" } else { "are" };
-    format!(
-        "{} {verb} the same as in {earlier}: each record must be entered only once",
-        join_and(&titles)
-    )
+    format!("{} {verb} the same as in {earlier}: each record must be entered only once", join_and(&titles))
 }
 
 /// "“tenancy_cod” is not a question of this collection".
@@ -369,14 +321,8 @@ mod tests {
 
     #[test]
     fn govuk_style_from_labels() {
-        assert_eq!(
-            required(&q("Programme name", QuestionType::Text)),
-            "Enter the programme name"
-        );
-        assert_eq!(
-            required(&q("Quarter", QuestionType::Choice)),
-            "Select the quarter"
-        );
+        assert_eq!(required(&q("Programme name", QuestionType::Text)), "Enter the programme name");
+        assert_eq!(required(&q("Quarter", QuestionType::Choice)), "Select the quarter");
         assert_eq!(
             required(&q("Auditee Unique Entity ID (UEI)", QuestionType::Text)),
             "Enter the auditee Unique Entity ID (UEI)"
@@ -400,11 +346,7 @@ mod tests {
             "Amount must be £0 or more"
         );
         assert_eq!(
-            max_number(
-                &q("Percentage complete", QuestionType::Percentage),
-                Decimal::ONE_HUNDRED,
-                None
-            ),
+            max_number(&q("Percentage complete", QuestionType::Percentage), Decimal::ONE_HUNDRED, None),
             "Percentage complete must be 100% or less"
         );
     }

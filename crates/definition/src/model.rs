@@ -246,12 +246,7 @@ impl Question {
                 Ty::List(Box::new(Ty::Choice(self.options.choices.unwrap_or(0) as u32)))
             }
             QuestionType::File => Ty::File,
-            QuestionType::Calculated => self
-                .options
-                .value
-                .as_ref()
-                .map(|v| v.ty.clone())
-                .unwrap_or(Ty::Any),
+            QuestionType::Calculated => self.options.value.as_ref().map(|v| v.ty.clone()).unwrap_or(Ty::Any),
         }
     }
 
@@ -322,11 +317,7 @@ impl QuestionType {
 
     /// The type's name in the format, e.g. `yes_no`.
     pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map(|(n, _)| *n)
-            .unwrap_or("text")
+        Self::ALL.iter().find(|(_, t)| *t == self).map(|(n, _)| *n).unwrap_or("text")
     }
 
     /// True for the number types.

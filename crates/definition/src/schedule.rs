@@ -139,11 +139,7 @@ pub struct Period {
 impl Period {
     /// The dates expressions see as `period.start`, `.end` and `.due`.
     pub fn dates(&self) -> PeriodDates {
-        PeriodDates {
-            start: self.start,
-            end: self.end,
-            due: self.due,
-        }
+        PeriodDates { start: self.start, end: self.end, due: self.due }
     }
 }
 
@@ -184,10 +180,7 @@ impl Schedule {
 
     /// Every period that has started by `date` (the newest last), at most [`MAX_PERIODS`].
     pub fn periods_until(&self, date: NaiveDate) -> Vec<Period> {
-        (0..MAX_PERIODS)
-            .map_while(|n| self.period(n))
-            .take_while(|p| p.start <= date)
-            .collect()
+        (0..MAX_PERIODS).map_while(|n| self.period(n)).take_while(|p| p.start <= date).collect()
     }
 
     /// The period identified by `key` (its start date).
@@ -229,11 +222,7 @@ impl Schedule {
             }
             Frequency::Annual if start.day() == 1 && start.month() == 1 => start.year().to_string(),
             Frequency::Annual if start.day() == 1 => format!("{} to {}", start.year(), end.year()),
-            _ => format!(
-                "{} to {}",
-                crate::value::format_date(start),
-                crate::value::format_date(end)
-            ),
+            _ => format!("{} to {}", crate::value::format_date(start), crate::value::format_date(end)),
         }
     }
 }
@@ -259,10 +248,7 @@ mod tests {
     fn quarterly_periods_and_due_dates() {
         let s = quarterly();
         let p = s.period(0).unwrap();
-        assert_eq!(
-            (p.start, p.end, p.due),
-            (d("2026-04-01"), d("2026-06-30"), d("2026-07-30"))
-        );
+        assert_eq!((p.start, p.end, p.due), (d("2026-04-01"), d("2026-06-30"), d("2026-07-30")));
         assert_eq!(p.label, "April to June 2026");
         assert_eq!(s.period(3).unwrap().label, "January to March 2027");
         assert_eq!(s.periods_until(d("2026-11-22")).len(), 3);
@@ -294,13 +280,7 @@ mod tests {
 
     #[test]
     fn reads_due_durations() {
-        assert_eq!(
-            Due::parse("6w"),
-            Some(Due {
-                amount: 6,
-                unit: DueUnit::Weeks
-            })
-        );
+        assert_eq!(Due::parse("6w"), Some(Due { amount: 6, unit: DueUnit::Weeks }));
         assert_eq!(Due::parse("30"), None);
         assert_eq!(Due::parse("d"), None);
     }

@@ -78,10 +78,7 @@ impl Node {
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
             NodeValue::Map(entries) => serde_json::Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.text.clone(), v.to_json()))
-                    .collect(),
+                entries.iter().map(|(k, v)| (k.text.clone(), v.to_json())).collect(),
             ),
             NodeValue::List(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
             NodeValue::Scalar(text, Style::Plain) => plain_scalar_to_json(text, self.is_null()),
@@ -133,26 +130,38 @@ pub fn parse(bytes: &[u8], diagnostics: &mut Diagnostics) -> Option<Node> {
                 .count() as u32
                 + 1;
             diagnostics.push(
-                Diagnostic::new(
-                    "encoding",
-                    Span::new(line, column, 1),
-                    "the file is not valid UTF-8 text",
-                )
-                .with_help("save the file as UTF-8"),
+                Diagnostic::new("encoding", Span::new(line, column, 1), "the file is not valid UTF-8 text")
+                    .with_help("save the file as UTF-8"),
             );
             return None;
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = normalise_newlines(text.strip_prefix('\u{feff}').unwrap_or(text));
+    let text = text.as_ref();
     if text.trim().is_empty() {
         diagnostics.push(Diagnostic::new("empty", Span::FILE, "the file is empty"));
         return None;
     }
-    Builder {
-        lines: text.lines().collect(),
-        ..Builder::default()
+    let before = diagnostics.len();
+    let root = Builder { lines: text.lines().collect(), ..Builder::default() }.run(text, diagnostics);
+    if root.is_none() && diagnostics.len() == before {
+        diagnostics.push(Diagnostic::new(
+            "empty",
+            Span::FILE,
+            "the file holds no definition, only comments or blank lines",
+        ));
     }
-    .run(text, diagnostics)
+    root
+}
+
+/// Line breaks as `\n` only: YAML also breaks lines at `\r\n` and a lone `\r`, and line numbers
+/// must mean the same to the parser and to the messages that quote the lines.
+pub fn normalise_newlines(text: &str) -> Cow<'_, str> {
+    if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Builds the tree from parser events with an explicit stack, so depth never becomes recursion.
@@ -167,15 +176,8 @@ struct Builder<'s> {
 }
 
 enum Frame {
-    Map {
-        span: Span,
-        entries: Vec<(Key, Node)>,
-        pending_key: Option<Key>,
-    },
-    List {
-        span: Span,
-        items: Vec<Node>,
-    },
+    Map { span: Span, entries: Vec<(Key, Node)>, pending_key: Option<Key> },
+    List { span: Span, items: Vec<Node> },
 }
 
 fn to_span(span: &YamlSpan) -> Span {
@@ -210,8 +212,7 @@ impl Builder<'_> {
                         )
                     };
                     diagnostics.push(
-                        Diagnostic::new(code, Span::new(m.line() as u32, m.col() as u32 + 1, 1), message)
-                            .with_help(help),
+                        Diagnostic::new(code, self.clamp(m.line(), m.col() + 1), message).with_help(help),
                     );
                     return None;
                 }
@@ -242,12 +243,8 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::Alias(_) => Err(Box::new(
-                Diagnostic::new(
-                    "alias",
-                    span,
-                    "YAML aliases (`*name`) are not supported in definitions",
-                )
-                .with_help("write the value out in full"),
+                Diagnostic::new("alias", span, "YAML aliases (`*name`) are not supported in definitions")
+                    .with_help("write the value out in full"),
             )),
             Event::Scalar(text, style, anchor, tag) => {
                 check_anchor_and_tag(anchor, tag.is_some(), span)?;
@@ -271,51 +268,37 @@ impl Builder<'_> {
                     Style::Quoted => chars + 2,
                     Style::Block => 1,
                 };
-                let span = Span {
-                    len: len.max(1),
-                    ..span
-                };
-                self.add(Node {
-                    value: NodeValue::Scalar(text.into_owned(), style),
-                    span,
-                })
+                let span = Span { len: len.max(1), ..span };
+                self.add(Node { value: NodeValue::Scalar(text.into_owned(), style), span })
             }
             Event::SequenceStart(anchor, tag) => {
                 check_anchor_and_tag(anchor, tag.is_some(), span)?;
-                self.open(
-                    Frame::List {
-                        span,
-                        items: Vec::new(),
-                    },
-                    span,
-                )
+                self.open(Frame::List { span, items: Vec::new() }, span)
             }
             Event::MappingStart(anchor, tag) => {
                 check_anchor_and_tag(anchor, tag.is_some(), span)?;
-                self.open(
-                    Frame::Map {
-                        span,
-                        entries: Vec::new(),
-                        pending_key: None,
-                    },
-                    span,
-                )
+                self.open(Frame::Map { span, entries: Vec::new(), pending_key: None }, span)
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::List { span, items }) => Node {
-                        value: NodeValue::List(items),
-                        span,
-                    },
-                    Some(Frame::Map { span, entries, .. }) => Node {
-                        value: NodeValue::Map(entries),
-                        span,
-                    },
+                    Some(Frame::List { span, items }) => Node { value: NodeValue::List(items), span },
+                    Some(Frame::Map { span, entries, .. }) => Node { value: NodeValue::Map(entries), span },
                     None => return Ok(()),
                 };
                 self.add(node)
             }
         }
+    }
+
+    /// A place the parser reported, kept inside the file (at the very end it can report the line
+    /// after the last).
+    fn clamp(&self, line: usize, column: usize) -> Span {
+        let last = self.lines.len().max(1);
+        if line > last {
+            let end = self.lines.last().map(|l| l.chars().count()).unwrap_or(0);
+            return Span::new(last as u32, end as u32 + 1, 1);
+        }
+        Span::new(line as u32, column as u32, 1)
     }
 
     /// True when the file has `text` between two quotes at `span`, character for character.
@@ -369,9 +352,7 @@ impl Builder<'_> {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map {
-                entries, pending_key, ..
-            }) => match pending_key.take() {
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
                 None => {
                     let text = match node.value {
                         NodeValue::Scalar(text, _) => text,
@@ -389,16 +370,10 @@ impl Builder<'_> {
                                 node.span,
                                 format!("the key `{text}` appears twice in the same mapping"),
                             )
-                            .with_help(format!(
-                                "it was first given on line {}; remove one",
-                                first.span.line
-                            )),
+                            .with_help(format!("it was first given on line {}; remove one", first.span.line)),
                         ));
                     }
-                    *pending_key = Some(Key {
-                        text,
-                        span: node.span,
-                    });
+                    *pending_key = Some(Key { text, span: node.span });
                     Ok(())
                 }
                 Some(key) => {
@@ -413,22 +388,14 @@ impl Builder<'_> {
 fn check_anchor_and_tag(anchor: usize, tagged: bool, span: Span) -> Result<(), Box<Diagnostic>> {
     if anchor != 0 {
         return Err(Box::new(
-            Diagnostic::new(
-                "alias",
-                span,
-                "YAML anchors (`&name`) are not supported in definitions",
-            )
-            .with_help("write the value out in full"),
+            Diagnostic::new("alias", span, "YAML anchors (`&name`) are not supported in definitions")
+                .with_help("write the value out in full"),
         ));
     }
     if tagged {
         return Err(Box::new(
-            Diagnostic::new(
-                "syntax",
-                span,
-                "YAML tags (such as `!!str`) are not supported in definitions",
-            )
-            .with_help("remove the tag; quote the value if it must be read as text"),
+            Diagnostic::new("syntax", span, "YAML tags (such as `!!str`) are not supported in definitions")
+                .with_help("remove the tag; quote the value if it must be read as text"),
         ));
     }
     Ok(())
@@ -456,13 +423,9 @@ mod tests {
     fn keeps_lines_and_columns() {
         let (node, d) = parse_str("a: 1\nb:\n  - x\n  - 'y'\n");
         assert!(d.is_empty());
-        let NodeValue::Map(entries) = node.unwrap().value else {
-            panic!()
-        };
+        let NodeValue::Map(entries) = node.unwrap().value else { panic!() };
         assert_eq!(entries[1].0.span, Span::new(2, 1, 1));
-        let NodeValue::List(items) = &entries[1].1.value else {
-            panic!()
-        };
+        let NodeValue::List(items) = &entries[1].1.value else { panic!() };
         assert_eq!(items[1].span.line, 4);
         assert_eq!(items[1].value, NodeValue::Scalar("y".into(), Style::Quoted));
     }
@@ -499,12 +462,17 @@ mod tests {
     }
 
     #[test]
+    fn old_mac_line_endings_count_as_lines() {
+        let (_, d) = parse_str("a: 1\rb: [\r");
+        assert_eq!(d[0].span.line, 2, "{d:?}");
+        let shown = crate::diagnostic::render("f", "a: 1\rb: [\r", &d);
+        assert!(shown.contains(" 2 | b: ["), "{shown}");
+    }
+
+    #[test]
     fn reads_json_as_yaml() {
         let (node, d) = parse_str("{\"a\": [1, \"2\"], \"b\": {\"c\": null}}");
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(
-            node.unwrap().to_json(),
-            serde_json::json!({"a": [1, "2"], "b": {"c": null}})
-        );
+        assert_eq!(node.unwrap().to_json(), serde_json::json!({"a": [1, "2"], "b": {"c": null}}));
     }
 }

@@ -188,9 +188,6 @@ mod tests {
 
     #[test]
     fn formats_dates_the_govuk_way() {
-        assert_eq!(
-            format_date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()),
-            "1 April 2026"
-        );
+        assert_eq!(format_date(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()), "1 April 2026");
     }
 }

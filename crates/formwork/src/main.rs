@@ -101,26 +101,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { definitions, format } => commands::check::run(&definitions, format),
-        Command::Validate {
-            definition,
-            format,
-            period,
-            today,
-            max_items,
-            files,
-        } => commands::validate::run(&commands::validate::Options {
-            definition,
-            format,
-            period,
-            today,
-            max_items,
-            files,
-        }),
-        Command::Docs {
-            definition,
-            format,
-            output,
-        } => commands::docs::run(&definition, format, output.as_deref()),
+        Command::Validate { definition, format, period, today, max_items, files } => {
+            commands::validate::run(&commands::validate::Options {
+                definition,
+                format,
+                period,
+                today,
+                max_items,
+                files,
+            })
+        }
+        Command::Docs { definition, format, output } => {
+            commands::docs::run(&definition, format, output.as_deref())
+        }
         Command::Generate(args) => commands::generate::run(&args),
     };
     match result {

@@ -1,6 +1,10 @@
 //! The `formwork` command as its users run it.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test should stop loudly at anything unexpected")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should stop loudly at anything unexpected"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,11 +17,7 @@ fn root() -> PathBuf {
 }
 
 fn example(name: &str) -> String {
-    root()
-        .join("examples")
-        .join(format!("{name}.yaml"))
-        .display()
-        .to_string()
+    root().join("examples").join(format!("{name}.yaml")).display().to_string()
 }
 
 /// Run `formwork` from this crate's directory, so paths in its output are short and stable.
@@ -64,18 +64,7 @@ fn check_reports_all_ten_planted_mistakes_with_line_and_column() {
         .collect();
     assert_eq!(
         places,
-        vec![
-            (4, 13),
-            (9, 14),
-            (12, 1),
-            (21, 15),
-            (24, 9),
-            (29, 13),
-            (35, 18),
-            (39, 9),
-            (44, 18),
-            (51, 15)
-        ],
+        vec![(4, 13), (9, 14), (12, 1), (21, 15), (24, 9), (29, 13), (35, 18), (39, 9), (44, 18), (51, 15)],
         "{out}"
     );
     insta::assert_snapshot!("check_ten_mistakes", out);
@@ -114,17 +103,10 @@ fn hostile_definitions_get_one_clear_diagnostic() {
     let laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("laughs.yaml", laughs.as_bytes().to_vec(), "[alias]"),
-        (
-            "deep.yaml",
-            format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
-            "nested",
-        ),
+        ("deep.yaml", format!("a: {}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(), "nested"),
         (
             "deep-block.yaml",
-            (0..60)
-                .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
-                .collect::<String>()
-                .into_bytes(),
+            (0..60).map(|i| format!("{}k{i}:\n", "  ".repeat(i))).collect::<String>().into_bytes(),
             "[too-deep]",
         ),
         (
@@ -139,16 +121,10 @@ fn hostile_definitions_get_one_clear_diagnostic() {
         ),
         (
             "garbage.yaml",
-            (0..4096u32)
-                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-                .collect(),
+            (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(),
             "error",
         ),
-        (
-            "number.yaml",
-            b"formwork: 1e999999999\n".to_vec(),
-            "must be a whole number",
-        ),
+        ("number.yaml", b"formwork: 1e999999999\n".to_vec(), "must be a whole number"),
         ("empty.yaml", Vec::new(), "the file is empty"),
     ];
     for (name, bytes, expected) in cases {
@@ -198,14 +174,8 @@ fn validate_reports_exactly_the_planted_items_of_a_generated_log() {
         manifest.to_str().unwrap(),
     ]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
-    let o = formwork(&[
-        "validate",
-        "-d",
-        &example("lettings-log"),
-        "--format",
-        "json",
-        data.to_str().unwrap(),
-    ]);
+    let o =
+        formwork(&["validate", "-d", &example("lettings-log"), "--format", "json", data.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let body: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(body["records"], 3000);
@@ -252,14 +222,7 @@ fn validate_reports_exactly_the_planted_items_of_a_generated_log() {
     }
     // Items carry the line of the file they came from.
     let first = &body["errors"][0];
-    let record: u64 = first["path"]
-        .as_str()
-        .unwrap()
-        .split('/')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let record: u64 = first["path"].as_str().unwrap().split('/').nth(1).unwrap().parse().unwrap();
     assert_eq!(first["row"], record + 1);
 }
 
@@ -286,14 +249,8 @@ fn answers_to_questions_that_are_not_asked_are_not_validated() {
     record["person2_working"] = json!("no such choice");
     record["person3_age"] = json!(-5);
     std::fs::write(&data, format!("{record}\n")).unwrap();
-    let o = formwork(&[
-        "validate",
-        "-d",
-        &example("lettings-log"),
-        "--format",
-        "json",
-        data.to_str().unwrap(),
-    ]);
+    let o =
+        formwork(&["validate", "-d", &example("lettings-log"), "--format", "json", data.to_str().unwrap()]);
     let body: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((code(&o), &body["errors"]), (0, &json!([])), "{body}");
 }
@@ -321,11 +278,7 @@ fn validate_a_submission_of_a_return() {
         file.to_str().unwrap(),
     ]);
     let body: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(
-        (code(&o), &body["valid"], &body["errors"]),
-        (0, &json!(true), &json!([])),
-        "{body}"
-    );
+    assert_eq!((code(&o), &body["valid"], &body["errors"]), (0, &json!(true), &json!([])), "{body}");
 
     let mut submission: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     submission["version"] = json!(6);
@@ -350,11 +303,9 @@ fn validate_a_submission_of_a_return() {
 #[test]
 fn ten_rows_of_ten_pence_sum_to_exactly_one_pound() {
     let dir = tempfile::tempdir().unwrap();
-    for (amount, total, expected_code) in [
-        (json!("0.10"), json!("1.00"), 0),
-        (json!(0.10), json!(1), 0),
-        (json!(0.1), json!("1.01"), 1),
-    ] {
+    for (amount, total, expected_code) in
+        [(json!("0.10"), json!("1.00"), 0), (json!(0.10), json!(1), 0), (json!(0.1), json!("1.01"), 1)]
+    {
         let rows: Vec<Value> = (0..10).map(|_| json!({"amount": amount})).collect();
         let file = dir.path().join("pence.json");
         std::fs::write(
@@ -371,23 +322,13 @@ fn ten_rows_of_ten_pence_sum_to_exactly_one_pound() {
             "json",
             file.to_str().unwrap(),
         ]);
-        assert_eq!(
-            code(&o),
-            expected_code,
-            "{amount} × 10 against {total}: {}",
-            stdout(&o)
-        );
+        assert_eq!(code(&o), expected_code, "{amount} × 10 against {total}: {}", stdout(&o));
     }
 }
 
 #[test]
 fn validate_cannot_run_with_a_broken_definition() {
-    let o = formwork(&[
-        "validate",
-        "-d",
-        "tests/fixtures/ten-mistakes.yaml",
-        "tests/fixtures/pence.yaml",
-    ]);
+    let o = formwork(&["validate", "-d", "tests/fixtures/ten-mistakes.yaml", "tests/fixtures/pence.yaml"]);
     assert_eq!(code(&o), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("has 10 problem(s)"));
 }

@@ -91,11 +91,7 @@ impl<'d> Generator<'d> {
     /// A generator for `def`, reproducible from `seed`.
     pub fn new(def: &'d Definition, seed: u64) -> Generator<'d> {
         let period = def.schedule.period(0).map(|p| p.dates());
-        let today = def
-            .schedule
-            .period(0)
-            .map(|p| p.due)
-            .unwrap_or(def.schedule.start);
+        let today = def.schedule.period(0).map(|p| p.due).unwrap_or(def.schedule.start);
         let mut structural = HashSet::new();
         let mut rule_reads: HashMap<usize, usize> = HashMap::new();
         for s in &def.sections {
@@ -103,10 +99,7 @@ impl<'d> Generator<'d> {
                 structural.extend(w.deps.answers.iter().map(|d| *d as usize));
             }
         }
-        let all_questions = def
-            .questions
-            .iter()
-            .chain(def.tables.iter().flat_map(|t| t.columns.iter()));
+        let all_questions = def.questions.iter().chain(def.tables.iter().flat_map(|t| t.columns.iter()));
         for q in all_questions {
             for e in [&q.when, &q.options.value].into_iter().flatten() {
                 structural.extend(e.deps.answers.iter().map(|d| *d as usize));
@@ -122,11 +115,7 @@ impl<'d> Generator<'d> {
                 }
             }
         }
-        for r in def
-            .rules
-            .iter()
-            .chain(def.tables.iter().flat_map(|t| t.rules.iter()))
-        {
+        for r in def.rules.iter().chain(def.tables.iter().flat_map(|t| t.rules.iter())) {
             for d in &r.check.deps.answers {
                 *rule_reads.entry(*d as usize).or_default() += 1;
             }
@@ -137,11 +126,7 @@ impl<'d> Generator<'d> {
                 *seen.entry(c.id.as_str()).or_default() += 1;
             }
         }
-        let shared = seen
-            .into_iter()
-            .filter(|(_, n)| *n > 1)
-            .map(|(id, _)| id.to_string())
-            .collect();
+        let shared = seen.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id.to_string()).collect();
         Generator {
             def,
             rng: fastrand::Rng::with_seed(seed),
@@ -160,12 +145,7 @@ impl<'d> Generator<'d> {
     }
 
     fn scope<'a>(&self, values: &'a [Value], row: Option<&'a [Value]>) -> EvalScope<'a> {
-        EvalScope {
-            answers: values,
-            row,
-            period: self.ctx.period,
-            today: self.ctx.today,
-        }
+        EvalScope { answers: values, row, period: self.ctx.period, today: self.ctx.today }
     }
 
     /// Valid answers for a return, or a valid record of a log (with a record key not made before).
@@ -228,10 +208,7 @@ impl<'d> Generator<'d> {
                 }
                 SlotRef::Table(ti) => {
                     let table = &def.tables[ti];
-                    if !holds(
-                        def.sections[table.section].when.as_ref(),
-                        &self.scope(&values, None),
-                    ) {
+                    if !holds(def.sections[table.section].when.as_ref(), &self.scope(&values, None)) {
                         continue;
                     }
                     asked[slot] = true;
@@ -258,16 +235,12 @@ impl<'d> Generator<'d> {
                 None => {
                     let mut trial = values.to_vec();
                     trial[slot] = candidate.clone();
-                    q.rules
-                        .iter()
-                        .all(|r| !r.check.eval(&self.scope(&trial, None)).is_false())
+                    q.rules.iter().all(|r| !r.check.eval(&self.scope(&trial, None)).is_false())
                 }
                 Some(cells) => {
                     let mut trial = cells.to_vec();
                     trial[slot] = candidate.clone();
-                    q.rules
-                        .iter()
-                        .all(|r| !r.check.eval(&self.scope(values, Some(&trial))).is_false())
+                    q.rules.iter().all(|r| !r.check.eval(&self.scope(values, Some(&trial))).is_false())
                 }
             };
             if ok {
@@ -313,11 +286,8 @@ impl<'d> Generator<'d> {
                     .rules
                     .iter()
                     .all(|rule| !rule.check.eval(&self.scope(values, Some(&cells))).is_false());
-                let key: Vec<String> = table
-                    .unique
-                    .iter()
-                    .map(|c| cells[*c].to_string().to_lowercase())
-                    .collect();
+                let key: Vec<String> =
+                    table.unique.iter().map(|c| cells[*c].to_string().to_lowercase()).collect();
                 if row_ok && (table.unique.is_empty() || !keys.contains(&key.join("\u{1f}"))) {
                     keys.insert(key.join("\u{1f}"));
                     rows.push(Value::Row(cells.into()));
@@ -406,12 +376,8 @@ impl<'d> Generator<'d> {
             }
             QuestionType::Date => {
                 let start = self.def.schedule.start;
-                let low = self
-                    .date_bound(o.min.as_ref(), values, row)
-                    .unwrap_or(start - Days::new(5 * 365));
-                let high = self
-                    .date_bound(o.max.as_ref(), values, row)
-                    .unwrap_or(start + Days::new(365));
+                let low = self.date_bound(o.min.as_ref(), values, row).unwrap_or(start - Days::new(5 * 365));
+                let high = self.date_bound(o.max.as_ref(), values, row).unwrap_or(start + Days::new(365));
                 let span = (high - low).num_days().max(0) as u64;
                 Value::Date(low + Days::new(self.rng.u64(0..=span)))
             }
@@ -434,12 +400,7 @@ impl<'d> Generator<'d> {
                 self.rng.shuffle(&mut indexes);
                 let mut chosen: Vec<usize> = indexes.into_iter().take(count).collect();
                 chosen.sort_unstable();
-                Value::List(
-                    chosen
-                        .into_iter()
-                        .map(|i| Value::Text(list.choices[i].value.clone()))
-                        .collect(),
-                )
+                Value::List(chosen.into_iter().map(|i| Value::Text(list.choices[i].value.clone())).collect())
             }
             QuestionType::Email => {
                 Value::text(&format!("{}{}@example.org", self.word(), self.rng.u16(1..1000)))
@@ -519,25 +480,14 @@ impl<'d> Generator<'d> {
     }
 
     fn words(&mut self, q: &Question) -> String {
-        let count = if q.ty == QuestionType::LongText {
-            self.rng.usize(4..12)
-        } else {
-            self.rng.usize(1..4)
-        };
+        let count = if q.ty == QuestionType::LongText { self.rng.usize(4..12) } else { self.rng.usize(1..4) };
         let words: Vec<&str> = (0..count).map(|_| self.word()).collect();
         let text = words.join(" ");
         let mut chars = text.chars();
-        let capitalised: String = chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
+        let capitalised: String =
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
         match q.options.max_length {
-            Some(max) => capitalised
-                .chars()
-                .take(max as usize)
-                .collect::<String>()
-                .trim_end()
-                .to_string(),
+            Some(max) => capitalised.chars().take(max as usize).collect::<String>().trim_end().to_string(),
             None => capitalised,
         }
     }
@@ -548,11 +498,7 @@ impl<'d> Generator<'d> {
         let values = &record.values;
         let mut out = Vec::new();
         let mut fail = |path: String, severity: Severity, message: &str| {
-            out.push(Failure {
-                path,
-                severity,
-                message: message.to_string(),
-            })
+            out.push(Failure { path, severity, message: message.to_string() })
         };
         for q in &def.questions {
             if !record.asked[q.slot] {
@@ -582,11 +528,7 @@ impl<'d> Generator<'d> {
                     for rule in &column.rules {
                         if rule.check.eval(&self.scope(values, Some(cells))).is_false() {
                             let target = rule.fields.first().copied().unwrap_or(c);
-                            fail(
-                                path(def, &Place::Cell(t.slot, r, target)),
-                                rule.severity,
-                                &rule.message,
-                            );
+                            fail(path(def, &Place::Cell(t.slot, r, target)), rule.severity, &rule.message);
                         }
                     }
                 }

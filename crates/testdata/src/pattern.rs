@@ -92,14 +92,6 @@ mod tests {
             "formwork: 1\ncollection: p\nversion: 1\ntitle: P\nkind: log\nschedule: {{frequency: annual, start: 2026-04-01, due: 30d}}\nsections:\n  - id: s\n    title: S\n    questions:\n      - {{id: q, label: Q, type: text, pattern: '{pattern}'}}\n"
         );
         let def = formwork_definition::load(def.as_bytes()).unwrap();
-        move |s: &str| {
-            def.questions[0]
-                .options
-                .pattern
-                .as_ref()
-                .unwrap()
-                .regex
-                .is_match(s)
-        }
+        move |s: &str| def.questions[0].options.pattern.as_ref().unwrap().regex.is_match(s)
     }
 }

@@ -86,10 +86,7 @@ impl Generator<'_> {
                     _ => self.plant_value(&record, code),
                 };
                 if let Some((answers, path)) = planted {
-                    return Ok(GeneratedRecord {
-                        answers,
-                        planted: Some((code, severity, path)),
-                    });
+                    return Ok(GeneratedRecord { answers, planted: Some((code, severity, path)) });
                 }
                 // This record is not used: free its key for the records still to come.
                 if !self.def.record_key.is_empty() {
@@ -101,10 +98,7 @@ impl Generator<'_> {
         let record = self.valid()?;
         let answers = self.render_answers(&record);
         remember(earlier, record);
-        Ok(GeneratedRecord {
-            answers,
-            planted: None,
-        })
+        Ok(GeneratedRecord { answers, planted: None })
     }
 
     fn plant_value(&mut self, record: &Record, code: Code) -> Option<(Map<String, J>, String)> {
@@ -298,11 +292,8 @@ mod tests {
 
     #[test]
     fn every_kind_can_be_planted_in_the_lettings_log() {
-        let bytes = std::fs::read(format!(
-            "{}/../../examples/lettings-log.yaml",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = std::fs::read(format!("{}/../../examples/lettings-log.yaml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
         let def = formwork_definition::load(&bytes).unwrap();
         let mut g = Generator::new(&def, 42);
         let mut earlier = Vec::new();

@@ -88,7 +88,5 @@ impl Generator<'_> {
 /// A JSON number for `n` when it reads back exactly.
 fn exact_number(n: rust_decimal::Decimal) -> Option<J> {
     let f: f64 = n.to_string().parse().ok()?;
-    (decimal_from_f64(f)? == n)
-        .then(|| serde_json::Number::from_f64(f).map(J::Number))
-        .flatten()
+    (decimal_from_f64(f)? == n).then(|| serde_json::Number::from_f64(f).map(J::Number)).flatten()
 }

@@ -50,11 +50,7 @@ fn md_inline(parts: &[Inline], in_table: bool) -> String {
                 });
             }
             Inline::Code(c) => {
-                let c = if in_table {
-                    c.replace('|', "\\|").replace('\n', " ")
-                } else {
-                    c.clone()
-                };
+                let c = if in_table { c.replace('|', "\\|").replace('\n', " ") } else { c.clone() };
                 let fence = if c.contains('`') { "``" } else { "`" };
                 let _ = write!(out, "{fence}{c}{fence}");
             }

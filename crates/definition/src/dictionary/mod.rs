@@ -45,10 +45,7 @@ fn blocks(def: &Definition) -> Vec<Block> {
     b.push(Block::Heading(2, "How it is collected".into()));
     let mut facts: Vec<Vec<Inline>> = Vec::new();
     let s = &def.schedule;
-    let first = s
-        .period(0)
-        .map(|p| format!(" The first period is {}.", p.label))
-        .unwrap_or_default();
+    let first = s.period(0).map(|p| format!(" The first period is {}.", p.label)).unwrap_or_default();
     let frequency = match s.frequency {
         Frequency::Monthly => "Monthly",
         Frequency::Quarterly => "Quarterly",
@@ -60,20 +57,12 @@ fn blocks(def: &Definition) -> Vec<Block> {
         format_date(s.start),
         s.due.in_words()
     ))]);
-    facts.push(vec![text(&format!(
-        "Money is in {} ({}).",
-        def.currency.code,
-        def.currency.symbol.trim()
-    ))]);
+    facts.push(vec![text(&format!("Money is in {} ({}).", def.currency.code, def.currency.symbol.trim()))]);
     if !def.record_key.is_empty() {
         let mut line = vec![text("Each record is identified by ")];
         for (i, slot) in def.record_key.iter().enumerate() {
             if i > 0 {
-                line.push(text(if i + 1 == def.record_key.len() {
-                    " and "
-                } else {
-                    ", "
-                }));
+                line.push(text(if i + 1 == def.record_key.len() { " and " } else { ", " }));
             }
             if let Some(q) = def.question_at(*slot) {
                 line.push(code(&q.id));
@@ -86,17 +75,12 @@ fn blocks(def: &Definition) -> Vec<Block> {
     if !def.roles.is_empty() {
         b.push(Block::Heading(3, "Roles".into()));
         b.push(Block::List(
-            def.roles
-                .iter()
-                .map(|r| vec![code(&r.id), text(&format!(": {}", r.description))])
-                .collect(),
+            def.roles.iter().map(|r| vec![code(&r.id), text(&format!(": {}", r.description))]).collect(),
         ));
     }
     if !def.sign_off.is_empty() {
         b.push(Block::Heading(3, "Sign-off".into()));
-        b.push(Block::Para(vec![text(
-            "After the answers are complete, they are signed off in this order:",
-        )]));
+        b.push(Block::Para(vec![text("After the answers are complete, they are signed off in this order:")]));
         b.push(Block::List(
             def.sign_off
                 .iter()
@@ -138,15 +122,11 @@ fn blocks(def: &Definition) -> Vec<Block> {
             SectionContent::Questions(qs) => {
                 let questions: Vec<&Question> = qs.iter().map(|q| &def.questions[*q]).collect();
                 b.push(question_table(def, &questions, "Question"));
-                let rules: Vec<(&Question, &Rule)> = questions
-                    .iter()
-                    .flat_map(|q| q.rules.iter().map(move |r| (*q, r)))
-                    .collect();
+                let rules: Vec<(&Question, &Rule)> =
+                    questions.iter().flat_map(|q| q.rules.iter().map(move |r| (*q, r))).collect();
                 if !rules.is_empty() {
                     b.push(Block::Heading(3, "Checks".into()));
-                    b.push(Block::List(
-                        rules.iter().map(|(q, r)| rule_line(Some(&q.id), r)).collect(),
-                    ));
+                    b.push(Block::List(rules.iter().map(|(q, r)| rule_line(Some(&q.id), r)).collect()));
                 }
             }
             SectionContent::Table(t) => {
@@ -170,10 +150,8 @@ fn blocks(def: &Definition) -> Vec<Block> {
                 b.push(Block::Para(vec![text(&rows)]));
                 let columns: Vec<&Question> = table.columns.iter().collect();
                 b.push(question_table(def, &columns, "Column"));
-                let mut lines: Vec<Vec<Inline>> = columns
-                    .iter()
-                    .flat_map(|q| q.rules.iter().map(|r| rule_line(Some(&q.id), r)))
-                    .collect();
+                let mut lines: Vec<Vec<Inline>> =
+                    columns.iter().flat_map(|q| q.rules.iter().map(|r| rule_line(Some(&q.id), r))).collect();
                 lines.extend(table.rules.iter().map(|r| rule_line(None, r)));
                 if !lines.is_empty() {
                     b.push(Block::Heading(3, "Checks on each row".into()));
@@ -184,15 +162,10 @@ fn blocks(def: &Definition) -> Vec<Block> {
     }
     if !def.rules.is_empty() {
         b.push(Block::Heading(2, "Checks across sections".into()));
-        b.push(Block::List(
-            def.rules.iter().map(|r| rule_line(None, r)).collect(),
-        ));
+        b.push(Block::List(def.rules.iter().map(|r| rule_line(None, r)).collect()));
     }
-    let used: Vec<&crate::model::ChoiceList> = def
-        .choice_lists
-        .iter()
-        .filter(|l| !l.choices.is_empty())
-        .collect();
+    let used: Vec<&crate::model::ChoiceList> =
+        def.choice_lists.iter().filter(|l| !l.choices.is_empty()).collect();
     if !used.is_empty() {
         b.push(Block::Heading(2, "Choices".into()));
         b.push(Block::Para(vec![text(
@@ -202,11 +175,7 @@ fn blocks(def: &Definition) -> Vec<Block> {
             b.push(Block::Heading(3, list.id.clone()));
             b.push(Block::Table {
                 head: vec!["Value".into(), "Label".into()],
-                rows: list
-                    .choices
-                    .iter()
-                    .map(|c| vec![vec![code(&c.value)], vec![text(&c.label)]])
-                    .collect(),
+                rows: list.choices.iter().map(|c| vec![vec![code(&c.value)], vec![text(&c.label)]]).collect(),
             });
         }
     }
@@ -250,13 +219,7 @@ fn question_table(def: &Definition, questions: &[&Question], noun: &str) -> Bloc
         })
         .collect();
     Block::Table {
-        head: vec![
-            noun.into(),
-            "Id".into(),
-            "Type and format".into(),
-            "Required".into(),
-            "Asked".into(),
-        ],
+        head: vec![noun.into(), "Id".into(), "Type and format".into(), "Required".into(), "Asked".into()],
         rows,
     }
 }
@@ -326,19 +289,11 @@ fn describe(def: &Definition, q: &Question) -> Vec<Inline> {
             out.extend(bound_text(max, q, def));
         }
         (Some(min), None) => {
-            out.push(text(if q.ty == QuestionType::Date {
-                "; on or after "
-            } else {
-                "; at least "
-            }));
+            out.push(text(if q.ty == QuestionType::Date { "; on or after " } else { "; at least " }));
             out.extend(bound_text(min, q, def));
         }
         (None, Some(max)) => {
-            out.push(text(if q.ty == QuestionType::Date {
-                "; on or before "
-            } else {
-                "; at most "
-            }));
+            out.push(text(if q.ty == QuestionType::Date { "; on or before " } else { "; at most " }));
             out.extend(bound_text(max, q, def));
         }
         (None, None) => {}
@@ -362,11 +317,7 @@ fn describe(def: &Definition, q: &Question) -> Vec<Inline> {
     if !o.accept.is_empty() {
         out.push(text(&format!(
             "; {}",
-            o.accept
-                .iter()
-                .map(|a| a.to_uppercase())
-                .collect::<Vec<_>>()
-                .join(", ")
+            o.accept.iter().map(|a| a.to_uppercase()).collect::<Vec<_>>().join(", ")
         )));
     }
     if let Some(size) = o.max_size {
@@ -398,11 +349,8 @@ mod tests {
     use super::*;
 
     fn example(name: &str) -> Definition {
-        let bytes = std::fs::read(format!(
-            "{}/../../examples/{name}.yaml",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes =
+            std::fs::read(format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
         crate::load(&bytes).unwrap()
     }
 

@@ -20,11 +20,8 @@ pub fn json_schema(def: &Definition) -> J {
             }
             SectionContent::Table(t) => {
                 let table = &def.tables[*t];
-                let columns: Map<String, J> = table
-                    .columns
-                    .iter()
-                    .map(|c| (c.id.clone(), question_schema(def, c)))
-                    .collect();
+                let columns: Map<String, J> =
+                    table.columns.iter().map(|c| (c.id.clone(), question_schema(def, c))).collect();
                 let mut schema = json!({
                     "title": section.title,
                     "type": "array",
@@ -33,11 +30,7 @@ pub fn json_schema(def: &Definition) -> J {
                     "items": {"type": "object", "additionalProperties": false, "properties": columns},
                 });
                 if !table.unique.is_empty() {
-                    let ids: Vec<&str> = table
-                        .unique
-                        .iter()
-                        .map(|c| table.columns[*c].id.as_str())
-                        .collect();
+                    let ids: Vec<&str> = table.unique.iter().map(|c| table.columns[*c].id.as_str()).collect();
                     schema["description"] =
                         J::String(format!("No two rows may have the same {}.", ids.join(" and ")));
                 }
@@ -46,10 +39,7 @@ pub fn json_schema(def: &Definition) -> J {
         }
     }
     let answers = json!({"type": "object", "additionalProperties": false, "properties": properties});
-    let id = format!(
-        "https://formwork.invalid/schemas/{}/{}.json",
-        def.collection, def.version
-    );
+    let id = format!("https://formwork.invalid/schemas/{}/{}.json", def.collection, def.version);
     match def.kind {
         Kind::Return => json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -91,10 +81,7 @@ fn number_schema(places: Option<u32>, min: Option<&Bound>, max: Option<&Bound>, 
         None => "(\\.[0-9]+)?".to_string(),
     };
     let suffix = if percent { "%?" } else { "" };
-    vec![
-        n,
-        json!({"type": "string", "pattern": format!("^-?[0-9]+{fraction}{suffix}$")}),
-    ]
+    vec![n, json!({"type": "string", "pattern": format!("^-?[0-9]+{fraction}{suffix}$")})]
 }
 
 fn decimal_json(d: rust_decimal::Decimal) -> J {
@@ -186,18 +173,12 @@ mod tests {
     #[test]
     fn return_schema_wraps_answers_and_log_schema_is_a_record() {
         let load = |name: &str| {
-            let bytes = std::fs::read(format!(
-                "{}/../../examples/{name}.yaml",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap();
+            let bytes =
+                std::fs::read(format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
             crate::load(&bytes).unwrap()
         };
         let towns = json_schema(&load("towns-fund-monitoring"));
-        assert_eq!(
-            towns["properties"]["collection"]["const"],
-            "towns-fund-monitoring"
-        );
+        assert_eq!(towns["properties"]["collection"]["const"], "towns-fund-monitoring");
         assert_eq!(
             towns["properties"]["answers"]["properties"]["spend"]["items"]["properties"]["quarter"]["anyOf"]
                 [0]["enum"],

@@ -14,11 +14,7 @@ use crate::diagnostic::did_you_mean;
 use crate::value::Value;
 
 pub(super) fn check(ast: &Ast, env: &TypeEnv<'_>) -> Result<(Program, Ty, Deps), ExprError> {
-    let mut checker = Checker {
-        env,
-        locals: Vec::new(),
-        deps: Deps::default(),
-    };
+    let mut checker = Checker { env, locals: Vec::new(), deps: Deps::default() };
     let (node, ty) = checker.expr(ast)?;
     let mut deps = checker.deps;
     deps.answers.sort_unstable();
@@ -68,18 +64,12 @@ impl Checker<'_, '_> {
             AstKind::Str(s) => Ok((Node::Const(Value::text(s)), Ty::Text)),
             AstKind::Ident(name) => self.ident(name, ast),
             AstKind::Member(target, field) => self.member(target, field, ast),
-            AstKind::Call {
-                target: None,
-                name,
-                name_start,
-                args,
-            } => self.function(name, *name_start, args, ast),
-            AstKind::Call {
-                target: Some(target),
-                name,
-                name_start,
-                args,
-            } => self.method(target, name, *name_start, args, ast),
+            AstKind::Call { target: None, name, name_start, args } => {
+                self.function(name, *name_start, args, ast)
+            }
+            AstKind::Call { target: Some(target), name, name_start, args } => {
+                self.method(target, name, *name_start, args, ast)
+            }
             AstKind::Index(target, index) => {
                 let (t, tt) = self.expr(target)?;
                 let (i, it) = self.expr(index)?;
@@ -94,10 +84,7 @@ impl Checker<'_, '_> {
                     }
                 };
                 if !matches!(it, Ty::Number | Ty::Any | Ty::Null) {
-                    return Err(err(
-                        index,
-                        format!("a list index must be a number, but this is {it}"),
-                    ));
+                    return Err(err(index, format!("a list index must be a number, but this is {it}")));
                 }
                 Ok((Node::Index(boxed(t), boxed(i)), element))
             }
@@ -136,11 +123,8 @@ impl Checker<'_, '_> {
                 self.expect_bool(&ta, a, &format!("both sides of `{word}` must be true or false"))?;
                 let (nb, tb) = self.expr(b)?;
                 self.expect_bool(&tb, b, &format!("both sides of `{word}` must be true or false"))?;
-                let node = if is_and {
-                    Node::And(boxed(na), boxed(nb))
-                } else {
-                    Node::Or(boxed(na), boxed(nb))
-                };
+                let node =
+                    if is_and { Node::And(boxed(na), boxed(nb)) } else { Node::Or(boxed(na), boxed(nb)) };
                 Ok((node, Ty::Bool))
             }
             AstKind::Cond(c, then, otherwise) => {
@@ -149,10 +133,7 @@ impl Checker<'_, '_> {
                 let (nt, tt) = self.expr(then)?;
                 let (no, to) = self.expr(otherwise)?;
                 let ty = unify(&tt, &to).ok_or_else(|| {
-                    err(
-                        ast,
-                        format!("both results of `? :` must be of one type, but they are {tt} and {to}"),
-                    )
+                    err(ast, format!("both results of `? :` must be of one type, but they are {tt} and {to}"))
                 })?;
                 Ok((Node::Cond(boxed(nc), boxed(nt), boxed(no)), ty))
             }
@@ -193,24 +174,15 @@ impl Checker<'_, '_> {
             return Ok((Node::Answer(global.slot), global.ty.clone()));
         }
         if name == "period" {
-            return Err(err(
-                ast,
-                "`period` must be followed by `.start`, `.end` or `.due`",
-            ));
+            return Err(err(ast, "`period` must be followed by `.start`, `.end` or `.due`"));
         }
         let names = self.visible_names();
-        let mut e = err(
-            ast,
-            format!("`{name}` is not a question, table or column that this expression can see"),
-        );
+        let mut e =
+            err(ast, format!("`{name}` is not a question, table or column that this expression can see"));
         if let Some(close) = did_you_mean(name, names.iter().copied()) {
             e = e.with_help(format!("did you mean `{close}`?"));
         } else if self.env.row.is_none()
-            && self
-                .env
-                .tables
-                .iter()
-                .any(|t| t.columns.iter().any(|(c, _)| c == name))
+            && self.env.tables.iter().any(|t| t.columns.iter().any(|(c, _)| c == name))
         {
             e = e.with_help("table columns are only visible in that table's rules, or through the table, e.g. `spend.map(r, r.amount)`");
         }
@@ -228,10 +200,8 @@ impl Checker<'_, '_> {
                 "end" => PeriodPart::End,
                 "due" => PeriodPart::Due,
                 other => {
-                    let mut e = err(
-                        ast,
-                        format!("`period` has no `{other}`; it has `start`, `end` and `due`"),
-                    );
+                    let mut e =
+                        err(ast, format!("`period` has no `{other}`; it has `start`, `end` and `due`"));
                     if let Some(close) = did_you_mean(other, ["start", "end", "due"]) {
                         e = e.with_help(format!("did you mean `period.{close}`?"));
                     }
@@ -245,10 +215,9 @@ impl Checker<'_, '_> {
             Ty::Row(table) => {
                 let columns = &self.env.tables[table as usize];
                 match columns.columns.iter().position(|(n, _)| n == field) {
-                    Some(index) => Ok((
-                        Node::Field(boxed(t), index as u32),
-                        columns.columns[index].1.clone(),
-                    )),
+                    Some(index) => {
+                        Ok((Node::Field(boxed(t), index as u32), columns.columns[index].1.clone()))
+                    }
                     None => {
                         let mut e = err(ast, format!("the table `{}` has no column `{field}`", columns.id));
                         if let Some(close) =
@@ -260,13 +229,12 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            Ty::List(inner) if matches!(*inner, Ty::Row(_)) => Err(err(
-                ast,
-                format!("`.{field}` cannot be read from a whole table; read it from each row"),
-            )
-            .with_help(format!(
-                "for example `table.map(r, r.{field})` or `table.all(r, r.{field} …)`"
-            ))),
+            Ty::List(inner) if matches!(*inner, Ty::Row(_)) => {
+                Err(err(ast, format!("`.{field}` cannot be read from a whole table; read it from each row"))
+                    .with_help(format!(
+                        "for example `table.map(r, r.{field})` or `table.all(r, r.{field} …)`"
+                    )))
+            }
             other => Err(err(ast, format!("`.{field}` cannot be read from {other}"))),
         }
     }
@@ -308,11 +276,8 @@ impl Checker<'_, '_> {
                 Self::arity(name, args, ast, 1, 1)?;
                 let (n, t) = self.expr(&args[0])?;
                 if !matches!(&t, Ty::List(inner) if matches!(**inner, Ty::Number | Ty::Any)) && !t.is_open() {
-                    return Err(err(
-                        &args[0],
-                        format!("`sum` needs a list of numbers, but this is {t}"),
-                    )
-                    .with_help("to add up a table column, map it first: `sum(table.map(r, r.column))`"));
+                    return Err(err(&args[0], format!("`sum` needs a list of numbers, but this is {t}"))
+                        .with_help("to add up a table column, map it first: `sum(table.map(r, r.column))`"));
                 }
                 Ok((Node::Func(Func::Sum, vec![n]), Ty::Number))
             }
@@ -320,10 +285,7 @@ impl Checker<'_, '_> {
                 Self::arity(name, args, ast, 1, 1)?;
                 let (n, t) = self.expr(&args[0])?;
                 if !matches!(t, Ty::List(_) | Ty::Text | Ty::Choice(_) | Ty::Any | Ty::Null) {
-                    return Err(err(
-                        &args[0],
-                        format!("`{name}` needs a list or text, but this is {t}"),
-                    ));
+                    return Err(err(&args[0], format!("`{name}` needs a list or text, but this is {t}")));
                 }
                 Ok((Node::Func(Func::Size, vec![n]), Ty::Number))
             }
@@ -344,27 +306,18 @@ impl Checker<'_, '_> {
                     let mut ty = checked[0].1.clone();
                     for ((_, t), a) in checked.iter().zip(args).skip(1) {
                         ty = unify(&ty, t).ok_or_else(|| {
-                            err(
-                                a,
-                                format!("`{name}` needs values of one type, but this is {t} after {ty}"),
-                            )
+                            err(a, format!("`{name}` needs values of one type, but this is {t} after {ty}"))
                         })?;
                     }
                     ty
                 };
                 if !matches!(element, Ty::Number | Ty::Date | Ty::Any | Ty::Null) {
-                    return Err(err(
-                        ast,
-                        format!("`{name}` works on numbers or dates, not {element}"),
-                    ));
+                    return Err(err(ast, format!("`{name}` works on numbers or dates, not {element}")));
                 }
                 let func = if name == "min" { Func::Min } else { Func::Max };
                 let single = checked.len() == 1;
                 let nodes = checked.into_iter().map(|(n, _)| n).collect();
-                Ok((
-                    Node::Func(if single { func } else { func.variadic() }, nodes),
-                    element,
-                ))
+                Ok((Node::Func(if single { func } else { func.variadic() }, nodes), element))
             }
             "coalesce" => {
                 Self::arity(name, args, ast, 2, usize::MAX)?;
@@ -372,16 +325,10 @@ impl Checker<'_, '_> {
                 let mut ty = checked[0].1.clone();
                 for ((_, t), a) in checked.iter().zip(args).skip(1) {
                     ty = unify(&ty, t).ok_or_else(|| {
-                        err(
-                            a,
-                            format!("`coalesce` needs values of one type, but this is {t} after {ty}"),
-                        )
+                        err(a, format!("`coalesce` needs values of one type, but this is {t} after {ty}"))
                     })?;
                 }
-                Ok((
-                    Node::Func(Func::Coalesce, checked.into_iter().map(|(n, _)| n).collect()),
-                    ty,
-                ))
+                Ok((Node::Func(Func::Coalesce, checked.into_iter().map(|(n, _)| n).collect()), ty))
             }
             "days_between" => {
                 Self::arity(name, args, ast, 2, 2)?;
@@ -391,10 +338,7 @@ impl Checker<'_, '_> {
                         return Err(err(a, format!("`days_between` needs two dates, but this is {t}")));
                     }
                 }
-                Ok((
-                    Node::Func(Func::DaysBetween, checked.into_iter().map(|(n, _)| n).collect()),
-                    Ty::Number,
-                ))
+                Ok((Node::Func(Func::DaysBetween, checked.into_iter().map(|(n, _)| n).collect()), Ty::Number))
             }
             "today" => {
                 Self::arity(name, args, ast, 0, 0)?;
@@ -404,10 +348,7 @@ impl Checker<'_, '_> {
                 Self::arity(name, args, ast, 1, 1)?;
                 if let AstKind::Str(text) = &args[0].kind {
                     let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                        err(
-                            &args[0],
-                            format!("`{text}` is not a real date in the form YYYY-MM-DD"),
-                        )
+                        err(&args[0], format!("`{text}` is not a real date in the form YYYY-MM-DD"))
                     })?;
                     return Ok((Node::Const(Value::Date(d)), Ty::Date));
                 }
@@ -432,10 +373,7 @@ impl Checker<'_, '_> {
                 for ((_, t), a) in checked.iter().zip(args) {
                     self.expect_number(t, a, "round")?;
                 }
-                Ok((
-                    Node::Func(Func::Round, checked.into_iter().map(|(n, _)| n).collect()),
-                    Ty::Number,
-                ))
+                Ok((Node::Func(Func::Round, checked.into_iter().map(|(n, _)| n).collect()), Ty::Number))
             }
             "has" | "int" | "double" | "string" | "timestamp" | "duration" | "dyn" | "type" | "uint"
             | "bytes" => Err(ExprError::new(
@@ -504,10 +442,7 @@ impl Checker<'_, '_> {
             "size" => {
                 Self::arity(name, args, ast, 0, 0)?;
                 if !matches!(tt, Ty::List(_) | Ty::Text | Ty::Choice(_) | Ty::Any | Ty::Null) {
-                    return Err(err(
-                        target,
-                        format!("`.size()` needs a list or text, but this is {tt}"),
-                    ));
+                    return Err(err(target, format!("`.size()` needs a list or text, but this is {tt}")));
                 }
                 Ok((Node::Func(Func::Size, vec![t]), Ty::Number))
             }
@@ -534,23 +469,14 @@ impl Checker<'_, '_> {
                     return Err(err(target, format!("`.matches()` needs text, but this is {tt}")));
                 }
                 let AstKind::Str(pattern) = &args[0].kind else {
-                    return Err(err(
-                        &args[0],
-                        "`.matches()` needs a regular expression written as a string",
-                    ));
+                    return Err(err(&args[0], "`.matches()` needs a regular expression written as a string"));
                 };
-                let regex = RegexBuilder::new(pattern)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        err(
-                            &args[0],
-                            format!(
-                                "this is not a valid regular expression: {}",
-                                first_line(&e.to_string())
-                            ),
-                        )
-                    })?;
+                let regex = RegexBuilder::new(pattern).size_limit(1 << 20).build().map_err(|e| {
+                    err(
+                        &args[0],
+                        format!("this is not a valid regular expression: {}", first_line(&e.to_string())),
+                    )
+                })?;
                 Ok((Node::Matches(boxed(t), Arc::new(regex)), Ty::Bool))
             }
             other => {
@@ -615,11 +541,7 @@ impl Checker<'_, '_> {
         self.locals.push((var.clone(), element.clone()));
         let local = (self.locals.len() - 1) as u32;
         let body = self.expr(&args[1]);
-        let transform = if args.len() == 3 {
-            Some(self.expr(&args[2]))
-        } else {
-            None
-        };
+        let transform = if args.len() == 3 { Some(self.expr(&args[2])) } else { None };
         self.locals.pop();
         let (body, bt) = body?;
         let transform = transform.transpose()?;
@@ -644,102 +566,86 @@ impl Checker<'_, '_> {
             }
         };
         let transform = transform.map(|(n, _)| boxed(n));
-        Ok((
-            Node::Macro {
-                kind,
-                list: boxed(list),
-                local,
-                body: boxed(body),
-                transform,
-            },
-            result_ty,
-        ))
+        Ok((Node::Macro { kind, list: boxed(list), local, body: boxed(body), transform }, result_ty))
     }
 
     fn binary(&mut self, op: BinOp, a: &Ast, b: &Ast, ast: &Ast) -> Result<(Node, Ty), ExprError> {
         let (na, ta) = self.expr(a)?;
         let (nb, tb) = self.expr(b)?;
-        let ty =
-            match op {
-                BinOp::Add => match (&ta, &tb) {
-                    (Ty::Number, Ty::Number) => Ty::Number,
-                    (x, y) if x.is_text() && y.is_text() => Ty::Text,
-                    (Ty::List(_), Ty::List(_)) => {
-                        unify(&ta, &tb).ok_or_else(|| err(ast, format!("cannot join {ta} and {tb}")))?
+        let ty = match op {
+            BinOp::Add => match (&ta, &tb) {
+                (Ty::Number, Ty::Number) => Ty::Number,
+                (x, y) if x.is_text() && y.is_text() => Ty::Text,
+                (Ty::List(_), Ty::List(_)) => {
+                    unify(&ta, &tb).ok_or_else(|| err(ast, format!("cannot join {ta} and {tb}")))?
+                }
+                (x, y) if x.is_open() || y.is_open() => {
+                    if x.is_open() {
+                        tb.clone()
+                    } else {
+                        ta.clone()
                     }
-                    (x, y) if x.is_open() || y.is_open() => {
-                        if x.is_open() {
-                            tb.clone()
-                        } else {
-                            ta.clone()
-                        }
-                    }
-                    (Ty::Date, Ty::Number) | (Ty::Number, Ty::Date) => {
-                        return Err(err(ast, "cannot add a number to a date")
-                            .with_help("compare dates directly, or use `days_between(a, b)`"));
-                    }
-                    _ => return Err(err(ast, format!("cannot add {tb} to {ta}"))),
-                },
-                BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-                    let ok = |t: &Ty| matches!(t, Ty::Number | Ty::Any | Ty::Null);
-                    if !ok(&ta) || !ok(&tb) {
-                        let mut e = err(
-                            ast,
-                            format!("`{}` needs two numbers, but these are {ta} and {tb}", op.symbol()),
+                }
+                (Ty::Date, Ty::Number) | (Ty::Number, Ty::Date) => {
+                    return Err(err(ast, "cannot add a number to a date")
+                        .with_help("compare dates directly, or use `days_between(a, b)`"));
+                }
+                _ => return Err(err(ast, format!("cannot add {tb} to {ta}"))),
+            },
+            BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
+                let ok = |t: &Ty| matches!(t, Ty::Number | Ty::Any | Ty::Null);
+                if !ok(&ta) || !ok(&tb) {
+                    let mut e =
+                        err(ast, format!("`{}` needs two numbers, but these are {ta} and {tb}", op.symbol()));
+                    if op == BinOp::Sub && ta == Ty::Date && tb == Ty::Date {
+                        e = e.with_help(
+                            "to count the days from one date to another, use `days_between(a, b)`",
                         );
-                        if op == BinOp::Sub && ta == Ty::Date && tb == Ty::Date {
-                            e = e.with_help(
-                                "to count the days from one date to another, use `days_between(a, b)`",
-                            );
+                    }
+                    return Err(e);
+                }
+                Ty::Number
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ordered = |t: &Ty| {
+                    matches!(t, Ty::Number | Ty::Date | Ty::Text | Ty::Choice(_) | Ty::Any | Ty::Null)
+                };
+                if !ordered(&ta)
+                    || !ordered(&tb)
+                    || (!ta.is_open() && !tb.is_open() && unify(&ta, &tb).is_none())
+                {
+                    return Err(
+                        err(ast, format!("cannot compare {ta} with {tb}")).with_help(compare_help(&ta, &tb))
+                    );
+                }
+                Ty::Bool
+            }
+            BinOp::Eq | BinOp::Ne => {
+                if !comparable_for_equality(&ta, &tb) {
+                    return Err(
+                        err(ast, format!("cannot compare {ta} with {tb}")).with_help(compare_help(&ta, &tb))
+                    );
+                }
+                self.check_choice_literal(&ta, b)?;
+                self.check_choice_literal(&tb, a)?;
+                Ty::Bool
+            }
+            BinOp::In => {
+                match &tb {
+                    Ty::List(inner) => {
+                        if !comparable_for_equality(&ta, inner) {
+                            return Err(err(ast, format!("{ta} can never be in {tb}")));
                         }
-                        return Err(e);
+                        self.check_choice_literal(inner, a)?;
                     }
-                    Ty::Number
-                }
-                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                    let ordered = |t: &Ty| {
-                        matches!(
-                            t,
-                            Ty::Number | Ty::Date | Ty::Text | Ty::Choice(_) | Ty::Any | Ty::Null
-                        )
-                    };
-                    if !ordered(&ta)
-                        || !ordered(&tb)
-                        || (!ta.is_open() && !tb.is_open() && unify(&ta, &tb).is_none())
-                    {
-                        return Err(err(ast, format!("cannot compare {ta} with {tb}"))
-                            .with_help(compare_help(&ta, &tb)));
+                    Ty::Any | Ty::Null => {}
+                    other => {
+                        return Err(err(b, format!("the right of `in` must be a list, but this is {other}")));
                     }
-                    Ty::Bool
                 }
-                BinOp::Eq | BinOp::Ne => {
-                    if !comparable_for_equality(&ta, &tb) {
-                        return Err(err(ast, format!("cannot compare {ta} with {tb}"))
-                            .with_help(compare_help(&ta, &tb)));
-                    }
-                    self.check_choice_literal(&ta, b)?;
-                    self.check_choice_literal(&tb, a)?;
-                    Ty::Bool
-                }
-                BinOp::In => {
-                    match &tb {
-                        Ty::List(inner) => {
-                            if !comparable_for_equality(&ta, inner) {
-                                return Err(err(ast, format!("{ta} can never be in {tb}")));
-                            }
-                            self.check_choice_literal(inner, a)?;
-                        }
-                        Ty::Any | Ty::Null => {}
-                        other => {
-                            return Err(err(
-                                b,
-                                format!("the right of `in` must be a list, but this is {other}"),
-                            ));
-                        }
-                    }
-                    Ty::Bool
-                }
-            };
+                Ty::Bool
+            }
+        };
         Ok((Node::Binary(op, boxed(na), boxed(nb)), ty))
     }
 
@@ -754,14 +660,9 @@ impl Checker<'_, '_> {
         if values.iter().any(|v| v == text) {
             return Ok(());
         }
-        let mut e = err(
-            literal,
-            format!("`{text}` is not a value of the choice list `{list_id}`"),
-        );
+        let mut e = err(literal, format!("`{text}` is not a value of the choice list `{list_id}`"));
         if let Some(close) = did_you_mean(text, values.iter().map(String::as_str)) {
-            e = e.with_help(format!(
-                "did you mean `{close}`? Compare with a choice's value, not its label"
-            ));
+            e = e.with_help(format!("did you mean `{close}`? Compare with a choice's value, not its label"));
         } else if values.len() <= 12 {
             e = e.with_help(format!("its values are: {}", values.join(", ")));
         }
@@ -783,12 +684,7 @@ fn compare_help(a: &Ty, b: &Ty) -> String {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(s)
-        .trim()
-        .to_string()
+    s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
 
 /// Parse a number literal exactly.
@@ -806,9 +702,7 @@ fn number(text: &str, ast: &Ast) -> Result<Decimal, ExprError> {
     };
     match parsed {
         Some(n) => Ok(if negative { -n } else { n }),
-        None => Err(
-            err(ast, format!("`{text}` is not a number formwork can hold exactly"))
-                .with_help("numbers can have up to 28 significant digits"),
-        ),
+        None => Err(err(ast, format!("`{text}` is not a number formwork can hold exactly"))
+            .with_help("numbers can have up to 28 significant digits")),
     }
 }

@@ -130,13 +130,7 @@ pub(crate) enum Node {
     Index(Box<Node>, Box<Node>),
     Func(Func, Vec<Node>),
     Matches(Box<Node>, Arc<Regex>),
-    Macro {
-        kind: MacroKind,
-        list: Box<Node>,
-        local: u32,
-        body: Box<Node>,
-        transform: Option<Box<Node>>,
-    },
+    Macro { kind: MacroKind, list: Box<Node>, local: u32, body: Box<Node>, transform: Option<Box<Node>> },
 }
 
 /// A compiled expression.
@@ -165,11 +159,7 @@ impl Program {
     }
 
     pub fn run(&self, scope: &EvalScope<'_>) -> Outcome {
-        let mut m = Machine {
-            scope,
-            locals: Vec::new(),
-            steps: 0,
-        };
+        let mut m = Machine { scope, locals: Vec::new(), steps: 0 };
         match m.eval(&self.root) {
             Ok(Value::Null) => Outcome::Undecided,
             Ok(v) => Outcome::Value(v),
@@ -220,29 +210,17 @@ fn order(a: &Value, b: &Value) -> Result<Ordering, Stop> {
 impl Machine<'_> {
     fn charge(&mut self, steps: u64) -> Result<(), Stop> {
         self.steps += steps;
-        if self.steps > MAX_STEPS {
-            Err(Stop::Budget)
-        } else {
-            Ok(())
-        }
+        if self.steps > MAX_STEPS { Err(Stop::Budget) } else { Ok(()) }
     }
 
     fn eval(&mut self, node: &Node) -> Eval {
         self.charge(1)?;
         match node {
             Node::Const(v) => Ok(v.clone()),
-            Node::Answer(slot) => Ok(self
-                .scope
-                .answers
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or_default()),
-            Node::Column(index) => Ok(self
-                .scope
-                .row
-                .and_then(|r| r.get(*index as usize))
-                .cloned()
-                .unwrap_or_default()),
+            Node::Answer(slot) => Ok(self.scope.answers.get(*slot as usize).cloned().unwrap_or_default()),
+            Node::Column(index) => {
+                Ok(self.scope.row.and_then(|r| r.get(*index as usize)).cloned().unwrap_or_default())
+            }
             Node::Local(index) => Ok(self.locals.get(*index as usize).cloned().unwrap_or_default()),
             Node::Field(target, index) => match self.eval(target)? {
                 Value::Row(cells) => Ok(cells.get(*index as usize).cloned().unwrap_or_default()),
@@ -318,13 +296,7 @@ impl Machine<'_> {
                 Ok(Value::Bool(regex.is_match(text(&v)?)))
             }
             Node::Func(func, args) => self.func(*func, args),
-            Node::Macro {
-                kind,
-                list: target,
-                local,
-                body,
-                transform,
-            } => {
+            Node::Macro { kind, list: target, local, body, transform } => {
                 let target = self.eval(target)?;
                 let items = list(&target)?.clone();
                 self.macro_call(*kind, &items, *local, body, transform.as_deref())
@@ -424,10 +396,10 @@ impl Machine<'_> {
                     Some(v) => number(v)?.trunc().to_u32().ok_or(Stop::Undecided)?.min(28),
                     None => 0,
                 };
-                Ok(Value::Number(number(&values[0])?.round_dp_with_strategy(
-                    places,
-                    RoundingStrategy::MidpointAwayFromZero,
-                )))
+                Ok(Value::Number(
+                    number(&values[0])?
+                        .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero),
+                ))
             }
             Func::Contains | Func::StartsWith | Func::EndsWith => {
                 let (haystack, needle) = (text(&values[0])?, text(&values[1])?);
@@ -517,11 +489,7 @@ fn extreme(items: &[Value], max: bool) -> Eval {
             }
             Some(current) => {
                 let o = order(item, current)?;
-                if (max && o == Ordering::Greater) || (!max && o == Ordering::Less) {
-                    item
-                } else {
-                    current
-                }
+                if (max && o == Ordering::Greater) || (!max && o == Ordering::Less) { item } else { current }
             }
         });
     }

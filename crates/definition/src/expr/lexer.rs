@@ -182,21 +182,13 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                     }
                     '"' | '\'' => {
                         let (text, end) = string(&chars, i, false)?;
-                        tokens.push(Token {
-                            kind: Tok::Str(text),
-                            start,
-                            end: end as u32,
-                        });
+                        tokens.push(Token { kind: Tok::Str(text), start, end: end as u32 });
                         i = end;
                         continue;
                     }
                     'r' | 'R' if matches!(at(i + 1), Some('"' | '\'')) => {
                         let (text, end) = string(&chars, i + 1, true)?;
-                        tokens.push(Token {
-                            kind: Tok::Str(text),
-                            start,
-                            end: end as u32,
-                        });
+                        tokens.push(Token { kind: Tok::Str(text), start, end: end as u32 });
                         i = end;
                         continue;
                     }
@@ -204,11 +196,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                         let end = number_end(&chars, i);
                         let text: String = chars[i..end].iter().collect();
                         let text = text.trim_end_matches(['u', 'U']).to_string();
-                        tokens.push(Token {
-                            kind: Tok::Number(text),
-                            start,
-                            end: end as u32,
-                        });
+                        tokens.push(Token { kind: Tok::Number(text), start, end: end as u32 });
                         i = end;
                         continue;
                     }
@@ -232,36 +220,20 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Token>, ExprError> {
                             }
                             _ => Tok::Ident(word),
                         };
-                        tokens.push(Token {
-                            kind,
-                            start,
-                            end: end as u32,
-                        });
+                        tokens.push(Token { kind, start, end: end as u32 });
                         i = end;
                         continue;
                     }
                     other => {
-                        return Err(ExprError::new(
-                            start,
-                            1,
-                            format!("unexpected character `{other}`"),
-                        ));
+                        return Err(ExprError::new(start, 1, format!("unexpected character `{other}`")));
                     }
                 }
             };
-        tokens.push(Token {
-            kind,
-            start,
-            end: start + len,
-        });
+        tokens.push(Token { kind, start, end: start + len });
         i += len as usize;
     }
     let end = chars.len() as u32;
-    tokens.push(Token {
-        kind: Tok::Eof,
-        start: end,
-        end,
-    });
+    tokens.push(Token { kind: Tok::Eof, start: end, end });
     Ok(tokens)
 }
 
@@ -323,11 +295,7 @@ fn string(chars: &[char], i: usize, raw: bool) -> Result<(String, usize), ExprEr
             }
         }
         if c == '\n' && !triple {
-            return Err(ExprError::new(
-                i as u32,
-                1,
-                "this string has no closing quote on its line",
-            ));
+            return Err(ExprError::new(i as u32, 1, "this string has no closing quote on its line"));
         }
         if c == '\\' && !raw {
             let Some(&e) = chars.get(j + 1) else {
@@ -344,10 +312,8 @@ fn string(chars: &[char], i: usize, raw: bool) -> Result<(String, usize), ExprEr
                 '?' => '?',
                 'u' => {
                     let hex: String = chars.iter().skip(j + 2).take(4).collect();
-                    let code = u32::from_str_radix(&hex, 16)
-                        .ok()
-                        .and_then(char::from_u32)
-                        .ok_or_else(|| {
+                    let code =
+                        u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(|| {
                             ExprError::new(j as u32, 2, "`\\u` must be followed by four hexadecimal digits")
                         })?;
                     text.push(code);
@@ -355,10 +321,8 @@ fn string(chars: &[char], i: usize, raw: bool) -> Result<(String, usize), ExprEr
                     continue;
                 }
                 other => {
-                    return Err(
-                        ExprError::new(j as u32, 2, format!("`\\{other}` is not a known escape"))
-                            .with_help("known escapes are \\n, \\t, \\r, \\\\, \\', \\\" and \\uXXXX"),
-                    );
+                    return Err(ExprError::new(j as u32, 2, format!("`\\{other}` is not a known escape"))
+                        .with_help("known escapes are \\n, \\t, \\r, \\\\, \\', \\\" and \\uXXXX"));
                 }
             };
             text.push(escaped);

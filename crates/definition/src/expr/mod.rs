@@ -43,12 +43,7 @@ pub struct ExprError {
 
 impl ExprError {
     pub(crate) fn new(start: u32, len: u32, message: impl Into<String>) -> ExprError {
-        ExprError {
-            start,
-            len: len.max(1),
-            message: message.into(),
-            help: None,
-        }
+        ExprError { start, len: len.max(1), message: message.into(), help: None }
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> ExprError {
@@ -181,10 +176,7 @@ impl Compiled {
     /// If the expression is just one name, that name (used to phrase messages about bounds).
     pub fn single_name(&self) -> Option<&str> {
         let s = self.source.trim();
-        (!s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .then_some(s)
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')).then_some(s)
     }
 }
 
@@ -205,12 +197,7 @@ pub fn compile(source: &str, env: &TypeEnv<'_>) -> Result<Compiled, ExprError> {
     let tokens = lexer::tokenize(source)?;
     let ast = parser::parse(tokens)?;
     let (program, ty, deps) = check::check(&ast, env)?;
-    Ok(Compiled {
-        source: source.to_string(),
-        ty,
-        deps,
-        program,
-    })
+    Ok(Compiled { source: source.to_string(), ty, deps, program })
 }
 
 /// The names an expression refers to, without checking them: used to order calculated questions

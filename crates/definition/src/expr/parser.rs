@@ -79,12 +79,7 @@ impl BinOp {
 }
 
 pub(crate) fn parse(tokens: Vec<Token>) -> Result<Ast, ExprError> {
-    let mut p = Parser {
-        tokens,
-        pos: 0,
-        depth: 0,
-        nodes: 0,
-    };
+    let mut p = Parser { tokens, pos: 0, depth: 0, nodes: 0 };
     let ast = p.expr()?;
     let t = p.peek();
     if t.kind != Tok::Eof {
@@ -175,11 +170,7 @@ impl Parser {
             self.expect(Tok::Colon, "`:` in `condition ? a : b`")?;
             let otherwise = self.expr()?;
             let (start, end) = (cond.start, otherwise.end);
-            self.node(
-                AstKind::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)),
-                start,
-                end,
-            )?
+            self.node(AstKind::Cond(Box::new(cond), Box::new(then), Box::new(otherwise)), start, end)?
         } else {
             cond
         };
@@ -323,11 +314,7 @@ impl Parser {
                 self.depth -= 1;
                 let close = self.expect(Tok::RBracket, "`]`")?;
                 let start = target.start;
-                target = self.node(
-                    AstKind::Index(Box::new(target), Box::new(index)),
-                    start,
-                    close.end,
-                )?;
+                target = self.node(AstKind::Index(Box::new(target), Box::new(index)), start, close.end)?;
             } else {
                 return Ok(target);
             }
@@ -376,12 +363,7 @@ impl Parser {
                 if self.peek().kind == Tok::LParen {
                     let (args, end) = self.arguments()?;
                     return self.node(
-                        AstKind::Call {
-                            target: None,
-                            name,
-                            name_start: t.start,
-                            args,
-                        },
+                        AstKind::Call { target: None, name, name_start: t.start, args },
                         t.start,
                         end,
                     );
@@ -442,33 +424,17 @@ mod tests {
     #[test]
     fn precedence_follows_cel() {
         let a = ast("a || b && c == 1 + 2 * 3");
-        let AstKind::Or(_, right) = a.kind else {
-            panic!("{a:?}")
-        };
-        let AstKind::And(_, right) = right.kind else {
-            panic!()
-        };
-        let AstKind::Binary(BinOp::Eq, _, right) = right.kind else {
-            panic!()
-        };
-        let AstKind::Binary(BinOp::Add, _, right) = right.kind else {
-            panic!()
-        };
+        let AstKind::Or(_, right) = a.kind else { panic!("{a:?}") };
+        let AstKind::And(_, right) = right.kind else { panic!() };
+        let AstKind::Binary(BinOp::Eq, _, right) = right.kind else { panic!() };
+        let AstKind::Binary(BinOp::Add, _, right) = right.kind else { panic!() };
         assert!(matches!(right.kind, AstKind::Binary(BinOp::Mul, _, _)));
     }
 
     #[test]
     fn parses_macros_and_members() {
         let a = ast("sum(spend.filter(r, r.source == 'tf').map(r, r.amount))");
-        let AstKind::Call {
-            target: None,
-            name,
-            args,
-            ..
-        } = a.kind
-        else {
-            panic!()
-        };
+        let AstKind::Call { target: None, name, args, .. } = a.kind else { panic!() };
         assert_eq!(name, "sum");
         assert!(matches!(&args[0].kind, AstKind::Call { name, .. } if name == "map"));
     }

@@ -42,12 +42,7 @@ fn fixture() -> Fixture {
 }
 
 fn env(f: &Fixture) -> TypeEnv<'_> {
-    TypeEnv {
-        globals: &f.globals,
-        tables: &f.tables,
-        choice_lists: &f.lists,
-        row: None,
-    }
+    TypeEnv { globals: &f.globals, tables: &f.tables, choice_lists: &f.lists, row: None }
 }
 
 fn dec(s: &str) -> Value {
@@ -78,17 +73,8 @@ fn eval_with(src: &str, answers: &[Value]) -> Outcome {
     let f = fixture();
     let compiled = compile(src, &env(&f)).unwrap_or_else(|e| panic!("{src}: {e:?}"));
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let period = PeriodDates {
-        start: today,
-        end: today,
-        due: today,
-    };
-    compiled.eval(&EvalScope {
-        answers,
-        row: None,
-        period: Some(period),
-        today,
-    })
+    let period = PeriodDates { start: today, end: today, due: today };
+    compiled.eval(&EvalScope { answers, row: None, period: Some(period), today })
 }
 
 fn eval(src: &str) -> Outcome {
@@ -148,10 +134,7 @@ fn unknown_names_suggest_the_nearest() {
     let e = error("amout > 0");
     assert!(e.message.contains("`amout` is not a question"), "{e:?}");
     let e = error("rag == 'gren'");
-    assert_eq!(
-        e.help.as_deref(),
-        Some("did you mean `green`? Compare with a choice's value, not its label")
-    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `green`? Compare with a choice's value, not its label"));
     let e = error("rows.map(r, r.amont)");
     assert_eq!(e.help.as_deref(), Some("did you mean `amount`?"));
     let e = error("period.strat");
@@ -166,11 +149,7 @@ fn type_mismatches_are_caught_when_loaded() {
     assert_eq!(e.message, "cannot compare a date with a number");
     assert_eq!((e.start, e.len), (0, 6));
     assert!(error("rag == 1").help.unwrap().contains("in quotes"));
-    assert!(
-        error("flag && n")
-            .message
-            .contains("must be true or false, but this is a number")
-    );
+    assert!(error("flag && n").message.contains("must be true or false, but this is a number"));
     assert!(error("d2 - d1 > 0").help.unwrap().contains("days_between"));
     assert!(error("sum(rows)").message.contains("needs a list of numbers"));
     assert!(error("rows.amount").help.unwrap().contains("map"));
@@ -190,9 +169,7 @@ fn limits_length_and_work() {
     let long = "1 + ".repeat(1_100) + "1";
     assert!(error(&long).message.contains("characters long"));
     // 20,000 × 20,000 comparisons would run for minutes: the budget stops it.
-    let rows: Vec<Value> = (0..20_000)
-        .map(|i| row(Value::Number(Decimal::from(i)), "tf"))
-        .collect();
+    let rows: Vec<Value> = (0..20_000).map(|i| row(Value::Number(Decimal::from(i)), "tf")).collect();
     let mut a = answers();
     a[5] = Value::List(rows.into());
     let outcome = eval_with("rows.all(r, rows.all(s, s.amount >= 0 || r.amount >= 0))", &a);
@@ -209,15 +186,48 @@ fn table_scope_sees_columns_and_outer_answers() {
     assert_eq!(compiled.deps.answers, vec![0]);
     let cells: Vec<Value> = vec![dec("3"), Value::text("tf")];
     let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    let scope = EvalScope {
-        answers: &answers(),
-        row: Some(&cells),
-        period: None,
-        today,
-    };
+    let scope = EvalScope { answers: &answers(), row: Some(&cells), period: None, today };
     assert!(compiled.eval(&scope).is_true());
-    assert_eq!(
-        compile("period.start < today()", &env).unwrap().eval(&scope),
-        Outcome::Undecided
-    );
+    assert_eq!(compile("period.start < today()", &env).unwrap().eval(&scope), Outcome::Undecided);
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn compiling_any_text_never_panics(src in "\\PC{0,120}") {
+            let f = fixture();
+            let _ = compile(&src, &env(&f));
+        }
+
+        #[test]
+        fn compiling_token_soup_never_panics(tokens in proptest::collection::vec(
+            prop_oneof![
+                Just("n"), Just("d1"), Just("rows"), Just("r"), Just("."), Just("("), Just(")"), Just("["), Just("]"),
+                Just("&&"), Just("||"), Just("!"), Just("-"), Just("+"), Just("*"), Just("/"), Just("=="), Just("<="),
+                Just("?"), Just(":"), Just(","), Just("1.5"), Just("'x'"), Just("null"), Just("map"), Just("all"),
+                Just("sum"), Just("period"), Just("amount"), Just("in"),
+            ],
+            0..40,
+        )) {
+            let f = fixture();
+            let src = tokens.join(" ");
+            if let Ok(compiled) = compile(&src, &env(&f)) {
+                let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+                let _ = compiled.eval(&EvalScope { answers: &answers(), row: None, period: None, today });
+            }
+        }
+
+        #[test]
+        fn arithmetic_is_exact_decimal_arithmetic(a in -1_000_000_000i64..1_000_000_000, b in -1_000_000_000i64..1_000_000_000) {
+            let (x, y) = (Decimal::new(a, 2), Decimal::new(b, 2));
+            let src = format!("{x} + {y} * 3 - {x}");
+            prop_assert_eq!(eval(&src), Outcome::Value(Value::Number(x + y * Decimal::from(3) - x)));
+        }
+    }
 }

@@ -43,21 +43,12 @@ impl Loader<'_> {
     fn env(&self) -> Env {
         let mut globals = HashMap::new();
         for (q, p) in self.questions.iter().zip(&self.question_pending) {
-            globals.insert(
-                q.id.clone(),
-                Global {
-                    slot: q.slot as u32,
-                    ty: question_ty(q, p.type_known),
-                },
-            );
+            globals.insert(q.id.clone(), Global { slot: q.slot as u32, ty: question_ty(q, p.type_known) });
         }
         for (i, t) in self.tables.iter().enumerate() {
             globals.insert(
                 t.id.clone(),
-                Global {
-                    slot: t.slot as u32,
-                    ty: Ty::List(Box::new(Ty::Row(i as u32))),
-                },
+                Global { slot: t.slot as u32, ty: Ty::List(Box::new(Ty::Row(i as u32))) },
             );
         }
         let tables = self
@@ -77,18 +68,9 @@ impl Loader<'_> {
         let lists = self
             .choice_lists
             .iter()
-            .map(|l| {
-                (
-                    l.id.clone(),
-                    l.choices.iter().map(|c| c.value.to_string()).collect(),
-                )
-            })
+            .map(|l| (l.id.clone(), l.choices.iter().map(|c| c.value.to_string()).collect()))
             .collect();
-        Env {
-            globals,
-            tables,
-            lists,
-        }
+        Env { globals, tables, lists }
     }
 
     /// Compile one expression; report problems only when `report` is set.
@@ -258,47 +240,24 @@ impl Loader<'_> {
         let scope = env.at(table);
         let noun = if table.is_some() { "column" } else { "question" };
         let when = pending.when.as_ref().and_then(|src| {
-            self.compile(
-                src,
-                &scope,
-                Purpose::Condition,
-                &format!("the `when` of {noun} `{id}`"),
-                true,
-            )
+            self.compile(src, &scope, Purpose::Condition, &format!("the `when` of {noun} `{id}`"), true)
         });
         let min = pending
             .min
             .as_ref()
             .and_then(|src| {
-                self.compile(
-                    src,
-                    &scope,
-                    Purpose::DateBound,
-                    &format!("`min` of {noun} `{id}`"),
-                    true,
-                )
+                self.compile(src, &scope, Purpose::DateBound, &format!("`min` of {noun} `{id}`"), true)
             })
             .map(Bound::Expr);
         let max = pending
             .max
             .as_ref()
             .and_then(|src| {
-                self.compile(
-                    src,
-                    &scope,
-                    Purpose::DateBound,
-                    &format!("`max` of {noun} `{id}`"),
-                    true,
-                )
+                self.compile(src, &scope, Purpose::DateBound, &format!("`max` of {noun} `{id}`"), true)
             })
             .map(Bound::Expr);
         let rules = self.compile_rules(env, table, &pending.rules, &format!("a rule of {noun} `{id}`"));
-        CompiledQuestion {
-            when,
-            rules,
-            min,
-            max,
-        }
+        CompiledQuestion { when, rules, min, max }
     }
 
     fn compile_rules(&mut self, env: &Env, table: Option<usize>, raw: &[RawRule], what: &str) -> Vec<Rule> {
@@ -306,13 +265,7 @@ impl Loader<'_> {
         let mut rules = Vec::new();
         for rule in raw {
             let Some(src) = &rule.check else { continue };
-            let check = self.compile(
-                src,
-                &scope,
-                Purpose::Check,
-                &format!("the `check` of {what}"),
-                true,
-            );
+            let check = self.compile(src, &scope, Purpose::Check, &format!("the `check` of {what}"), true);
             let fields = self.rule_fields(table, &rule.fields);
             if let Some(check) = check {
                 rules.push(Rule {
@@ -360,16 +313,10 @@ impl Loader<'_> {
                 Some(i) => out.push(i),
                 None => {
                     let names: Vec<&str> = candidates.iter().map(String::as_str).collect();
-                    let place = if table.is_some() {
-                        "a column of this table"
-                    } else {
-                        "a question or table"
-                    };
-                    let mut d = Diagnostic::new(
-                        "unknown-id",
-                        *span,
-                        format!("`{name}` in `fields` is not {place}"),
-                    );
+                    let place =
+                        if table.is_some() { "a column of this table" } else { "a question or table" };
+                    let mut d =
+                        Diagnostic::new("unknown-id", *span, format!("`{name}` in `fields` is not {place}"));
                     if let Some(help) = suggestion(name, &names, "they") {
                         d = d.with_help(help);
                     }
@@ -386,11 +333,7 @@ impl Loader<'_> {
         let mut deps: Vec<Vec<usize>> = vec![Vec::new(); slot_count];
         let mut labels: Vec<(String, Span)> = vec![(String::new(), Span::FILE); slot_count];
         let section_deps = |s: usize, sections: &[crate::model::Section]| -> Vec<u32> {
-            sections
-                .get(s)
-                .and_then(|s| s.when.as_ref())
-                .map(|w| w.deps.answers.clone())
-                .unwrap_or_default()
+            sections.get(s).and_then(|s| s.when.as_ref()).map(|w| w.deps.answers.clone()).unwrap_or_default()
         };
         for q in &self.questions {
             let mut d: Vec<u32> = section_deps(q.section, &self.sections);
@@ -413,11 +356,8 @@ impl Loader<'_> {
             }
             deps[table.slot] = d.into_iter().map(|s| s as usize).collect();
             labels[table.slot] = (format!("table `{}`", table.id), self.table_pending[t].span);
-            let column_labels: Vec<(String, Span)> = table
-                .columns
-                .iter()
-                .map(|c| (format!("column `{}`", c.id), c.span))
-                .collect();
+            let column_labels: Vec<(String, Span)> =
+                table.columns.iter().map(|c| (format!("column `{}`", c.id), c.span)).collect();
             table.order = order(&column_deps, &column_labels, self.ctx);
         }
         let order = order(&deps, &labels, self.ctx);

@@ -45,15 +45,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "sign_off",
 ];
-const SECTION_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "description",
-    "editors",
-    "when",
-    "questions",
-    "table",
-];
+const SECTION_KEYS: &[&str] = &["id", "title", "description", "editors", "when", "questions", "table"];
 const TABLE_KEYS: &[&str] = &["min_rows", "max_rows", "unique", "columns", "rules"];
 const RULE_KEYS: &[&str] = &["id", "check", "message", "severity", "fields"];
 const SCHEDULE_KEYS: &[&str] = &["frequency", "start", "end", "due"];
@@ -182,25 +174,15 @@ impl<'c> Loader<'c> {
             .ctx
             .required(&top, "version", "the definition")
             .and_then(|n| self.ctx.integer(n, "`version`", 1, 1_000_000));
-        let title = self
-            .ctx
-            .required(&top, "title", "the definition")
-            .and_then(|n| self.ctx.text(n, "`title`", 200));
-        let description = top
-            .get("description")
-            .and_then(|n| self.ctx.text(n, "`description`", 10_000));
+        let title =
+            self.ctx.required(&top, "title", "the definition").and_then(|n| self.ctx.text(n, "`title`", 200));
+        let description = top.get("description").and_then(|n| self.ctx.text(n, "`description`", 10_000));
         self.kind = self.ctx.required(&top, "kind", "the definition").and_then(|n| {
-            self.ctx.one_of(
-                n,
-                "kind of collection",
-                &[("return", Kind::Return), ("log", Kind::Log)],
-            )
+            self.ctx.one_of(n, "kind of collection", &[("return", Kind::Return), ("log", Kind::Log)])
         });
         let currency = self.read_currency(&top);
-        let schedule = self
-            .ctx
-            .required(&top, "schedule", "the definition")
-            .and_then(|n| self.read_schedule(n));
+        let schedule =
+            self.ctx.required(&top, "schedule", "the definition").and_then(|n| self.read_schedule(n));
         if let Some(node) = top.get("roles") {
             self.read_roles(node);
         }
@@ -235,10 +217,7 @@ impl<'c> Loader<'c> {
         let schedule = schedule?;
         let (order, names) = self.finish_order_and_names()?;
         let record_key = self.resolve_record_key();
-        let sign_off = std::mem::take(&mut self.sign_off)
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
+        let sign_off = std::mem::take(&mut self.sign_off).into_iter().map(|(s, _)| s).collect();
         let rules = self.take_collection_rules();
         Some(Definition {
             collection: collection?,
@@ -267,9 +246,7 @@ impl<'c> Loader<'c> {
         let Some(node) = self.ctx.required(top, "formwork", "the definition") else {
             return;
         };
-        if let Some(v) = self
-            .ctx
-            .integer(node, "`formwork` (the format version)", 0, i64::MAX)
+        if let Some(v) = self.ctx.integer(node, "`formwork` (the format version)", 0, i64::MAX)
             && v != FORMAT_VERSION
         {
             self.ctx.error_help(
@@ -284,10 +261,7 @@ impl<'c> Loader<'c> {
     }
 
     fn read_currency(&mut self, top: &Fields<'_>) -> Currency {
-        let default = Currency {
-            code: "GBP".into(),
-            symbol: "£".into(),
-        };
+        let default = Currency { code: "GBP".into(), symbol: "£".into() };
         let Some(node) = top.get("currency") else {
             return default;
         };
@@ -324,9 +298,7 @@ impl<'c> Loader<'c> {
             .ctx
             .required(&f, "start", "`schedule`")
             .and_then(|n| self.ctx.date(n, "`start` of the schedule"));
-        let end = f
-            .get("end")
-            .and_then(|n| self.ctx.date(n, "`end` of the schedule"));
+        let end = f.get("end").and_then(|n| self.ctx.date(n, "`end` of the schedule"));
         let due = self.ctx.required(&f, "due", "`schedule`").and_then(|n| {
             let text = self.ctx.text(n, "`due`", 20)?;
             let due = Due::parse(&text);
@@ -343,11 +315,7 @@ impl<'c> Loader<'c> {
         if let (Some(start), Some(end)) = (start, end)
             && end < start
         {
-            self.ctx.error(
-                "min-above-max",
-                f.key_span("end"),
-                "the schedule's `end` is before its `start`",
-            );
+            self.ctx.error("min-above-max", f.key_span("end"), "the schedule's `end` is before its `start`");
         }
         if frequency == Some(Frequency::Once) && end.is_none() && f.get("end").is_none() {
             self.ctx.error_help(
@@ -357,12 +325,7 @@ impl<'c> Loader<'c> {
                 "add `end: YYYY-MM-DD`",
             );
         }
-        Some(Schedule {
-            frequency: frequency?,
-            start: start?,
-            end,
-            due: due?,
-        })
+        Some(Schedule { frequency: frequency?, start: start?, end, due: due? })
     }
 
     fn read_roles(&mut self, node: &Node) {
@@ -370,19 +333,14 @@ impl<'c> Loader<'c> {
             self.ctx.error_help(
                 "wrong-shape",
                 node.span,
-                format!(
-                    "`roles` must be a mapping of role ids to descriptions, but it is {}",
-                    node.shape()
-                ),
+                format!("`roles` must be a mapping of role ids to descriptions, but it is {}", node.shape()),
                 "for example `editor: Fills in the return`",
             );
             return;
         };
         for (key, value) in entries {
-            let key_node = Node {
-                value: NodeValue::Scalar(key.text.clone(), source::Style::Plain),
-                span: key.span,
-            };
+            let key_node =
+                Node { value: NodeValue::Scalar(key.text.clone(), source::Style::Plain), span: key.span };
             let Some(id) = self.ctx.id(&key_node, "role id") else {
                 continue;
             };
@@ -395,10 +353,8 @@ impl<'c> Loader<'c> {
                 );
                 continue;
             }
-            let description = self
-                .ctx
-                .text(value, &format!("the description of role `{id}`"), 500)
-                .unwrap_or_default();
+            let description =
+                self.ctx.text(value, &format!("the description of role `{id}`"), 500).unwrap_or_default();
             self.roles.push(Role { id, description });
             self.role_spans.push(key.span);
         }
@@ -417,10 +373,8 @@ impl<'c> Loader<'c> {
             return;
         };
         for (key, value) in entries {
-            let key_node = Node {
-                value: NodeValue::Scalar(key.text.clone(), source::Style::Plain),
-                span: key.span,
-            };
+            let key_node =
+                Node { value: NodeValue::Scalar(key.text.clone(), source::Style::Plain), span: key.span };
             let Some(id) = self.ctx.id(&key_node, "choice list name") else {
                 continue;
             };
@@ -435,8 +389,7 @@ impl<'c> Loader<'c> {
     fn choice_list(&mut self, node: &Node, id: &str, what: &str) -> Option<ChoiceList> {
         let items = self.ctx.list(node, what)?;
         if items.is_empty() {
-            self.ctx
-                .error("empty", node.span, format!("{what} has no choices"));
+            self.ctx.error("empty", node.span, format!("{what} has no choices"));
             return None;
         }
         if items.len() > 10_000 {
@@ -495,10 +448,7 @@ impl<'c> Loader<'c> {
                 }
             }
             if !clash {
-                choices.push(Choice {
-                    value: Arc::from(value.as_str()),
-                    label,
-                });
+                choices.push(Choice { value: Arc::from(value.as_str()), label });
             }
         }
         let lookup: FxHashMap<String, usize> = choices
@@ -514,12 +464,7 @@ impl<'c> Loader<'c> {
         for (i, c) in choices.iter().enumerate() {
             exact.insert(c.value.to_string(), i);
         }
-        Some(ChoiceList {
-            id: id.to_string(),
-            choices,
-            exact,
-            lookup,
-        })
+        Some(ChoiceList { id: id.to_string(), choices, exact, lookup })
     }
 
     fn read_sections(&mut self, node: &Node) {
@@ -527,8 +472,7 @@ impl<'c> Loader<'c> {
             return;
         };
         if items.is_empty() {
-            self.ctx
-                .error("empty", node.span, "the definition has no sections");
+            self.ctx.error("empty", node.span, "the definition has no sections");
         }
         for item in items {
             self.read_section(item);
@@ -539,10 +483,7 @@ impl<'c> Loader<'c> {
         let Some(f) = self.ctx.map(node, "a section", SECTION_KEYS) else {
             return;
         };
-        let id = self
-            .ctx
-            .required(&f, "id", "a section")
-            .and_then(|n| self.ctx.id(n, "section id"));
+        let id = self.ctx.required(&f, "id", "a section").and_then(|n| self.ctx.id(n, "section id"));
         let what = match &id {
             Some(id) => format!("section `{id}`"),
             None => "a section".to_string(),
@@ -554,12 +495,8 @@ impl<'c> Loader<'c> {
         let description = f
             .get("description")
             .and_then(|n| self.ctx.text(n, &format!("the description of {what}"), 10_000));
-        let editors = f
-            .get("editors")
-            .map(|n| self.ctx.id_list(n, "role id in `editors`"));
-        let when = f
-            .get("when")
-            .and_then(|n| self.ctx.expression(n, &format!("the `when` of {what}")));
+        let editors = f.get("editors").map(|n| self.ctx.id_list(n, "role id in `editors`"));
+        let when = f.get("when").and_then(|n| self.ctx.expression(n, &format!("the `when` of {what}")));
         let index = self.sections.len();
         let content = match (f.get("questions"), f.get("table")) {
             (Some(_), Some(_)) => {
@@ -608,11 +545,7 @@ impl<'c> Loader<'c> {
             when: None,
             content,
         });
-        self.section_pending.push(PendingSection {
-            when,
-            editors,
-            span: f.span,
-        });
+        self.section_pending.push(PendingSection { when, editors, span: f.span });
     }
 
     fn read_questions(&mut self, node: &Node, section: usize, what: &str) -> Vec<usize> {
@@ -620,8 +553,7 @@ impl<'c> Loader<'c> {
             return Vec::new();
         };
         if items.is_empty() {
-            self.ctx
-                .error("empty", node.span, format!("{what} has no questions"));
+            self.ctx.error("empty", node.span, format!("{what} has no questions"));
         }
         let mut indexes = Vec::new();
         for item in items {
@@ -639,10 +571,9 @@ impl<'c> Loader<'c> {
     fn read_table(&mut self, node: &Node, section: usize, id: &str, what: &str) -> Option<usize> {
         let f = self.ctx.map(node, &format!("the table of {what}"), TABLE_KEYS)?;
         let table_index = self.tables.len();
-        let min_rows = f
-            .get("min_rows")
-            .and_then(|n| self.ctx.integer(n, "`min_rows`", 0, LIMIT_MAX_ROWS))
-            .unwrap_or(0) as u32;
+        let min_rows =
+            f.get("min_rows").and_then(|n| self.ctx.integer(n, "`min_rows`", 0, LIMIT_MAX_ROWS)).unwrap_or(0)
+                as u32;
         let max_rows = f
             .get("max_rows")
             .and_then(|n| self.ctx.integer(n, "`max_rows`", 1, LIMIT_MAX_ROWS))
@@ -655,18 +586,15 @@ impl<'c> Loader<'c> {
                 format!("`min_rows` ({min_rows}) is more than `max_rows` ({max_rows}) in {what}"),
             );
         }
-        let unique = f
-            .get("unique")
-            .map(|n| self.ctx.id_list(n, "column id in `unique`"))
-            .unwrap_or_default();
+        let unique =
+            f.get("unique").map(|n| self.ctx.id_list(n, "column id in `unique`")).unwrap_or_default();
         let mut columns = Vec::new();
         let mut pending = Vec::new();
         if let Some(node) = self.ctx.required(&f, "columns", &format!("the table of {what}"))
             && let Some(items) = self.ctx.list(node, &format!("the columns of {what}"))
         {
             if items.is_empty() {
-                self.ctx
-                    .error("empty", node.span, format!("the table of {what} has no columns"));
+                self.ctx.error("empty", node.span, format!("the table of {what} has no columns"));
             }
             for item in items {
                 if let Some((q, p)) =
@@ -677,10 +605,8 @@ impl<'c> Loader<'c> {
                 }
             }
         }
-        let rules = f
-            .get("rules")
-            .map(|n| self.read_rules(n, &format!("a row rule of {what}")))
-            .unwrap_or_default();
+        let rules =
+            f.get("rules").map(|n| self.read_rules(n, &format!("a row rule of {what}"))).unwrap_or_default();
         let slot = self.slots.len();
         self.slots.push(SlotRef::Table(table_index));
         self.tables.push(Table {
@@ -695,11 +621,7 @@ impl<'c> Loader<'c> {
             order: Vec::new(),
             names: FxHashMap::default(),
         });
-        self.table_pending.push(PendingTable {
-            unique,
-            rules,
-            span: f.span,
-        });
+        self.table_pending.push(PendingTable { unique, rules, span: f.span });
         self.column_pending.push(pending);
         Some(table_index)
     }
@@ -714,10 +636,7 @@ impl<'c> Loader<'c> {
                 continue;
             };
             let id = f.get("id").and_then(|n| self.ctx.slug(n, "rule id"));
-            let check = self
-                .ctx
-                .required(&f, "check", what)
-                .and_then(|n| self.ctx.expression(n, "`check`"));
+            let check = self.ctx.required(&f, "check", what).and_then(|n| self.ctx.expression(n, "`check`"));
             let message = self
                 .ctx
                 .required(&f, "message", what)
@@ -732,10 +651,7 @@ impl<'c> Loader<'c> {
                     )
                 })
                 .unwrap_or_default();
-            let fields = f
-                .get("fields")
-                .map(|n| self.ctx.id_list(n, "id in `fields`"))
-                .unwrap_or_default();
+            let fields = f.get("fields").map(|n| self.ctx.id_list(n, "id in `fields`")).unwrap_or_default();
             rules.push(RawRule {
                 id,
                 check,
@@ -765,8 +681,7 @@ impl<'c> Loader<'c> {
                 .required(&f, "declaration", "a sign-off step")
                 .and_then(|n| self.ctx.text(n, "a sign-off `declaration`", 5000));
             if let (Some(by), Some(declaration)) = (by, declaration) {
-                self.sign_off
-                    .push((SignOffStep { by, declaration }, f.key_span("by")));
+                self.sign_off.push((SignOffStep { by, declaration }, f.key_span("by")));
             }
         }
     }

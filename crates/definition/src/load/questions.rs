@@ -10,18 +10,8 @@ use crate::model::{Bound, Options, Pattern, Question, QuestionType};
 use crate::source::{Node, NodeValue};
 
 /// Keys every question can have.
-const COMMON_KEYS: &[&str] = &[
-    "id",
-    "label",
-    "hint",
-    "name",
-    "type",
-    "required",
-    "when",
-    "rules",
-    "aliases",
-    "renamed_from",
-];
+const COMMON_KEYS: &[&str] =
+    &["id", "label", "hint", "name", "type", "required", "when", "rules", "aliases", "renamed_from"];
 /// Every type option, for "unknown key" checks; whether one fits the type is checked separately.
 const OPTION_KEYS: &[&str] = &[
     "min",
@@ -85,18 +75,11 @@ impl Loader<'_> {
             .ctx
             .required(&f, "label", &what)
             .and_then(|n| self.ctx.text(n, &format!("the label of {what}"), 500));
-        let hint = f
-            .get("hint")
-            .and_then(|n| self.ctx.text(n, &format!("the hint of {what}"), 2000));
-        let name = f
-            .get("name")
-            .and_then(|n| self.ctx.text(n, &format!("the `name` of {what}"), 200));
+        let hint = f.get("hint").and_then(|n| self.ctx.text(n, &format!("the hint of {what}"), 2000));
+        let name = f.get("name").and_then(|n| self.ctx.text(n, &format!("the `name` of {what}"), 200));
         let ty_node = self.ctx.required(&f, "type", &what);
         let ty = ty_node.and_then(|n| self.ctx.one_of(n, "question type", &QuestionType::ALL));
-        let mut pending = PendingQuestion {
-            type_known: ty.is_some(),
-            ..PendingQuestion::default()
-        };
+        let mut pending = PendingQuestion { type_known: ty.is_some(), ..PendingQuestion::default() };
 
         if ty == Some(QuestionType::File) && table.is_some() {
             self.ctx.error_help(
@@ -120,20 +103,14 @@ impl Loader<'_> {
             }
             None => ty != Some(QuestionType::Calculated),
         };
-        pending.when = f
-            .get("when")
-            .and_then(|n| self.ctx.expression(n, &format!("the `when` of {what}")));
-        pending.rules = f
-            .get("rules")
-            .map(|n| self.read_rules(n, &format!("a rule of {what}")))
-            .unwrap_or_default();
+        pending.when = f.get("when").and_then(|n| self.ctx.expression(n, &format!("the `when` of {what}")));
+        pending.rules =
+            f.get("rules").map(|n| self.read_rules(n, &format!("a rule of {what}"))).unwrap_or_default();
         let aliases = match f.get("aliases") {
             Some(n) => self.aliases(n, &what),
             None => Vec::new(),
         };
-        let renamed_from = f
-            .get("renamed_from")
-            .and_then(|n| self.ctx.id(n, "`renamed_from` id"));
+        let renamed_from = f.get("renamed_from").and_then(|n| self.ctx.id(n, "`renamed_from` id"));
 
         let mut options = Options::default();
         if let Some(ty) = ty {
@@ -162,10 +139,7 @@ impl Loader<'_> {
         let Some(items) = self.ctx.list(node, &format!("`aliases` of {what}")) else {
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|n| self.ctx.text(n, &format!("an alias of {what}"), 200))
-            .collect()
+        items.iter().filter_map(|n| self.ctx.text(n, &format!("an alias of {what}"), 200)).collect()
     }
 
     fn read_options(
@@ -188,10 +162,7 @@ impl Loader<'_> {
                 self.ctx.error_help(
                     "not-for-type",
                     f.key_span(key),
-                    format!(
-                        "`{key}` does not apply to {what}, which is a {} question",
-                        ty.name()
-                    ),
+                    format!("`{key}` does not apply to {what}, which is a {} question", ty.name()),
                     format!("`{key}` applies to {} questions", takers.join(", ")),
                 );
             }
@@ -211,12 +182,8 @@ impl Loader<'_> {
                     QuestionType::Money => Some(2),
                     _ => options.places,
                 };
-                options.min = f
-                    .get("min")
-                    .and_then(|n| self.number_bound(n, &what_of("min"), places));
-                options.max = f
-                    .get("max")
-                    .and_then(|n| self.number_bound(n, &what_of("max"), places));
+                options.min = f.get("min").and_then(|n| self.number_bound(n, &what_of("min"), places));
+                options.max = f.get("max").and_then(|n| self.number_bound(n, &what_of("max"), places));
                 if t == QuestionType::Percentage {
                     options.min.get_or_insert(Bound::Number(Decimal::ZERO));
                     options.max.get_or_insert(Bound::Number(Decimal::ONE_HUNDRED));
@@ -233,12 +200,10 @@ impl Loader<'_> {
                 }
             }
             QuestionType::Date => {
-                options.min = f
-                    .get("min")
-                    .and_then(|n| self.date_bound(n, &what_of("min"), &mut pending.min));
-                options.max = f
-                    .get("max")
-                    .and_then(|n| self.date_bound(n, &what_of("max"), &mut pending.max));
+                options.min =
+                    f.get("min").and_then(|n| self.date_bound(n, &what_of("min"), &mut pending.min));
+                options.max =
+                    f.get("max").and_then(|n| self.date_bound(n, &what_of("max"), &mut pending.max));
                 if let (Some(Bound::Date(min)), Some(Bound::Date(max))) = (&options.min, &options.max)
                     && min > max
                 {
@@ -267,9 +232,8 @@ impl Loader<'_> {
                         format!("`min_length` ({min}) is more than `max_length` ({max}) in {what}"),
                     );
                 }
-                let message = f
-                    .get("pattern_message")
-                    .and_then(|n| self.ctx.text(n, &what_of("pattern_message"), 500));
+                let message =
+                    f.get("pattern_message").and_then(|n| self.ctx.text(n, &what_of("pattern_message"), 500));
                 if let Some(n) = f.get("pattern") {
                     options.pattern = self.pattern(n, &what_of("pattern"), message);
                 } else if f.has("pattern_message") {
@@ -359,11 +323,7 @@ impl Loader<'_> {
             } else {
                 format!("a number with at most {places} decimal places")
             };
-            self.ctx.error(
-                "bad-value",
-                node.span,
-                format!("{what} must be {kind}, like the answers"),
-            );
+            self.ctx.error("bad-value", node.span, format!("{what} must be {kind}, like the answers"));
             return None;
         }
         Some(Bound::Number(n))
@@ -382,15 +342,8 @@ impl Loader<'_> {
 
     fn pattern(&mut self, node: &Node, what: &str, message: Option<String>) -> Option<Pattern> {
         let source = self.ctx.text(node, what, 1000)?;
-        match RegexBuilder::new(&format!("^(?:{source})$"))
-            .size_limit(1 << 20)
-            .build()
-        {
-            Ok(regex) => Some(Pattern {
-                source,
-                regex,
-                message,
-            }),
+        match RegexBuilder::new(&format!("^(?:{source})$")).size_limit(1 << 20).build() {
+            Ok(regex) => Some(Pattern { source, regex, message }),
             Err(e) => {
                 let detail = e.to_string();
                 let detail = detail
@@ -421,8 +374,7 @@ impl Loader<'_> {
         match parsed {
             Some(n) if n <= LIMIT_FILE_BYTES => Some(n),
             Some(_) => {
-                self.ctx
-                    .error("out-of-range", node.span, format!("{what} must be at most 5GB"));
+                self.ctx.error("out-of-range", node.span, format!("{what} must be at most 5GB"));
                 None
             }
             None => {

@@ -44,11 +44,7 @@ pub(crate) struct Fields<'n> {
 impl<'n> Fields<'n> {
     /// The value of `key`, if present and not null.
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.text == key)
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_null())
+        self.entries.iter().find(|(k, _)| k.text == key).map(|(_, v)| v).filter(|v| !v.is_null())
     }
 
     /// True if `key` is written, even with no value.
@@ -58,11 +54,7 @@ impl<'n> Fields<'n> {
 
     /// Where `key` is written, or the mapping's place.
     pub fn key_span(&self, key: &str) -> Span {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.text == key)
-            .map(|(k, _)| k.span)
-            .unwrap_or(self.span)
+        self.entries.iter().find(|(k, _)| k.text == key).map(|(k, _)| k.span).unwrap_or(self.span)
     }
 }
 
@@ -106,8 +98,7 @@ impl Ctx {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.diagnostics
-            .push(Diagnostic::new(code, span, message).with_help(help));
+        self.diagnostics.push(Diagnostic::new(code, span, message).with_help(help));
     }
 
     /// Read a mapping, reporting keys that are not in `allowed` (with the nearest one).
@@ -116,14 +107,8 @@ impl Ctx {
             self.error_help(
                 "wrong-shape",
                 node.span,
-                format!(
-                    "{what} must be a mapping of keys and values, but it is {}",
-                    node.shape()
-                ),
-                format!(
-                    "write it as `key: value` lines; it can have {}",
-                    allowed.join(", ")
-                ),
+                format!("{what} must be a mapping of keys and values, but it is {}", node.shape()),
+                format!("write it as `key: value` lines; it can have {}", allowed.join(", ")),
             );
             return None;
         };
@@ -140,10 +125,7 @@ impl Ctx {
                 self.diagnostics.push(d);
             }
         }
-        Some(Fields {
-            span: node.span,
-            entries,
-        })
+        Some(Fields { span: node.span, entries })
     }
 
     /// A key that must be present.
@@ -162,11 +144,7 @@ impl Ctx {
             };
             self.error(
                 "missing-key",
-                if fields.has(key) {
-                    fields.key_span(key)
-                } else {
-                    fields.span
-                },
+                if fields.has(key) { fields.key_span(key) } else { fields.span },
                 message,
             );
         }
@@ -176,11 +154,7 @@ impl Ctx {
     /// A scalar as text.
     pub fn text(&mut self, node: &Node, what: &str, max_chars: usize) -> Option<String> {
         let NodeValue::Scalar(text, _) = &node.value else {
-            self.error(
-                "wrong-shape",
-                node.span,
-                format!("{what} must be text, but it is {}", node.shape()),
-            );
+            self.error("wrong-shape", node.span, format!("{what} must be text, but it is {}", node.shape()));
             return None;
         };
         let count = text.chars().count();
@@ -205,22 +179,14 @@ impl Ctx {
         if let NodeValue::Scalar(text, Style::Plain) = &node.value
             && (text == "true" || text == "false")
         {
-            return Some(Src {
-                text: text.clone(),
-                span: node.span,
-                style: Style::Plain,
-            });
+            return Some(Src { text: text.clone(), span: node.span, style: Style::Plain });
         }
         let text = self.text(node, what, crate::expr::MAX_LENGTH)?;
         let style = match &node.value {
             NodeValue::Scalar(_, style) => *style,
             _ => Style::Block,
         };
-        Some(Src {
-            text,
-            span: node.span,
-            style,
-        })
+        Some(Src { text, span: node.span, style })
     }
 
     /// A snake_case id.
@@ -235,12 +201,7 @@ impl Ctx {
         } else {
             "use lower-case letters, digits and underscores, starting with a letter (at most 64)".to_string()
         };
-        self.error_help(
-            "bad-id",
-            node.span,
-            format!("`{text}` is not a valid {what}"),
-            help,
-        );
+        self.error_help("bad-id", node.span, format!("`{text}` is not a valid {what}"), help);
         None
     }
 
@@ -324,11 +285,7 @@ impl Ctx {
             NodeValue::Scalar(text, _) if text.eq_ignore_ascii_case("true") => Some(true),
             NodeValue::Scalar(text, _) if text.eq_ignore_ascii_case("false") => Some(false),
             _ => {
-                self.error(
-                    "not-a-boolean",
-                    node.span,
-                    format!("{what} must be `true` or `false`"),
-                );
+                self.error("not-a-boolean", node.span, format!("{what} must be `true` or `false`"));
                 None
             }
         }
@@ -363,11 +320,7 @@ impl Ctx {
                 None
             }
             NodeValue::Map(_) => {
-                self.error(
-                    "wrong-shape",
-                    node.span,
-                    format!("{what} must be a list, but it is a mapping"),
-                );
+                self.error("wrong-shape", node.span, format!("{what} must be a list, but it is a mapping"));
                 None
             }
         }
@@ -378,10 +331,7 @@ impl Ctx {
         let Some(items) = self.list(node, what) else {
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|item| self.id(item, what).map(|id| (id, item.span)))
-            .collect()
+        items.iter().filter_map(|item| self.id(item, what).map(|id| (id, item.span))).collect()
     }
 
     /// A choice of named values, e.g. `return`/`log`.
@@ -391,11 +341,7 @@ impl Ctx {
             return Some(*value);
         }
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        let mut d = Diagnostic::new(
-            "unknown-value",
-            node.span,
-            format!("`{text}` is not a known {what}"),
-        );
+        let mut d = Diagnostic::new("unknown-value", node.span, format!("`{text}` is not a known {what}"));
         if let Some(help) = suggestion(&text, &names, "they") {
             d = d.with_help(help);
         }

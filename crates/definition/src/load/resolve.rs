@@ -101,10 +101,7 @@ impl Loader<'_> {
         }
         // max_selected cannot exceed the choices there are.
         let lists = &self.choice_lists;
-        let all_questions = self
-            .questions
-            .iter()
-            .chain(self.tables.iter().flat_map(|t| t.columns.iter()));
+        let all_questions = self.questions.iter().chain(self.tables.iter().flat_map(|t| t.columns.iter()));
         for q in all_questions {
             if q.ty == QuestionType::MultiChoice
                 && let (Some(max), Some(list)) = (
@@ -166,28 +163,15 @@ impl Loader<'_> {
                     }
                     named_editors.push(role.clone());
                 } else {
-                    unknown(
-                        self.ctx,
-                        role,
-                        *span,
-                        &format!("the `editors` of section `{}`", section.id),
-                    );
+                    unknown(self.ctx, role, *span, &format!("the `editors` of section `{}`", section.id));
                 }
             }
         }
         // By default a section is edited by every role except pure certifiers: roles that sign off
         // and are never named as editors.
-        let certifiers: Vec<&String> = self
-            .sign_off
-            .iter()
-            .map(|(s, _)| &s.by)
-            .filter(|r| !named_editors.contains(r))
-            .collect();
-        let default: Vec<String> = role_ids
-            .iter()
-            .filter(|r| !certifiers.contains(r))
-            .cloned()
-            .collect();
+        let certifiers: Vec<&String> =
+            self.sign_off.iter().map(|(s, _)| &s.by).filter(|r| !named_editors.contains(r)).collect();
+        let default: Vec<String> = role_ids.iter().filter(|r| !certifiers.contains(r)).cloned().collect();
         for (section, pending) in self.sections.iter_mut().zip(&self.section_pending) {
             if pending.editors.is_none() {
                 section.editors = default.clone();

@@ -2,11 +2,7 @@ use super::load;
 use crate::diagnostic::Diagnostic;
 
 fn example(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../../examples/{name}.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    std::fs::read(format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
 fn problems(text: &str) -> Vec<Diagnostic> {
@@ -14,10 +10,7 @@ fn problems(text: &str) -> Vec<Diagnostic> {
 }
 
 fn codes(text: &str) -> Vec<(&'static str, u32, u32)> {
-    problems(text)
-        .iter()
-        .map(|d| (d.code, d.span.line, d.span.column))
-        .collect()
+    problems(text).iter().map(|d| (d.code, d.span.line, d.span.column)).collect()
 }
 
 const HEAD: &str = "formwork: 1\ncollection: t\nversion: 1\ntitle: T\nkind: return\nschedule: {frequency: annual, start: 2026-04-01, due: 30d}\n";
@@ -32,10 +25,7 @@ fn misspelt_key_is_reported_once_with_a_suggestion() {
         "  - id: a\n    title: A\n    questions:\n      - {id: q, lable: Q, type: text}\n",
     ));
     assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(
-        (d[0].code, d[0].span.line, d[0].span.column),
-        ("unknown-key", 11, 17)
-    );
+    assert_eq!((d[0].code, d[0].span.line, d[0].span.column), ("unknown-key", 11, 17));
     assert_eq!(d[0].help.as_deref(), Some("did you mean `label`?"));
 }
 
@@ -59,11 +49,7 @@ fn conditions_that_depend_on_themselves_are_loops() {
         vec![("cycle", 11), ("cycle", 13)],
         "{d:?}"
     );
-    assert!(
-        d[0].message.contains("question `x`, question `y` form a loop"),
-        "{}",
-        d[0].message
-    );
+    assert!(d[0].message.contains("question `x`, question `y` form a loop"), "{}", d[0].message);
     assert!(d[1].message.contains("question `z` depends on itself"));
 }
 
@@ -103,6 +89,36 @@ fn the_three_examples_load_without_problems() {
                 "{name}: {}",
                 crate::diagnostic::render(name, &String::from_utf8_lossy(&example(name)), &d)
             );
+        }
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn loading_any_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = load(&bytes);
+        }
+
+        #[test]
+        fn a_damaged_example_gets_diagnostics_inside_the_file(cut in 0usize..10_000, at in 0usize..10_000, byte in any::<u8>()) {
+            let mut bytes = example("towns-fund-monitoring");
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(cut.max(1).min(bytes.len()));
+            let lines = bytes.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+            if let Err(problems) = load(&bytes) {
+                prop_assert!(!problems.is_empty());
+                for p in problems {
+                    prop_assert!(p.span.line <= lines, "{:?} past line {}", p, lines);
+                }
+            }
         }
     }
 }

@@ -166,11 +166,7 @@ fn text(input: &Input<'_>, multiline: bool) -> Result<String, Problem> {
     Ok(match input {
         Input::Text(t) => {
             let t = trim(t);
-            if multiline {
-                t.replace("\r\n", "\n")
-            } else {
-                t.to_string()
-            }
+            if multiline { t.replace("\r\n", "\n") } else { t.to_string() }
         }
         Input::Number(n) => n.normalize().to_string(),
         Input::Bool(true) => "Yes".into(),
@@ -239,10 +235,7 @@ fn parse_number(text: &str, symbol: Option<&str>, percent: bool) -> Option<Decim
     let valid = plain
         .bytes()
         .all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'+' || b == b'-')
-        && plain
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_digit() || b == b'.');
+        && plain.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.');
     if !valid {
         return None;
     }
@@ -275,10 +268,7 @@ pub fn date(input: &Input<'_>) -> Result<NaiveDate, Problem> {
 
 fn parse_date(t: &str) -> Result<NaiveDate, Problem> {
     // An ISO date-time at midnight, as some systems export dates.
-    let t = t
-        .strip_suffix("T00:00:00")
-        .or_else(|| t.strip_suffix(" 00:00:00"))
-        .unwrap_or(t);
+    let t = t.strip_suffix("T00:00:00").or_else(|| t.strip_suffix(" 00:00:00")).unwrap_or(t);
     let parts: Vec<&str> = if t.contains('-') && t.len() == 10 && t.as_bytes()[4] == b'-' {
         let p: Vec<&str> = t.split('-').collect();
         if p.len() != 3 {
@@ -289,20 +279,14 @@ fn parse_date(t: &str) -> Result<NaiveDate, Problem> {
         t.split('/').collect()
     };
     if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
+        || parts.iter().any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(Problem::NotDateFormat);
     }
     if parts[2].len() != 4 || parts[0].len() > 2 || parts[1].len() > 2 {
         return Err(Problem::NotDateFormat);
     }
-    let (day, month, year) = (
-        parts[0].parse::<u32>(),
-        parts[1].parse::<u32>(),
-        parts[2].parse::<i32>(),
-    );
+    let (day, month, year) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<i32>());
     match (day, month, year) {
         (Ok(d), Ok(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d).ok_or(Problem::NotRealDate),
         _ => Err(Problem::NotDateFormat),
@@ -338,9 +322,7 @@ fn choice_text(input: &Input<'_>) -> Option<String> {
 
 fn choice(list: Option<&ChoiceList>, input: &Input<'_>) -> Result<Arc<str>, Problem> {
     let given = choice_text(input).ok_or(Problem::NotChoice(String::new()))?;
-    list.and_then(|l| l.find(&given))
-        .map(|c| c.value.clone())
-        .ok_or(Problem::NotChoice(given))
+    list.and_then(|l| l.find(&given)).map(|c| c.value.clone()).ok_or(Problem::NotChoice(given))
 }
 
 fn multi_choice(list: Option<&ChoiceList>, input: &Input<'_>) -> Result<Value, Problem> {
@@ -369,11 +351,7 @@ fn multi_choice(list: Option<&ChoiceList>, input: &Input<'_>) -> Result<Value, P
         }
         other => add(choice(list, other)?),
     }
-    if values.is_empty() {
-        Ok(Value::Null)
-    } else {
-        Ok(Value::List(values.into()))
-    }
+    if values.is_empty() { Ok(Value::Null) } else { Ok(Value::List(values.into())) }
 }
 
 /// Lower-cased, and checked for one `@`, a local part and a domain with a dot.
@@ -400,14 +378,8 @@ pub fn email(t: &str) -> Result<String, Problem> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-    if domain_ok && local_ok {
-        Ok(t)
-    } else {
-        Err(Problem::NotEmail)
-    }
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    if domain_ok && local_ok { Ok(t) } else { Err(Problem::NotEmail) }
 }
 
 /// Digits with an optional leading `+`; spaces, dashes, dots, brackets and a `(0)` after a country
@@ -427,20 +399,12 @@ pub fn phone(t: &str) -> Result<String, Problem> {
     if !(10..=15).contains(&digits.len()) {
         return Err(Problem::NotPhone);
     }
-    Ok(if international {
-        format!("+{digits}")
-    } else {
-        digits
-    })
+    Ok(if international { format!("+{digits}") } else { digits })
 }
 
 /// A UK postcode, upper-cased with one space before the inward code: `SW1A 2AA`.
 pub fn postcode(t: &str) -> Result<String, Problem> {
-    let compact: String = t
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     let b = compact.as_bytes();
     if compact == "GIR0AA" {
         return Ok("GIR 0AA".into());
@@ -460,11 +424,7 @@ pub fn postcode(t: &str) -> Result<String, Problem> {
         && rest[0].is_ascii_digit()
         && rest.len() <= 2
         && rest.get(1).is_none_or(|c| c.is_ascii_alphanumeric());
-    if inward_ok && outward_ok {
-        Ok(format!("{outward} {inward}"))
-    } else {
-        Err(Problem::NotPostcode)
-    }
+    if inward_ok && outward_ok { Ok(format!("{outward} {inward}")) } else { Err(Problem::NotPostcode) }
 }
 
 /// An `http` or `https` address with a host; `https://` is added to `www.example.com`.
@@ -474,43 +434,31 @@ pub fn url(t: &str) -> Result<String, Problem> {
         return Err(Problem::NotUrl);
     }
     let lower = t.to_ascii_lowercase();
-    let (full, rest) = if let Some(rest) = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-    {
-        (t.to_string(), rest.to_string())
-    } else if lower.contains("://") {
-        return Err(Problem::NotUrl);
-    } else {
-        (format!("https://{t}"), lower.clone())
-    };
+    let (full, rest) =
+        if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
+            (t.to_string(), rest.to_string())
+        } else if lower.contains("://") {
+            return Err(Problem::NotUrl);
+        } else {
+            (format!("https://{t}"), lower.clone())
+        };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host.rsplit('@').next().unwrap_or(host);
     let host = host.split(':').next().unwrap_or(host);
     let ok = host == "localhost"
         || (host.contains('.')
-            && host
-                .split('.')
-                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')));
+            && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')));
     if ok { Ok(full) } else { Err(Problem::NotUrl) }
 }
 
 fn file(question: &Question, input: &Input<'_>) -> Result<FileRef, Problem> {
     let f = match input {
         Input::File(f) => f.clone(),
-        Input::Text(name) => FileRef {
-            name: name.trim().to_string(),
-            size: 0,
-            id: None,
-        },
+        Input::Text(name) => FileRef { name: name.trim().to_string(), size: 0, id: None },
         _ => return Err(Problem::NotFile),
     };
     if !question.options.accept.is_empty() {
-        let ext = f
-            .name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = f.name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         if !question.options.accept.contains(&ext) {
             return Err(Problem::FileType(ext));
         }
@@ -544,9 +492,7 @@ pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
         scale *= 10.0;
     }
     let text = format!("{x}");
-    Decimal::from_str(&text)
-        .ok()
-        .or_else(|| Decimal::from_scientific(&format!("{x:e}")).ok())
+    Decimal::from_str(&text).ok().or_else(|| Decimal::from_scientific(&format!("{x:e}")).ok())
 }
 
 #[cfg(test)]
@@ -632,5 +578,60 @@ mod tests {
         assert_eq!(decimal_from_f64(0.1 + 0.2), Some(dec("0.30000000000000004")));
         assert_eq!(decimal_from_f64(-1234.56), Some(dec("-1234.56")));
         assert_eq!(decimal_from_f64(1e20), Some(dec("100000000000000000000")));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use chrono::Datelike;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::value::format_number;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn money_reads_back_however_it_is_written(pence in -10_000_000_000i64..10_000_000_000) {
+            let n = Decimal::new(pence, 2);
+            for written in [n.to_string(), format_number(n, Some("£")), format_number(n, None)] {
+                prop_assert_eq!(number(&Input::Text(Cow::Owned(written.clone())), Some("£"), false), Ok(n), "{}", written);
+            }
+        }
+
+        #[test]
+        fn dates_read_back_in_both_forms(days in 0i32..73_000) {
+            let d = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let iso = d.format("%Y-%m-%d").to_string();
+            let uk = format!("{}/{}/{}", d.day(), d.month(), d.year());
+            prop_assert_eq!(date(&Input::Text(Cow::Owned(iso))), Ok(d));
+            prop_assert_eq!(date(&Input::Text(Cow::Owned(uk))), Ok(d));
+        }
+
+        #[test]
+        fn floats_that_print_short_read_back_exactly(cents in -1_000_000_000i64..1_000_000_000) {
+            let n = Decimal::new(cents, 2);
+            let f: f64 = n.to_string().parse().unwrap();
+            prop_assert_eq!(decimal_from_f64(f), Some(n.normalize()));
+        }
+
+        #[test]
+        fn readers_never_panic_on_any_text(text in "\\PC{0,40}") {
+            let input = Input::Text(Cow::Owned(text.clone()));
+            let _ = number(&input, Some("£"), true);
+            let _ = date(&input);
+            let _ = yes_no(&input);
+            let _ = email(&text);
+            let _ = phone(&text);
+            let _ = postcode(&text);
+            let _ = url(&text);
+        }
+
+        #[test]
+        fn postcodes_normalise_to_a_fixed_point(text in "[A-Za-z]{1,2}[0-9][0-9A-Za-z]? ?[0-9][A-Za-z]{2}") {
+            let once = postcode(&text).unwrap();
+            prop_assert_eq!(postcode(&once), Ok(once.clone()));
+        }
     }
 }

@@ -25,17 +25,16 @@ pub fn input_from_json(value: &serde_json::Value) -> Input<'static> {
         J::Number(n) => number_input(n),
         J::String(s) => Input::Text(Cow::Owned(s.clone())),
         J::Array(items) => Input::List(items.iter().map(input_from_json).collect()),
-        J::Object(map) => match (
-            map.get("name").and_then(|n| n.as_str()),
-            map.get("size").and_then(|s| s.as_u64()),
-        ) {
-            (Some(name), size) => Input::File(FileRef {
-                name: name.to_string(),
-                size: size.unwrap_or(0),
-                id: map.get("id").and_then(|i| i.as_str()).map(str::to_string),
-            }),
-            _ => Input::Unusable("an object"),
-        },
+        J::Object(map) => {
+            match (map.get("name").and_then(|n| n.as_str()), map.get("size").and_then(|s| s.as_u64())) {
+                (Some(name), size) => Input::File(FileRef {
+                    name: name.to_string(),
+                    size: size.unwrap_or(0),
+                    id: map.get("id").and_then(|i| i.as_str()).map(str::to_string),
+                }),
+                _ => Input::Unusable("an object"),
+            }
+        }
     }
 }
 
@@ -53,17 +52,9 @@ fn number_input(n: &serde_json::Number) -> Input<'static> {
 }
 
 fn unknown_item(def: &Definition, name: &str, path: String) -> Item {
-    let ids = def
-        .questions
-        .iter()
-        .map(|q| q.id.as_str())
-        .chain(def.tables.iter().map(|t| t.id.as_str()));
+    let ids = def.questions.iter().map(|q| q.id.as_str()).chain(def.tables.iter().map(|t| t.id.as_str()));
     let suggestion = did_you_mean(name, ids);
-    Item::error(
-        Code::UnknownColumn,
-        path,
-        messages::unknown_question(name, suggestion),
-    )
+    Item::error(Code::UnknownColumn, path, messages::unknown_question(name, suggestion))
 }
 
 /// Answers from the `answers` object of a submission. Unknown keys and misshapen tables are
@@ -147,10 +138,7 @@ pub fn record_from_json<'a>(def: &Definition, line: &'a str) -> Result<(Answers<
     result.map_err(|e| {
         let detail = e.to_string();
         let detail = detail.split(" at line").next().unwrap_or(&detail).to_string();
-        format!(
-            "This line is not a JSON object of answers ({detail}, at character {})",
-            e.column()
-        )
+        format!("This line is not a JSON object of answers ({detail}, at character {})", e.column())
     })
 }
 
@@ -278,11 +266,7 @@ impl<'de> Visitor<'de> for InputSeed {
             }
         }
         Ok(match name {
-            Some(name) => Input::File(FileRef {
-                name,
-                size: size.unwrap_or(0),
-                id,
-            }),
+            Some(name) => Input::File(FileRef { name, size: size.unwrap_or(0), id }),
             None => Input::Unusable("an object"),
         })
     }

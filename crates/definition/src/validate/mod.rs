@@ -179,10 +179,7 @@ impl Outcome {
 
     /// The findings as items: `prefix` goes before every path (`records/3/` for a record of a log).
     pub fn items(&self, def: &Definition, prefix: &str, locate: &dyn Locate) -> Vec<Item> {
-        self.findings
-            .iter()
-            .map(|f| item(def, f, prefix, locate))
-            .collect()
+        self.findings.iter().map(|f| item(def, f, prefix, locate)).collect()
     }
 }
 
@@ -198,11 +195,8 @@ pub fn path(def: &Definition, place: &Place) -> String {
         Place::Slot(slot) => slot_id(slot).to_string(),
         Place::Row(slot, row) => format!("{}/{row}", slot_id(slot)),
         Place::Cell(slot, row, column) => {
-            let column_id = def
-                .table_at(slot)
-                .and_then(|t| t.columns.get(column))
-                .map(|c| c.id.as_str())
-                .unwrap_or("");
+            let column_id =
+                def.table_at(slot).and_then(|t| t.columns.get(column)).map(|c| c.id.as_str()).unwrap_or("");
             format!("{}/{row}/{column_id}", slot_id(slot))
         }
     }
@@ -233,9 +227,7 @@ pub fn item(def: &Definition, f: &Finding, prefix: &str, locate: &dyn Locate) ->
         code: f.code,
         message: f.message.clone(),
         path,
-        section: section_of(def, &f.place)
-            .and_then(|s| def.sections.get(s))
-            .map(|s| s.id.clone()),
+        section: section_of(def, &f.place).and_then(|s| def.sections.get(s)).map(|s| s.id.clone()),
         row: location.row,
         column: location.column,
         cell: location.cell,
@@ -304,22 +296,12 @@ pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: 
         }
     }
     let sections = run.section_statuses();
-    Outcome {
-        values: run.values,
-        asked: run.asked,
-        findings: run.findings,
-        sections,
-    }
+    Outcome { values: run.values, asked: run.asked, findings: run.findings, sections }
 }
 
 impl Run<'_, '_> {
     fn scope<'a>(&'a self, row: Option<&'a [Value]>) -> EvalScope<'a> {
-        EvalScope {
-            answers: &self.values,
-            row,
-            period: self.ctx.period,
-            today: self.ctx.today,
-        }
+        EvalScope { answers: &self.values, row, period: self.ctx.period, today: self.ctx.today }
     }
 
     fn section_is_asked(&mut self, section: usize) -> bool {
@@ -403,15 +385,9 @@ impl Run<'_, '_> {
 
     /// True if the expression reads an answer (or, in a row, a cell) that was invalid.
     fn reads_invalid(&self, c: &Compiled, row_invalid: Option<&[bool]>) -> bool {
-        c.deps
-            .answers
-            .iter()
-            .any(|s| self.invalid.get(*s as usize).copied().unwrap_or(false))
+        c.deps.answers.iter().any(|s| self.invalid.get(*s as usize).copied().unwrap_or(false))
             || row_invalid.is_some_and(|inv| {
-                c.deps
-                    .columns
-                    .iter()
-                    .any(|col| inv.get(*col as usize).copied().unwrap_or(false))
+                c.deps.columns.iter().any(|col| inv.get(*col as usize).copied().unwrap_or(false))
             })
     }
 
@@ -425,12 +401,7 @@ impl Run<'_, '_> {
                     let Some(row) = self.tables.get(&slot).and_then(|rows| rows.get(r)) else {
                         return;
                     };
-                    (
-                        &row.cells[c],
-                        row.invalid[c],
-                        Some(&row.cells[..]),
-                        Some(&row.invalid[..]),
-                    )
+                    (&row.cells[c], row.invalid[c], Some(&row.cells[..]), Some(&row.invalid[..]))
                 }
                 (_, Place::Slot(slot)) => (&self.values[slot], self.invalid[slot], None, None),
                 _ => return,
@@ -554,13 +525,7 @@ impl Run<'_, '_> {
             Eval::TooComplex => (Severity::Error, messages::rule_too_complex(&rule.message)),
             _ => return None,
         };
-        Some(Finding {
-            severity,
-            code: Code::Rule,
-            message,
-            place,
-            rule: rule.id.clone(),
-        })
+        Some(Finding { severity, code: Code::Rule, message, place, rule: rule.id.clone() })
     }
 
     fn check_table(&mut self, slot: usize, t: usize) {
@@ -569,11 +534,7 @@ impl Run<'_, '_> {
         let title = &def.sections[table.section].title;
         let count = self.tables.get(&slot).map(Vec::len).unwrap_or(0);
         if count < table.min_rows as usize {
-            self.push(finding(
-                Code::Rows,
-                messages::min_rows(title, table.min_rows),
-                Place::Slot(slot),
-            ));
+            self.push(finding(Code::Rows, messages::min_rows(title, table.min_rows), Place::Slot(slot)));
         } else if count > table.max_rows as usize {
             self.push(finding(
                 Code::Rows,
@@ -614,11 +575,9 @@ impl Run<'_, '_> {
                 }
                 for rule in &table.rules {
                     if !self.reads_invalid(&rule.check, Some(&row.invalid)) {
-                        found.extend(
-                            self.rule_finding(rule, Some(&row.cells), Place::Row(slot, r), |c| {
-                                Place::Cell(slot, r, c)
-                            }),
-                        );
+                        found.extend(self.rule_finding(rule, Some(&row.cells), Place::Row(slot, r), |c| {
+                            Place::Cell(slot, r, c)
+                        }));
                     }
                 }
             }
@@ -659,11 +618,7 @@ impl Run<'_, '_> {
                 } else {
                     SectionState::NotStarted
                 };
-                SectionStatus {
-                    state,
-                    errors: errors[s],
-                    warnings: warnings[s],
-                }
+                SectionStatus { state, errors: errors[s], warnings: warnings[s] }
             })
             .collect()
     }
@@ -687,13 +642,7 @@ fn calculate(value: &Compiled, scope: &EvalScope<'_>) -> Value {
 
 /// An error finding not tied to a rule.
 fn finding(code: Code, message: String, place: Place) -> Finding {
-    Finding {
-        severity: Severity::Error,
-        code,
-        message,
-        place,
-        rule: None,
-    }
+    Finding { severity: Severity::Error, code, message, place, rule: None }
 }
 
 fn problem_code(problem: &Problem) -> Code {

@@ -26,11 +26,8 @@ impl RecordKeys {
         let key = unique_key(def.record_key.iter().map(|slot| (&outcome.values[*slot], false)))?;
         match self.seen.get(&key) {
             Some(first) => {
-                let questions: Vec<&Question> = def
-                    .record_key
-                    .iter()
-                    .filter_map(|s| def.question_at(*s))
-                    .collect();
+                let questions: Vec<&Question> =
+                    def.record_key.iter().filter_map(|s| def.question_at(*s)).collect();
                 Some(Finding {
                     severity: Severity::Error,
                     code: Code::Unique,
@@ -95,9 +92,9 @@ impl<'d> RecordBatch<'d> {
         let index = self.records;
         self.records += 1;
         let mut outcome = super::validate(self.def, answers, &self.ctx, locate);
-        if let Some(finding) = self.keys.check(self.def, &outcome, row as usize, |earlier| {
-            format!("row {earlier}")
-        }) {
+        if let Some(finding) =
+            self.keys.check(self.def, &outcome, row as usize, |earlier| format!("row {earlier}"))
+        {
             outcome.findings.push(finding);
         }
         if unknown.is_empty() && outcome.findings.is_empty() {

@@ -37,13 +37,7 @@ fn place(item: &Item) -> String {
     let parts: Vec<&str> = item.path.split('/').collect();
     let generic: Vec<&str> = parts
         .iter()
-        .map(|p| {
-            if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() {
-                "*"
-            } else {
-                p
-            }
-        })
+        .map(|p| if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() { "*" } else { p })
         .collect();
     match generic.as_slice() {
         ["records", "*", rest @ ..] => rest.join("/"),
@@ -88,9 +82,7 @@ pub fn summarise<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<Group> {
         }
     }
     groups.sort_by(|a, b| {
-        (a.severity != Severity::Error)
-            .cmp(&(b.severity != Severity::Error))
-            .then(b.count.cmp(&a.count))
+        (a.severity != Severity::Error).cmp(&(b.severity != Severity::Error)).then(b.count.cmp(&a.count))
     });
     groups
 }
@@ -107,11 +99,7 @@ mod tests {
             i.row = Some(r + 2);
             items.push(i);
         }
-        items.push(Item::error(
-            Code::Type,
-            "spend/3/amount",
-            "Amount must be a number",
-        ));
+        items.push(Item::error(Code::Type, "spend/3/amount", "Amount must be a number"));
         let groups = summarise(&items);
         assert_eq!(groups.len(), 2);
         assert_eq!((groups[0].place.as_str(), groups[0].count), ("bedrooms", 7));

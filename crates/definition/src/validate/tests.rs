@@ -13,19 +13,12 @@ fn definition(yaml: &str) -> Definition {
 }
 
 fn example(name: &str) -> Definition {
-    let bytes = std::fs::read(format!(
-        "{}/../../examples/{name}.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let bytes = std::fs::read(format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
     load(&bytes).unwrap()
 }
 
 fn context() -> Context {
-    Context {
-        today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
-        period: None,
-    }
+    Context { today: NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), period: None }
 }
 
 fn check(def: &Definition, answers: serde_json::Value) -> (Vec<Item>, Outcome) {
@@ -101,11 +94,7 @@ fn valid_answers_have_no_items_and_every_section_is_complete() {
     let def = definition(RETURN);
     let (items, outcome) = check(&def, valid_answers());
     assert_eq!(items, vec![]);
-    assert!(
-        outcome.sections.iter().all(|s| s.state == SectionState::Complete),
-        "{:?}",
-        outcome.sections
-    );
+    assert!(outcome.sections.iter().all(|s| s.state == SectionState::Complete), "{:?}", outcome.sections);
 }
 
 #[test]
@@ -130,10 +119,7 @@ fn asked_question_is_required() {
     let (items, _) = check(&def, answers);
     assert_eq!(
         codes(&items),
-        vec![
-            ("change_details".into(), "required"),
-            ("changes_count".into(), "required")
-        ]
+        vec![("change_details".into(), "required"), ("changes_count".into(), "required")]
     );
     assert_eq!(items[0].message, "Enter the change details");
     assert_eq!(items[0].section.as_deref(), Some("programme"));
@@ -147,14 +133,8 @@ fn type_errors_use_the_label_and_block_rules_that_read_them() {
     answers["end_date"] = json!("31/02/2026");
     let (items, _) = check(&def, answers);
     // `amount <= grant_total` and the spend total rule read grant_total: they are not run.
-    assert_eq!(
-        codes(&items),
-        vec![("grant_total".into(), "type"), ("end_date".into(), "type")]
-    );
-    assert_eq!(
-        items[0].message,
-        "Total grant must be an amount of money, like 1234.50"
-    );
+    assert_eq!(codes(&items), vec![("grant_total".into(), "type"), ("end_date".into(), "type")]);
+    assert_eq!(items[0].message, "Total grant must be an amount of money, like 1234.50");
     assert_eq!(items[1].message, "End date must be a real date");
 }
 
@@ -165,10 +145,7 @@ fn date_bounds_can_be_other_answers() {
     answers["end_date"] = json!("2026-03-31");
     let (items, _) = check(&def, answers);
     assert_eq!(codes(&items), vec![("end_date".into(), "min")]);
-    assert_eq!(
-        items[0].message,
-        "End date must be the same as or after 1 April 2026"
-    );
+    assert_eq!(items[0].message, "End date must be the same as or after 1 April 2026");
 }
 
 #[test]
@@ -178,10 +155,7 @@ fn table_rules_see_the_row_and_the_outer_answers() {
     answers["spend"][1]["amount"] = json!("1500");
     let (items, _) = check(&def, answers);
     assert_eq!(
-        items
-            .iter()
-            .map(|i| (i.path.as_str(), i.code.as_str(), i.severity))
-            .collect::<Vec<_>>(),
+        items.iter().map(|i| (i.path.as_str(), i.code.as_str(), i.severity)).collect::<Vec<_>>(),
         vec![
             ("spend/1/amount", "rule", Severity::Error),
             ("spend/1", "rule", Severity::Warning),
@@ -214,23 +188,14 @@ fn table_rows_unique_keys_and_cells() {
         ]
     );
     let by_path = |p: &str| items.iter().find(|i| i.path == p).unwrap().message.clone();
-    assert_eq!(
-        by_path("spend"),
-        "Spend to date can have no more than 3 rows, but it has 4"
-    );
+    assert_eq!(by_path("spend"), "Spend to date can have no more than 3 rows, but it has 4");
     assert_eq!(
         by_path("spend/1/project_id"),
         "Project ID and quarter must not all be the same as on another row of Spend to date: row 1 has the same"
     );
-    assert_eq!(
-        by_path("spend/2/quarter"),
-        "Quarter must be one of: Q1, Q2, Q3, Q4, not “Q5”"
-    );
+    assert_eq!(by_path("spend/2/quarter"), "Quarter must be one of: Q1, Q2, Q3, Q4, not “Q5”");
     assert_eq!(by_path("spend/2/amount"), "Amount must be £0 or more");
-    assert_eq!(
-        by_path("spend/2/project_id"),
-        "Enter the project ID in the correct format"
-    );
+    assert_eq!(by_path("spend/2/project_id"), "Enter the project ID in the correct format");
 }
 
 #[test]
@@ -282,9 +247,7 @@ rules:
         let rows: Vec<_> = (0..10).map(|_| json!({"amount": amount})).collect();
         let (items, outcome) = check(&def, json!({"total": 1, "spend": rows}));
         assert_eq!(items, vec![], "amount given as {amount}");
-        let Value::List(rows) = &outcome.values[1] else {
-            panic!()
-        };
+        let Value::List(rows) = &outcome.values[1] else { panic!() };
         assert_eq!(rows.len(), 10);
     }
     let rows: Vec<_> = (0..10).map(|_| json!({"amount": 0.1})).collect();
@@ -300,10 +263,7 @@ fn one_error_per_field() {
     let (answers, _) = json::record_from_json(&def, r#"{"household_size": 3}"#).unwrap();
     let outcome = validate(&def, &answers, &context(), &NoFile);
     let items = outcome.items(&def, "records/0/", &NoFile);
-    let at: Vec<&Item> = items
-        .iter()
-        .filter(|i| i.path == "records/0/person2_age")
-        .collect();
+    let at: Vec<&Item> = items.iter().filter(|i| i.path == "records/0/person2_age").collect();
     assert_eq!(at.len(), 1, "{at:?}");
     assert_eq!(at[0].code, Code::Required);
 }
@@ -328,10 +288,7 @@ fn unknown_keys_are_reported_with_a_suggestion() {
     let (items, _) = check(&def, answers);
     assert_eq!(
         codes(&items)[..2],
-        [
-            ("programme_nam".into(), "unknown_column"),
-            ("spend/0/amout".into(), "unknown_column")
-        ]
+        [("programme_nam".into(), "unknown_column"), ("spend/0/amout".into(), "unknown_column")]
     );
     assert!(items[0].message.contains("did you mean “programme_name”"));
 }
@@ -344,9 +301,7 @@ fn choices_match_values_and_labels_ignoring_case() {
     answers["spend"][1]["source"] = json!("OTHER");
     let (items, outcome) = check(&def, answers);
     assert_eq!(items, vec![]);
-    let Value::List(rows) = &outcome.values[7] else {
-        panic!("{:?}", outcome.values)
-    };
+    let Value::List(rows) = &outcome.values[7] else { panic!("{:?}", outcome.values) };
     let Value::Row(first) = &rows[0] else { panic!() };
     assert_eq!(first[3], Value::text("tf"));
 }
@@ -356,14 +311,8 @@ fn warnings_are_kept_apart_from_errors() {
     let def = example("lettings-log");
     let (answers, _) = json::record_from_json(&def, r#"{"lead_age": 104}"#).unwrap();
     let outcome = validate(&def, &answers, &context(), &NoFile);
-    let warnings: Vec<&Finding> = outcome
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .collect();
+    let warnings: Vec<&Finding> =
+        outcome.findings.iter().filter(|f| f.severity == Severity::Warning).collect();
     assert_eq!(warnings.len(), 1);
-    assert_eq!(
-        warnings[0].message,
-        "The lead tenant's age is 100 or over: check this is correct"
-    );
+    assert_eq!(warnings[0].message, "The lead tenant's age is 100 or over: check this is correct");
 }

@@ -37,10 +37,7 @@ pub struct Args {
 /// Generate the data and, for a log, the manifest.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let def = super::load_definition(&args.definition)?;
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&args.errors),
-        "--errors must be between 0 and 1"
-    );
+    anyhow::ensure!((0.0..=1.0).contains(&args.errors), "--errors must be between 0 and 1");
     let mut generator = Generator::new(&def, args.seed);
     let file =
         File::create(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
@@ -84,11 +81,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 }
             }
             out.flush()?;
-            eprintln!(
-                "wrote {} valid submission(s) to {}",
-                args.records,
-                args.output.display()
-            );
+            eprintln!("wrote {} valid submission(s) to {}", args.records, args.output.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -16,10 +16,7 @@ pub fn load_definition(path: &Path) -> anyhow::Result<Definition> {
         std::fs::read(path).with_context(|| format!("cannot read the definition {}", path.display()))?;
     formwork_definition::load(&bytes).map_err(|problems| {
         let text = String::from_utf8_lossy(&bytes);
-        eprint!(
-            "{}",
-            diagnostic::render(&path.display().to_string(), &text, &problems)
-        );
+        eprint!("{}", diagnostic::render(&path.display().to_string(), &text, &problems));
         anyhow::anyhow!(
             "the definition {} has {} problem(s); run `formwork check` on it",
             path.display(),

@@ -59,17 +59,10 @@ pub fn run(o: &Options) -> anyhow::Result<ExitCode> {
         Some(key) => Some(period(&def, key)?),
         None => None,
     };
-    let ctx = Context {
-        today,
-        period: period.map(|p| p.dates()),
-    };
+    let ctx = Context { today, period: period.map(|p| p.dates()) };
     let mut results = Vec::new();
     for path in &o.files {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         let result = match extension.as_str() {
             "json" => submission(&def, path, ctx, o.max_items)?,
             "jsonl" | "ndjson" => records(&def, path, ctx, o.max_items)?,
@@ -92,11 +85,7 @@ pub fn run(o: &Options) -> anyhow::Result<ExitCode> {
         Format::Human => print_human(&mut out, &results)?,
     }
     out.flush()?;
-    Ok(if valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// Today in UTC, from the system clock.
@@ -112,10 +101,7 @@ fn today() -> NaiveDate {
 
 fn period(def: &Definition, key: &str) -> anyhow::Result<formwork_definition::schedule::Period> {
     def.schedule.period_by_key(key).with_context(|| {
-        let examples: Vec<String> = (0..3)
-            .filter_map(|n| def.schedule.period(n))
-            .map(|p| p.key)
-            .collect();
+        let examples: Vec<String> = (0..3).filter_map(|n| def.schedule.period(n)).map(|p| p.key).collect();
         format!(
             "no period of {} starts on {key}; periods start on {}, …",
             def.collection,
@@ -221,11 +207,7 @@ fn submission(
             Some(p) => ctx.period = Some(p.dates()),
             None => fail(
                 &mut result,
-                Item::error(
-                    Code::File,
-                    "period",
-                    format!("No period of this collection starts on {key}"),
-                ),
+                Item::error(Code::File, "period", format!("No period of this collection starts on {key}")),
             ),
         }
     }
@@ -275,20 +257,14 @@ fn records(def: &Definition, path: &Path, ctx: Context, max_items: usize) -> any
                 batch.push(item);
                 // Skip the rest of the line.
                 let mut skip = Vec::new();
-                reader
-                    .read_until(b'\n', &mut skip)
-                    .with_context(|| format!("cannot read {name}"))?;
+                reader.read_until(b'\n', &mut skip).with_context(|| format!("cannot read {name}"))?;
                 continue;
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {name}")),
         }
         number += 1;
         let text = line.trim_end_matches(['\n', '\r']);
-        let text = if number == 1 {
-            text.trim_start_matches('\u{feff}')
-        } else {
-            text
-        };
+        let text = if number == 1 { text.trim_start_matches('\u{feff}') } else { text };
         if text.trim().is_empty() {
             continue;
         }
@@ -366,16 +342,9 @@ fn print_human(out: &mut impl Write, results: &[FileResult]) -> std::io::Result<
         if r.error_count + r.warning_count == 0 {
             continue;
         }
-        writeln!(
-            out,
-            "\n  Summary (the same problem in the same place is counted once):"
-        )?;
+        writeln!(out, "\n  Summary (the same problem in the same place is counted once):")?;
         for g in summarise(r.errors.iter().chain(&r.warnings)) {
-            let kind = if g.severity == formwork_definition::Severity::Error {
-                "error"
-            } else {
-                "warning"
-            };
+            let kind = if g.severity == formwork_definition::Severity::Error { "error" } else { "warning" };
             writeln!(
                 out,
                 "  {:>7} × {kind} [{}] {} — first at {}",
@@ -393,11 +362,7 @@ fn print_human(out: &mut impl Write, results: &[FileResult]) -> std::io::Result<
                 None => String::new(),
             };
             let kind = if item.is_error() { "error" } else { "warning" };
-            let path = if item.path.is_empty() {
-                "(whole submission)"
-            } else {
-                &item.path
-            };
+            let path = if item.path.is_empty() { "(whole submission)" } else { &item.path };
             writeln!(out, "  {at}{kind} [{}] {path}: {}", item.code, item.message)?;
         }
         let kept = r.errors.len() + r.warnings.len();
