@@ -122,3 +122,24 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_definition_written_as_json_loads_like_its_yaml() {
+    for name in ["lettings-log", "single-audit", "towns-fund-monitoring"] {
+        let yaml = load(&example(name)).unwrap();
+        let json = serde_json::to_vec_pretty(&yaml.source).unwrap();
+        let from_json = load(&json).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+        assert_eq!(from_json.questions.len(), yaml.questions.len());
+        assert_eq!(from_json.tables.len(), yaml.tables.len());
+        assert_eq!(from_json.rules.len(), yaml.rules.len());
+        assert_eq!(from_json.schedule, yaml.schedule);
+    }
+}
+
+#[test]
+fn problems_in_a_json_definition_have_lines_and_columns() {
+    let text = "{\n  \"formwork\": 1,\n  \"collection\": \"j\",\n  \"version\": 1,\n  \"title\": \"J\",\n  \"kind\": \"return\",\n  \"schedule\": {\"frequency\": \"annual\", \"start\": \"2026-04-01\", \"due\": \"30d\"},\n  \"sections\": [{\"id\": \"s\", \"title\": \"S\", \"questions\": [{\"id\": \"q\", \"label\": \"Q\", \"type\": \"integr\"}]}]\n}\n";
+    let d = problems(text);
+    assert_eq!((d[0].code, d[0].span.line, d[0].span.column), ("unknown-value", 8, 90));
+    assert_eq!(d[0].help.as_deref(), Some("did you mean `integer`?"));
+}
