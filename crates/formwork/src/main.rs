@@ -35,31 +35,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Validate answers against a definition: a submission (.json) or records of a log (.jsonl).
+    /// Validate files against a definition: a submission (.json), records of a log (.jsonl), a
+    /// CSV file or an XLSX workbook.
     ///
     /// Exit status: 0 when there are no errors (warnings are allowed), 1 when there are errors,
     /// 2 when validation cannot run (unreadable definition or file).
-    Validate {
-        /// The collection's definition.
-        #[arg(long, short)]
-        definition: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// The period the answers are for (its start date, YYYY-MM-DD), for rules that use
-        /// `period.start`, `period.end` or `period.due`.
-        #[arg(long)]
-        period: Option<String>,
-        /// The date to use as today (YYYY-MM-DD), for rules that use `today()`; default: today.
-        #[arg(long)]
-        today: Option<String>,
-        /// Keep at most this many errors and as many warnings in the output (all are counted).
-        #[arg(long, default_value_t = 100_000)]
-        max_items: usize,
-        /// Files to validate.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    Validate(commands::validate::Args),
+    /// Write the spreadsheet (XLSX) or CSV template of a collection.
+    Template(commands::template::Args),
     /// Write the data dictionary of a collection, or the JSON Schema of its submissions.
     Docs {
         /// The collection's definition.
@@ -101,16 +84,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { definitions, format } => commands::check::run(&definitions, format),
-        Command::Validate { definition, format, period, today, max_items, files } => {
-            commands::validate::run(&commands::validate::Options {
-                definition,
-                format,
-                period,
-                today,
-                max_items,
-                files,
-            })
-        }
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Template(args) => commands::template::run(&args),
         Command::Docs { definition, format, output } => {
             commands::docs::run(&definition, format, output.as_deref())
         }

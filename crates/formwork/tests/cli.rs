@@ -345,3 +345,133 @@ fn docs_renders_a_data_dictionary_for_each_example() {
     let o = formwork(&["docs", "-d", &example("towns-fund-monitoring")]);
     insta::assert_snapshot!("docs_towns_fund_markdown", stdout(&o));
 }
+
+/// Convert every sheet of `workbook` to CSV with LibreOffice; the files it wrote.
+fn libreoffice_sheets(workbook: &Path, out: &Path) -> Vec<String> {
+    let status = Command::new("soffice")
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+        ])
+        .arg(out)
+        .arg(workbook)
+        .env("HOME", out)
+        .output()
+        .expect("LibreOffice (soffice) is needed for this test: scripts/setup installs it");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn templates_are_written_and_libreoffice_reads_every_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["lettings-log", "single-audit", "towns-fund-monitoring"] {
+        let xlsx = dir.path().join(format!("{name}.xlsx"));
+        let o =
+            formwork(&["template", "-d", &example(name), "--format", "xlsx", "-o", xlsx.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        let out = dir.path().join(format!("{name}-csv"));
+        std::fs::create_dir(&out).unwrap();
+        let sheets = libreoffice_sheets(&xlsx, &out);
+        assert!(sheets.iter().any(|s| s.ends_with("-Instructions.csv")), "{sheets:?}");
+        assert!(sheets.iter().any(|s| s.ends_with("-formwork.csv")), "{sheets:?}");
+        let data_sheet = if name == "lettings-log" { "-Records.csv" } else { "-Questions.csv" };
+        let first = sheets.iter().find(|s| s.ends_with(data_sheet)).unwrap();
+        let header = std::fs::read_to_string(out.join(first)).unwrap();
+        assert!(header.lines().next().unwrap().contains(if name == "lettings-log" {
+            "Tenancy start date *"
+        } else {
+            "Id,Section,Question,Answer"
+        }));
+    }
+    let csv = dir.path().join("lettings.csv");
+    let o = formwork(&[
+        "template",
+        "-d",
+        &example("lettings-log"),
+        "--format",
+        "csv",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        std::fs::read_to_string(&csv).unwrap().starts_with("owning_org_code,tenancy_start,tenancy_code,")
+    );
+    let o = formwork(&[
+        "template",
+        "-d",
+        &example("towns-fund-monitoring"),
+        "--format",
+        "csv",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("say which one the CSV is for: projects, spend, outputs")
+    );
+}
+
+#[test]
+fn a_csv_is_validated_at_its_cells_and_its_report_opens_in_libreoffice() {
+    let dir = tempfile::tempdir().unwrap();
+    let header =
+        std::fs::read_to_string(root().join("crates/formwork/tests/fixtures/towns-spend.csv")).unwrap();
+    let csv = dir.path().join("spend.csv");
+    std::fs::write(&csv, &header).unwrap();
+    let report = dir.path().join("spend-report.xlsx");
+    let o = formwork(&[
+        "validate",
+        "-d",
+        &example("towns-fund-monitoring"),
+        "--format",
+        "json",
+        "--report",
+        report.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let body: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items: Vec<(String, String, u64, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(body["warnings"].as_array().unwrap())
+        .map(|i| {
+            (
+                i["code"].as_str().unwrap().into(),
+                i["path"].as_str().unwrap().into(),
+                i["row"].as_u64().unwrap(),
+                i["column"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("pattern".into(), "spend/1/project_id".into(), 3, "Project ID".into()),
+            ("choice".into(), "spend/2/quarter".into(), 4, "quarter".into()),
+            ("type".into(), "spend/3/amount".into(), 6, "Amount spent".into()),
+            ("unique".into(), "spend/4/project_id".into(), 7, "Project ID".into()),
+            ("rule".into(), "spend/5".into(), 8, "".into()),
+        ],
+        "{body}"
+    );
+    let out = dir.path().join("report-csv");
+    std::fs::create_dir(&out).unwrap();
+    let sheets = libreoffice_sheets(&report, &out);
+    assert_eq!(sheets, vec!["spend-report-Data.csv", "spend-report-Errors.csv"]);
+    let errors = std::fs::read_to_string(out.join("spend-report-Errors.csv")).unwrap();
+    assert!(errors.starts_with("spend.csv: 4 errors and 1 warning"), "{errors}");
+    assert!(errors.contains("Spend over £5,000,000 by one project in one quarter must be confirmed"));
+}

@@ -238,6 +238,16 @@ fn bound_text(bound: &Bound, q: &Question, def: &Definition) -> Vec<Inline> {
     }
 }
 
+/// The type and its constraints in plain words, as text: "A whole number; from 0 to 12".
+pub fn describe_text(def: &Definition, q: &Question) -> String {
+    describe(def, q)
+        .into_iter()
+        .map(|i| match i {
+            Inline::Text(t) | Inline::Code(t) => t,
+        })
+        .collect()
+}
+
 /// The type and its constraints in plain words.
 fn describe(def: &Definition, q: &Question) -> Vec<Inline> {
     let o = &q.options;

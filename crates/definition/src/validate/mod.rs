@@ -259,6 +259,27 @@ struct Run<'d, 'l> {
 
 /// Validate one submission of a return, or one record of a log.
 pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: &dyn Locate) -> Outcome {
+    validate_part(def, answers, ctx, locate, Part::Whole)
+}
+
+/// Which part of a submission to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Every question, table and rule.
+    Whole,
+    /// One table (by slot) on its own, as when its rows arrive in a file: its rows, cells and row
+    /// rules are checked; the rest of the submission is not there, so nothing else is.
+    Table(usize),
+}
+
+/// Validate a part of a submission; see [`Part`].
+pub fn validate_part(
+    def: &Definition,
+    answers: &Answers<'_>,
+    ctx: &Context,
+    locate: &dyn Locate,
+    part: Part,
+) -> Outcome {
     let slots = def.slots.len();
     let mut run = Run {
         def,
@@ -280,7 +301,7 @@ pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: 
         }
     }
     for slot in 0..slots {
-        if !run.asked[slot] {
+        if !run.asked[slot] || matches!(part, Part::Table(t) if t != slot) {
             continue;
         }
         match def.slots[slot] {
@@ -288,7 +309,7 @@ pub fn validate(def: &Definition, answers: &Answers<'_>, ctx: &Context, locate: 
             SlotRef::Table(t) => run.check_table(slot, t),
         }
     }
-    for rule in &def.rules {
+    for rule in def.rules.iter().filter(|_| part == Part::Whole) {
         if !run.reads_invalid(&rule.check, None)
             && let Some(f) = run.rule_finding(rule, None, Place::Root, Place::Slot)
         {

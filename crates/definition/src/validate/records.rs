@@ -62,6 +62,8 @@ pub struct RecordBatch<'d> {
     /// Warnings not kept, likewise.
     pub dropped_warnings: usize,
     max_items: usize,
+    /// Slots whose column is missing from the file: their `required` items are left out.
+    missing: Vec<usize>,
 }
 
 impl<'d> RecordBatch<'d> {
@@ -77,7 +79,15 @@ impl<'d> RecordBatch<'d> {
             dropped_errors: 0,
             dropped_warnings: 0,
             max_items,
+            missing: Vec::new(),
         }
+    }
+
+    /// Leave out `required` items for these slots: the file has no column for them, which is
+    /// reported once as `missing_column` rather than on every row.
+    pub fn with_missing_columns(mut self, slots: Vec<usize>) -> RecordBatch<'d> {
+        self.missing = slots;
+        self
     }
 
     /// Validate the next record. `row` is how people find it in their file (a line or row number),
@@ -109,6 +119,9 @@ impl<'d> RecordBatch<'d> {
             self.push(item);
         }
         for f in &outcome.findings {
+            if f.code == Code::Required && matches!(f.place, Place::Slot(s) if self.missing.contains(&s)) {
+                continue;
+            }
             let mut item = super::item(self.def, f, &prefix, locate);
             item.row.get_or_insert(row);
             self.push(item);

@@ -316,3 +316,18 @@ fn warnings_are_kept_apart_from_errors() {
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].message, "The lead tenant's age is 100 or over: check this is correct");
 }
+
+#[test]
+fn a_table_on_its_own_is_checked_without_the_rest_of_the_submission() {
+    let def = example("towns-fund-monitoring");
+    let spend = def.slot_named("spend").unwrap();
+    let (answers, _) = answers_from_json(
+        &def,
+        json!({"spend": [{"project_id": "TF-ABC-01", "quarter": "Q1", "source": "tf", "amount": "x"}]})
+            .as_object()
+            .unwrap(),
+    );
+    let outcome = validate_part(&def, &answers, &context(), &NoFile, Part::Table(spend));
+    // Only the bad amount: no `required` for the programme questions, no rule about projects.
+    assert_eq!(codes(&outcome.items(&def, "", &NoFile)), vec![("spend/0/amount".into(), "type")]);
+}

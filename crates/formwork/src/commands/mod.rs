@@ -3,6 +3,7 @@
 pub mod check;
 pub mod docs;
 pub mod generate;
+pub mod template;
 pub mod validate;
 
 use std::path::Path;

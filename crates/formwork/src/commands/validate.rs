@@ -14,6 +14,8 @@ use formwork_definition::validate::json::{answers_from_json, record_from_json};
 use formwork_definition::validate::summary::summarise;
 use formwork_definition::validate::{self, Code, Context, Item, NoFile, RecordBatch};
 use formwork_definition::{Definition, Kind};
+use formwork_tabular::report::Source;
+use formwork_tabular::{FileReport, Limits, Options as TabularOptions};
 use serde_json::json;
 
 use crate::Format;
@@ -21,19 +23,41 @@ use crate::Format;
 /// The largest `.json` submission read (a submission is read whole; records stream).
 const MAX_SUBMISSION_BYTES: u64 = 256 * 1024 * 1024;
 
-/// What `formwork validate` was asked to do.
-pub struct Options {
-    /// The definition file.
+/// Arguments of `formwork validate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The collection's definition.
+    #[arg(long, short)]
     pub definition: PathBuf,
     /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// The period key, if given.
+    /// The period the answers are for (its start date, YYYY-MM-DD), for rules that use
+    /// `period.start`, `period.end` or `period.due`.
+    #[arg(long)]
     pub period: Option<String>,
-    /// Today, if given.
+    /// The date to use as today (YYYY-MM-DD), for rules that use `today()`; default: today.
+    #[arg(long)]
     pub today: Option<String>,
-    /// Items kept per severity.
+    /// Keep at most this many errors and as many warnings in the output (all are counted).
+    #[arg(long, default_value_t = 100_000)]
     pub max_items: usize,
+    /// For a return: which table a CSV file or a plain workbook holds (found from its headers
+    /// when not given).
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Write the file back as a workbook with its problem cells marked, each with a note, and an
+    /// "Errors" sheet (CSV and XLSX files; with one file only).
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The largest CSV or XLSX file accepted, in bytes.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = Limits::default().max_bytes)]
+    pub max_bytes: u64,
+    /// The most data rows a CSV or XLSX file may have.
+    #[arg(long, default_value_t = Limits::default().max_rows)]
+    pub max_rows: usize,
     /// Files to validate.
+    #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
 
@@ -48,7 +72,7 @@ struct FileResult {
 }
 
 /// Validate every file and print the results.
-pub fn run(o: &Options) -> anyhow::Result<ExitCode> {
+pub fn run(o: &Args) -> anyhow::Result<ExitCode> {
     let def = super::load_definition(&o.definition)?;
     let today = match &o.today {
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
@@ -60,16 +84,18 @@ pub fn run(o: &Options) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let ctx = Context { today, period: period.map(|p| p.dates()) };
+    let limits = Limits { max_bytes: o.max_bytes, max_rows: o.max_rows, ..Limits::default() };
+    anyhow::ensure!(
+        o.report.is_none() || o.files.len() == 1,
+        "--report writes the report of one file: give one file"
+    );
     let mut results = Vec::new();
     for path in &o.files {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         let result = match extension.as_str() {
             "json" => submission(&def, path, ctx, o.max_items)?,
             "jsonl" | "ndjson" => records(&def, path, ctx, o.max_items)?,
-            "csv" | "xlsx" => bail!(
-                "{}: CSV and spreadsheet files are not supported by this version of formwork yet",
-                path.display()
-            ),
+            "csv" | "xlsx" => tabular(&def, path, &extension, ctx, &limits, o)?,
             other => bail!(
                 "{}: formwork validates .json (a submission) and .jsonl (records) files, not .{other} files",
                 path.display()
@@ -230,6 +256,52 @@ fn submission(
         }
     }
     Ok(result)
+}
+
+/// A CSV file or a workbook, and its report workbook if asked for.
+fn tabular(
+    def: &Definition,
+    path: &Path,
+    extension: &str,
+    ctx: Context,
+    limits: &Limits,
+    o: &Args,
+) -> anyhow::Result<FileResult> {
+    let name = path.display().to_string();
+    let options = TabularOptions { table: o.table.clone(), max_items: o.max_items };
+    let open = || File::open(path).with_context(|| format!("cannot open {name}"));
+    let report: FileReport = if extension == "csv" {
+        formwork_tabular::validate_csv(
+            def,
+            BufReader::with_capacity(1 << 20, open()?),
+            &ctx,
+            limits,
+            &options,
+        )?
+    } else {
+        formwork_tabular::validate_xlsx(def, BufReader::new(open()?), &ctx, limits, &options)?
+    };
+    if let Some(out) = &o.report {
+        let source = if extension == "csv" {
+            Source::Csv(BufReader::new(open()?))
+        } else {
+            Source::Xlsx(BufReader::new(open()?))
+        };
+        let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let file_name =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
+        formwork_tabular::report::write(source, &report, &file_name, limits, std::io::BufWriter::new(file))
+            .with_context(|| format!("cannot write the report {}", out.display()))?;
+        eprintln!("wrote the report to {}", out.display());
+    }
+    Ok(FileResult {
+        name,
+        records: report.records,
+        errors: report.errors,
+        warnings: report.warnings,
+        error_count: report.error_count,
+        warning_count: report.warning_count,
+    })
 }
 
 fn records(def: &Definition, path: &Path, ctx: Context, max_items: usize) -> anyhow::Result<FileResult> {

@@ -1,0 +1,413 @@
+//! Templates, readers and reports against the three examples, generated data and hostile files.
+
+use std::collections::BTreeSet;
+use std::io::{Cursor, Write};
+
+use formwork_definition::validate::{Code, Context};
+use formwork_definition::{Definition, Kind, Value};
+use formwork_testdata::Generator;
+use serde_json::Value as J;
+
+use super::*;
+use crate::template::Fill;
+
+fn example(name: &str) -> Definition {
+    let bytes = std::fs::read(format!("{}/../../examples/{name}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    formwork_definition::load(&bytes).unwrap()
+}
+
+fn xlsx(def: &Definition, bytes: &[u8], ctx: &Context) -> FileReport {
+    validate_xlsx(def, Cursor::new(bytes), ctx, &Limits::default(), &Options::default()).unwrap()
+}
+
+fn csv(def: &Definition, text: &[u8], ctx: &Context) -> FileReport {
+    validate_csv(def, text, ctx, &Limits::default(), &Options::default()).unwrap()
+}
+
+/// An item as (code, path, row, column, cell).
+type Placed = (String, String, Option<u64>, Option<String>, Option<String>);
+/// An expected item as (code, path, row, column).
+type Expected = BTreeSet<(String, String, u64, String)>;
+
+fn summary(r: &FileReport) -> Vec<Placed> {
+    r.errors
+        .iter()
+        .chain(&r.warnings)
+        .map(|i| (i.code.as_str().to_string(), i.path.clone(), i.row, i.column.clone(), i.cell.clone()))
+        .collect()
+}
+
+/// A spreadsheet cell as a person would type what the generator rendered.
+fn cell_text(v: &J) -> String {
+    match v {
+        J::Null | J::Object(_) => String::new(),
+        J::Bool(b) => if *b { "Yes" } else { "No" }.into(),
+        J::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join("; "),
+        J::String(s) => s.clone(),
+        J::Number(n) => n.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn to_csv(header: &[String], rows: &[serde_json::Map<String, J>]) -> String {
+    let mut out = header.join(",") + "\r\n";
+    for r in rows {
+        let cells: Vec<String> =
+            header.iter().map(|h| csv_field(&cell_text(r.get(h).unwrap_or(&J::Null)))).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn template_header(def: &Definition, table: Option<&str>) -> Vec<String> {
+    template::csv(def, table).unwrap().trim().split(',').map(str::to_string).collect()
+}
+
+#[test]
+fn every_template_filled_with_valid_answers_validates_cleanly() {
+    for name in ["lettings-log", "single-audit", "towns-fund-monitoring"] {
+        let def = example(name);
+        for seed in 1..=3u64 {
+            let mut g = Generator::new(&def, seed);
+            let ctx = g.context();
+            let bytes = match def.kind {
+                Kind::Log => {
+                    let records: Vec<Vec<Value>> = (0..60).map(|_| g.valid().unwrap().values).collect();
+                    template::xlsx(&def, Some(Fill::Records(&records))).unwrap()
+                }
+                Kind::Return => {
+                    let record = g.valid().unwrap();
+                    template::xlsx(&def, Some(Fill::Submission(&record.values))).unwrap()
+                }
+            };
+            let report = xlsx(&def, &bytes, &ctx);
+            assert_eq!(summary(&report), vec![], "{name} seed {seed}");
+            assert!(report.records > 0);
+        }
+    }
+}
+
+#[test]
+fn an_empty_template_is_recognised_and_says_what_is_missing() {
+    let def = example("towns-fund-monitoring");
+    let bytes = template::xlsx(&def, None).unwrap();
+    let report = xlsx(&def, &bytes, &Context { today: def.schedule.start, period: None });
+    assert_eq!(report.read_as, Some(ReadAs::Submission));
+    let codes: BTreeSet<&str> = report.errors.iter().map(|i| i.code.as_str()).collect();
+    assert_eq!(codes, BTreeSet::from(["required", "rows"]));
+    let name = report.errors.iter().find(|i| i.path == "programme_name").unwrap();
+    assert_eq!((name.sheet.as_deref(), name.cell.as_deref()), (Some("Questions"), Some("D2")));
+}
+
+#[test]
+fn csv_of_generated_records_and_of_a_table_validate_cleanly() {
+    let def = example("lettings-log");
+    let mut g = Generator::new(&def, 9);
+    let ctx = g.context();
+    let rows: Vec<_> = (0..200)
+        .map(|_| {
+            let r = g.valid().unwrap();
+            g.render_answers(&r)
+        })
+        .collect();
+    let report = csv(&def, to_csv(&template_header(&def, None), &rows).as_bytes(), &ctx);
+    assert_eq!((summary(&report), report.records), (vec![], 200));
+
+    let towns = example("towns-fund-monitoring");
+    let mut g = Generator::new(&towns, 2);
+    let record = g.valid().unwrap();
+    let answers = g.render_answers(&record);
+    let spend: Vec<serde_json::Map<String, J>> =
+        answers["spend"].as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect();
+    let text = to_csv(&template_header(&towns, Some("spend")), &spend);
+    let report = csv(&towns, text.as_bytes(), &g.context());
+    assert_eq!(report.read_as, Some(ReadAs::Table { table: "spend".into(), sheet: None }));
+    assert_eq!((summary(&report), report.records), (vec![], spend.len()));
+}
+
+/// Records with planted problems, and the items they must give: (code, path, row, column).
+fn planted(def: &Definition, seed: u64) -> (Vec<serde_json::Map<String, J>>, Expected, Context) {
+    let mut g = Generator::new(def, seed);
+    let ctx = g.context();
+    let mut lines = Vec::new();
+    let planted = g.log_records(400, 0.12, |r| {
+        lines.push(r.clone());
+        Ok(())
+    });
+    let planted = planted.unwrap().unwrap();
+    let expected = planted
+        .iter()
+        // A file's columns are its header: a key no record has cannot be planted in one.
+        .filter(|p| p.code != Code::UnknownColumn)
+        .map(|p| {
+            (
+                p.code.as_str().to_string(),
+                p.path.clone(),
+                p.record as u64 + 2,
+                p.path.rsplit('/').next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (lines, expected, ctx)
+}
+
+#[test]
+fn planted_problems_in_a_csv_are_reported_at_their_rows_and_columns() {
+    let def = example("lettings-log");
+    let (rows, expected, ctx) = planted(&def, 31);
+    let report = csv(&def, to_csv(&template_header(&def, None), &rows).as_bytes(), &ctx);
+    let found: BTreeSet<(String, String, u64, String)> = report
+        .errors
+        .iter()
+        .chain(&report.warnings)
+        .map(|i| (i.code.as_str().to_string(), i.path.clone(), i.row.unwrap(), i.column.clone().unwrap()))
+        .collect();
+    assert!(expected.len() > 30);
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn planted_problems_in_a_workbook_are_reported_at_their_cells() {
+    let def = example("lettings-log");
+    let (rows, expected, ctx) = planted(&def, 32);
+    let header = template_header(&def, None);
+    // A plain workbook, not formwork's template: a header row of ids and typed cells.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Lettings 2026").unwrap();
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, h).unwrap();
+    }
+    for (r, record) in rows.iter().enumerate() {
+        for (c, h) in header.iter().enumerate() {
+            let (row, col) = (r as u32 + 1, c as u16);
+            match record.get(h) {
+                Some(J::Number(n)) => sheet.write_number(row, col, n.as_f64().unwrap()).map(|_| ()),
+                Some(J::Bool(b)) => sheet.write_boolean(row, col, *b).map(|_| ()),
+                Some(v) if !cell_text(v).is_empty() => sheet.write_string(row, col, cell_text(v)).map(|_| ()),
+                _ => Ok(()),
+            }
+            .unwrap();
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let report = xlsx(&def, &bytes, &ctx);
+    assert_eq!(report.read_as, Some(ReadAs::Records { sheet: Some("Lettings 2026".into()) }));
+    let found: BTreeSet<(String, String, u64, String)> = report
+        .errors
+        .iter()
+        .chain(&report.warnings)
+        .map(|i| {
+            assert_eq!(i.sheet.as_deref(), Some("Lettings 2026"));
+            let column = header.iter().position(|h| Some(h) == i.column.as_ref()).unwrap();
+            assert_eq!(i.cell.clone().unwrap(), format!("{}{}", column_letters(column), i.row.unwrap()));
+            (i.code.as_str().to_string(), i.path.clone(), i.row.unwrap(), i.column.clone().unwrap())
+        })
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn the_report_marks_exactly_the_problem_cells() {
+    use calamine::Reader;
+    let def = example("lettings-log");
+    let (rows, _, ctx) = planted(&def, 33);
+    let text = to_csv(&template_header(&def, None), &rows);
+    let report = csv(&def, text.as_bytes(), &ctx);
+    let mut out = Cursor::new(Vec::new());
+    report::write(
+        report::Source::Csv(Cursor::new(text.as_bytes())),
+        &report,
+        "lettings.csv",
+        &Limits::default(),
+        &mut out,
+    )
+    .unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(out.into_inner())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["Errors", "Data"]);
+    let styles = book.worksheet_style("Data").unwrap();
+    let header = template_header(&def, None);
+    let mut marked = BTreeSet::new();
+    for r in 1..=rows.len() as u32 {
+        for c in 0..header.len() as u32 {
+            let fill = styles.get((r, c)).and_then(|s| s.fill.as_ref()).and_then(|f| f.get_color());
+            if let Some(color) = fill {
+                marked.insert((
+                    r as u64 + 1,
+                    header[c as usize].clone(),
+                    (color.red, color.green, color.blue),
+                ));
+            }
+        }
+    }
+    let expected: BTreeSet<(u64, String, (u8, u8, u8))> = report
+        .errors
+        .iter()
+        .map(|i| (i, (0xF6, 0xD7, 0xD2)))
+        .chain(report.warnings.iter().map(|i| (i, (0xFF, 0xF2, 0xCC))))
+        .map(|(i, color)| (i.row.unwrap(), i.column.clone().unwrap(), color))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(marked, expected);
+    let errors = book.worksheet_range("Errors").unwrap();
+    assert_eq!(errors.height(), 3 + report.errors.len() + report.warnings.len());
+}
+
+#[test]
+fn another_collections_template_or_an_older_version_is_refused() {
+    let towns = example("towns-fund-monitoring");
+    let bytes = template::xlsx(&towns, None).unwrap();
+    let audit = example("single-audit");
+    let report = xlsx(&audit, &bytes, &Context { today: audit.schedule.start, period: None });
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].code, Code::Template);
+    assert!(report.errors[0].message.starts_with("This workbook is the template for the collection “towns-fund-monitoring” (version 1), not for Single audit submission"));
+
+    let yaml = std::fs::read_to_string(format!(
+        "{}/../../examples/towns-fund-monitoring.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let newer = formwork_definition::load(yaml.replace("version: 1", "version: 2").as_bytes()).unwrap();
+    let report = xlsx(&newer, &bytes, &Context { today: newer.schedule.start, period: None });
+    assert_eq!(report.errors[0].code, Code::Template);
+    assert_eq!(
+        report.errors[0].message,
+        "This workbook is the template for version 1 of Towns Fund monitoring return, but the collection is now at version 2. Download the new template and copy your data into it"
+    );
+}
+
+#[test]
+fn missing_and_unknown_columns_are_named() {
+    let def = example("lettings-log");
+    let mut header = template_header(&def, None);
+    header.retain(|h| h != "bedrooms");
+    header.push("Notes".into());
+    let mut g = Generator::new(&def, 5);
+    let rows: Vec<_> = (0..3)
+        .map(|_| {
+            let r = g.valid().unwrap();
+            g.render_answers(&r)
+        })
+        .collect();
+    let report = csv(&def, to_csv(&header, &rows).as_bytes(), &g.context());
+    assert_eq!(
+        summary(&report),
+        vec![
+            ("unknown_column".into(), "".into(), Some(1), Some("Notes".into()), None),
+            (
+                "missing_column".into(),
+                "bedrooms".into(),
+                Some(1),
+                Some("How many bedrooms does the property have?".into()),
+                None
+            ),
+        ]
+    );
+}
+
+/// A minimal workbook with one sheet whose XML is `sheet`, zipped as given.
+fn raw_xlsx(sheet: &[u8], method: zip::CompressionMethod) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    let parts: [(&str, &[u8]); 4] = [
+        ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+        ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+        ("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+        ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+    ];
+    for (name, data) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(data).unwrap();
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    zip.write_all(sheet).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+fn sheet_xml(rows: &str) -> Vec<u8> {
+    format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#).into_bytes()
+}
+
+fn one_file_item(report: &FileReport, words: &str) {
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, Code::File, "{:?}", report.errors[0]);
+    assert!(report.errors[0].message.contains(words), "{}", report.errors[0].message);
+}
+
+#[test]
+fn hostile_files_are_refused_with_one_clear_item() {
+    let def = example("lettings-log");
+    let ctx = Context { today: def.schedule.start, period: None };
+    let template = template::xlsx(&def, None).unwrap();
+
+    one_file_item(&xlsx(&def, &template[..template.len() / 2], &ctx), "damaged or only partly uploaded");
+    one_file_item(&xlsx(&def, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", &ctx), "This is a PDF");
+    one_file_item(
+        &xlsx(&def, b"owning_org_code,tenancy_start\nA,B\n", &ctx),
+        "looks like a text or CSV file",
+    );
+    let garbage: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    one_file_item(&xlsx(&def, &garbage, &ctx), "not an XLSX workbook");
+    one_file_item(&csv(&def, &garbage, &ctx), "binary data");
+
+    // A CSV with a 50 MB field.
+    let mut big = b"owning_org_code,tenancy_code\nA,\"".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 50 << 20));
+    big.extend(b"\"\n");
+    one_file_item(&csv(&def, &big, &ctx), "Row 2 holds more than 4 MB");
+
+    // A sheet with a value far beyond the columns anyone fills in.
+    let wide = raw_xlsx(
+        &sheet_xml(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>owning_org_code</t></is></c><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>"#,
+        ),
+        zip::CompressionMethod::Deflated,
+    );
+    one_file_item(&xlsx(&def, &wide, &ctx), "has a value in column XFD of row 1");
+
+    // A million empty rows after a header, and a sheet that claims a million columns and rows.
+    let mut rows =
+        String::from(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>owning_org_code</t></is></c></row>"#);
+    for r in 2..=1_000_001 {
+        rows.push_str(&format!(r#"<row r="{r}"/>"#));
+    }
+    let empty_rows = raw_xlsx(&sheet_xml(&rows), zip::CompressionMethod::Deflated);
+    let report = xlsx(&def, &empty_rows, &ctx);
+    assert_eq!(report.records, 0);
+    assert!(
+        report.errors.iter().any(|i| i.code == Code::File && i.message.contains("no records")),
+        "{:?}",
+        report.errors
+    );
+
+    // A zip bomb: 200 MB of spaces in one part.
+    let bomb = raw_xlsx(&vec![b' '; 200 << 20], zip::CompressionMethod::Deflated);
+    assert!(bomb.len() < 1 << 20);
+    one_file_item(&xlsx(&def, &bomb, &ctx), "would expand");
+
+    // An empty file, and a file of only blank lines.
+    one_file_item(&xlsx(&def, b"", &ctx), "empty");
+    one_file_item(&csv(&def, b"\n\n\n", &ctx), "empty");
+}
+
+#[test]
+fn a_million_rows_beyond_the_limit_stop_early() {
+    let def = example("lettings-log");
+    let ctx = Context { today: def.schedule.start, period: None };
+    let mut text = String::from("owning_org_code\n");
+    for _ in 0..2_000 {
+        text.push_str("ABC\n");
+    }
+    let limits = Limits { max_rows: 1_000, ..Limits::default() };
+    let report = validate_csv(&def, text.as_bytes(), &ctx, &limits, &Options::default()).unwrap();
+    one_file_item(&report, "more than 1000 rows");
+}
