@@ -190,17 +190,18 @@ impl<R: Read> CsvReader<R> {
                 }
                 ReadRecordResult::Record => {
                     self.row += 1;
-                    let text = std::str::from_utf8(&self.out[..nout]).map_err(|_| {
+                    let not_utf8 = |row: u64| {
                         CsvProblem::NotText(format!(
-                            "Row {} is not UTF-8 text. Save the file as “CSV UTF-8” and upload it again",
-                            self.row
+                            "Row {row} is not UTF-8 text. Save the file as “CSV UTF-8” and upload it again"
                         ))
-                    })?;
-                    // Embedded newlines are rows only to the file, not to a spreadsheet.
+                    };
+                    let text = std::str::from_utf8(&self.out[..nout]).map_err(|_| not_utf8(self.row))?;
+                    // The fields lie end to end without their commas: a character split by a comma
+                    // is valid across the whole but not in either field.
                     let mut fields = Vec::with_capacity(nend);
                     let mut start = 0;
                     for &end in &self.ends[..nend] {
-                        fields.push(&text[start..end]);
+                        fields.push(text.get(start..end).ok_or_else(|| not_utf8(self.row))?);
                         start = end;
                     }
                     return Ok(Some(Record { row: self.row, fields }));
@@ -276,6 +277,10 @@ mod tests {
         }
         assert!(
             matches!(rows(b"a,b\ncaf\xe9,1\n"), Err(CsvProblem::NotText(m)) if m.starts_with("Row 2 is not UTF-8"))
+        );
+        // A pound sign split by a comma is valid UTF-8 only when the fields are run together.
+        assert!(
+            matches!(rows(b"a,b\n\xc2,\xa3\n"), Err(CsvProblem::NotText(m)) if m.starts_with("Row 2 is not UTF-8"))
         );
     }
 

@@ -1,6 +1,8 @@
 //! Validating a file: decide what it holds, match its columns, stream its rows through the engine,
 //! and put the file's row, column, cell and sheet on every item.
 
+mod parallel;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
@@ -27,11 +29,15 @@ pub struct Options {
     pub table: Option<String>,
     /// Keep at most this many errors and as many warnings (all are counted).
     pub max_items: usize,
+    /// How many threads check the records of a log in a CSV file (1: the reading thread alone).
+    /// The result is the same whatever the number.
+    pub threads: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { table: None, max_items: 100_000 }
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+        Options { table: None, max_items: 100_000, threads }
     }
 }
 
@@ -172,6 +178,8 @@ struct RowReader<'d> {
     columns: Columns,
     sink: Sink<'d>,
     sheet: Option<String>,
+    /// Whether each column of the file has a header.
+    headed: Vec<bool>,
     data_rows: usize,
     /// Columns with values under an empty header: reported once each, with the first row.
     headless: BTreeMap<usize, u64>,
@@ -193,39 +201,55 @@ impl<'d> RowReader<'d> {
             ),
             Target::Table(_) => Sink::Table(TableRows::default()),
         };
+        let headed = columns.headers.iter().map(|h| !h.trim().is_empty()).collect();
         RowReader {
             def,
             target,
             columns,
             sink,
             sheet,
+            headed,
             data_rows: 0,
             headless: BTreeMap::new(),
             too_many: false,
         }
     }
 
-    fn row(&mut self, row: u64, cells: &[Input<'_>], limits: &Limits) -> ControlFlow<()> {
-        if cells.iter().all(Input::is_empty) {
-            return ControlFlow::Continue(());
+    /// The bookkeeping of every row, whoever checks it: blank rows are skipped, the row limit is
+    /// kept, values under no header are noted. `Some` when the row is not to be checked.
+    fn note(
+        &mut self,
+        row: u64,
+        empty: impl Iterator<Item = bool> + Clone,
+        limits: &Limits,
+    ) -> Option<ControlFlow<()>> {
+        if empty.clone().all(|e| e) {
+            return Some(ControlFlow::Continue(()));
         }
         self.data_rows += 1;
         if self.data_rows > limits.max_rows {
             self.too_many = true;
-            return ControlFlow::Break(());
+            return Some(ControlFlow::Break(()));
         }
-        for (i, cell) in cells.iter().enumerate() {
-            let headed = self.columns.headers.get(i).is_some_and(|h| !h.trim().is_empty());
-            if !headed && !cell.is_empty() {
+        for (i, is_empty) in empty.enumerate() {
+            if !is_empty && !self.headed.get(i).copied().unwrap_or(false) {
                 self.headless.entry(i).or_insert(row);
             }
+        }
+        None
+    }
+
+    /// Take one row's cells (they are moved out, not copied).
+    fn row(&mut self, row: u64, cells: &mut [Input<'_>], limits: &Limits) -> ControlFlow<()> {
+        if let Some(flow) = self.note(row, cells.iter().map(Input::is_empty), limits) {
+            return flow;
         }
         match &mut self.sink {
             Sink::Records(batch) => {
                 let mut answers = Answers::empty(self.def);
-                for (i, cell) in cells.iter().enumerate() {
+                for (i, cell) in cells.iter_mut().enumerate() {
                     if let Some(Some(slot)) = self.columns.fills.get(i) {
-                        answers.slots[*slot] = SlotInput::Question(cell.clone());
+                        answers.slots[*slot] = SlotInput::Question(std::mem::take(cell));
                     }
                 }
                 let rows = [row];
@@ -235,9 +259,9 @@ impl<'d> RowReader<'d> {
             Sink::Table(table) => {
                 let Target::Table(t) = self.target else { return ControlFlow::Continue(()) };
                 let mut values = vec![Input::Empty; self.def.tables[t].columns.len()];
-                for (i, cell) in cells.iter().enumerate() {
+                for (i, cell) in cells.iter_mut().enumerate() {
                     if let Some(Some(c)) = self.columns.fills.get(i) {
-                        values[*c] = cell.clone().into_owned();
+                        values[*c] = std::mem::take(cell).into_owned();
                     }
                 }
                 table.rows.push(values);
@@ -448,12 +472,26 @@ fn csv_file<R: Read>(
         report.push(item, options.max_items);
     }
     let mut rows = RowReader::new(def, target, columns, None, *ctx, options.max_items);
+    if target == Target::Records && options.threads > 1 {
+        if let Some(refused) = parallel::records(&mut reader, &mut rows, limits, options.threads)? {
+            return Ok(refused);
+        }
+        drop(reader);
+        if limited.over {
+            let limit = limits.max_bytes >> 20;
+            return Ok(FileReport::refused(file_item(format!(
+                "The file is larger than {limit} MB: split it into smaller files"
+            ))));
+        }
+        rows.finish(ctx, &mut report, limits, options.max_items);
+        return Ok(report);
+    }
     loop {
         match reader.next_record() {
             Ok(Some(record)) => {
-                let cells: Vec<Input<'_>> =
+                let mut cells: Vec<Input<'_>> =
                     record.fields.iter().map(|f| Input::Text(Cow::Borrowed(*f))).collect();
-                if rows.row(record.row, &cells, limits).is_break() {
+                if rows.row(record.row, &mut cells, limits).is_break() {
                     break;
                 }
             }

@@ -5,7 +5,7 @@ use std::io::{Cursor, Write};
 
 use formwork_definition::validate::{Code, Context};
 use formwork_definition::{Definition, Kind, Value};
-use formwork_testdata::Generator;
+use formwork_testdata::{Generator, cell_text, csv_line};
 use serde_json::Value as J;
 
 use super::*;
@@ -37,32 +37,10 @@ fn summary(r: &FileReport) -> Vec<Placed> {
         .collect()
 }
 
-/// A spreadsheet cell as a person would type what the generator rendered.
-fn cell_text(v: &J) -> String {
-    match v {
-        J::Null | J::Object(_) => String::new(),
-        J::Bool(b) => if *b { "Yes" } else { "No" }.into(),
-        J::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join("; "),
-        J::String(s) => s.clone(),
-        J::Number(n) => n.to_string(),
-    }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 fn to_csv(header: &[String], rows: &[serde_json::Map<String, J>]) -> String {
     let mut out = header.join(",") + "\r\n";
     for r in rows {
-        let cells: Vec<String> =
-            header.iter().map(|h| csv_field(&cell_text(r.get(h).unwrap_or(&J::Null)))).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_line(header, r));
     }
     out
 }
@@ -410,4 +388,24 @@ fn a_million_rows_beyond_the_limit_stop_early() {
     let limits = Limits { max_rows: 1_000, ..Limits::default() };
     let report = validate_csv(&def, text.as_bytes(), &ctx, &limits, &Options::default()).unwrap();
     one_file_item(&report, "more than 1000 rows");
+}
+
+#[test]
+fn records_checked_on_several_threads_give_the_same_report_as_on_one() {
+    let def = example("lettings-log");
+    let (rows, _, ctx) = planted(&def, 34);
+    let text = to_csv(&template_header(&def, None), &rows);
+    let report = |threads: usize| {
+        let options = Options { threads, ..Options::default() };
+        validate_csv(&def, text.as_bytes(), &ctx, &Limits::default(), &options).unwrap()
+    };
+    let one = report(1);
+    assert!(one.error_count > 20);
+    for threads in [2, 3, 8] {
+        let many = report(threads);
+        assert_eq!(
+            (many.errors, many.warnings, many.records),
+            (one.errors.clone(), one.warnings.clone(), one.records)
+        );
+    }
 }

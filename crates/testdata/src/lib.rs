@@ -24,6 +24,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 pub use plant::Planted;
+pub use render::{cell_text, csv_line};
 
 /// The generator could not make valid answers.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +86,8 @@ pub struct Generator<'d> {
     pools: HashMap<String, Vec<Value>>,
     /// Record keys already made (logs).
     keys: HashSet<String>,
+    /// How many rows each table gets, when set (for benchmarks of large tables).
+    table_rows: Option<usize>,
 }
 
 impl<'d> Generator<'d> {
@@ -136,7 +139,15 @@ impl<'d> Generator<'d> {
             shared,
             pools: HashMap::new(),
             keys: HashSet::new(),
+            table_rows: None,
         }
+    }
+
+    /// Give every table `rows` rows (within its `min_rows` and `max_rows`), e.g. 4,000 federal
+    /// awards for a benchmark.
+    pub fn with_table_rows(mut self, rows: usize) -> Generator<'d> {
+        self.table_rows = Some(rows);
+        self
     }
 
     /// The context generated answers are valid in (today and the first period).
@@ -255,7 +266,9 @@ impl<'d> Generator<'d> {
         let table = &def.tables[ti];
         let keyed_by_pool =
             table.unique.len() == 1 && self.shared.contains(&table.columns[table.unique[0]].id);
-        let count = if keyed_by_pool {
+        let count = if let Some(rows) = self.table_rows.filter(|_| !keyed_by_pool) {
+            rows.clamp(table.min_rows as usize, table.max_rows as usize)
+        } else if keyed_by_pool {
             POOL.clamp(table.min_rows as usize, table.max_rows as usize)
         } else {
             let low = table.min_rows.max(1) as usize;

@@ -247,14 +247,27 @@ impl Generator<'_> {
         &mut self,
         count: usize,
         error_rate: f64,
+        write: impl FnMut(&Map<String, J>) -> std::io::Result<()>,
+    ) -> Result<std::io::Result<Vec<Planted>>, GenerateError> {
+        self.log_records_of(count, error_rate, &KINDS, 1, write)
+    }
+
+    /// As [`Generator::log_records`], planting only `kinds`, for a file whose first record is on
+    /// row `first_row` (2 under a CSV header).
+    pub fn log_records_of(
+        &mut self,
+        count: usize,
+        error_rate: f64,
+        kinds: &[(Code, Severity)],
+        first_row: u64,
         mut write: impl FnMut(&Map<String, J>) -> std::io::Result<()>,
     ) -> Result<std::io::Result<Vec<Planted>>, GenerateError> {
         let mut planted = Vec::new();
         let mut earlier: Vec<Record> = Vec::new();
         let mut next_kind = 0usize;
         for index in 0..count {
-            let kind = if self.rng.f64() < error_rate {
-                let k = KINDS[next_kind % KINDS.len()];
+            let kind = if self.rng.f64() < error_rate && !kinds.is_empty() {
+                let k = kinds[next_kind % kinds.len()];
                 next_kind += 1;
                 Some(k)
             } else {
@@ -267,7 +280,7 @@ impl Generator<'_> {
             if let Some((code, severity, path)) = record.planted {
                 planted.push(Planted {
                     record: index,
-                    row: index as u64 + 1,
+                    row: index as u64 + first_row,
                     severity,
                     code,
                     path: format!("records/{index}/{path}"),

@@ -90,3 +90,34 @@ fn exact_number(n: rust_decimal::Decimal) -> Option<J> {
     let f: f64 = n.to_string().parse().ok()?;
     (decimal_from_f64(f)? == n).then(|| serde_json::Number::from_f64(f).map(J::Number)).flatten()
 }
+
+/// A cell's text for a CSV file: what a person types for the value as rendered in JSON.
+pub fn cell_text(value: &J) -> String {
+    match value {
+        J::Null | J::Object(_) => String::new(),
+        J::Bool(b) => if *b { "Yes" } else { "No" }.into(),
+        J::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join("; "),
+        J::String(s) => s.clone(),
+        J::Number(n) => n.to_string(),
+    }
+}
+
+/// One line of CSV (ending CRLF) with the cells of `answers` under `header`.
+pub fn csv_line(header: &[String], answers: &Map<String, J>) -> String {
+    let mut line = String::new();
+    for (i, h) in header.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let text = answers.get(h).map(cell_text).unwrap_or_default();
+        if text.contains([',', '"', '\n', '\r']) {
+            line.push('"');
+            line.push_str(&text.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(&text);
+        }
+    }
+    line.push_str("\r\n");
+    line
+}

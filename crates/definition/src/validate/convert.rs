@@ -15,9 +15,10 @@ use crate::model::{ChoiceList, Definition, Question, QuestionType};
 use crate::value::{FileRef, Value};
 
 /// An answer as it arrived, before it is typed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub enum Input<'a> {
     /// Nothing: a missing key, an empty cell, `null`, or blank text.
+    #[default]
     Empty,
     /// Text as typed.
     Text(Cow<'a, str>),
@@ -239,12 +240,40 @@ fn parse_number(text: &str, symbol: Option<&str>, percent: bool) -> Option<Decim
     if !valid {
         return None;
     }
-    let n = if plain.contains(['e', 'E']) {
+    let n = if let Some(n) = plain_decimal(&plain) {
+        n
+    } else if plain.contains(['e', 'E']) {
         Decimal::from_scientific(&plain).ok()?
     } else {
         Decimal::from_str(&plain).ok()?
     };
     Some(if negative { -n } else { n })
+}
+
+/// The usual number, `1234.50`: digits with at most one point and at most 18 digits, read without
+/// the general parser (numbers are in most answers, so this shows in profiles).
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: Option<u32> = None;
+    let mut digits = 0;
+    for &b in bytes {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                digits += 1;
+                if let Some(s) = scale.as_mut() {
+                    *s += 1;
+                }
+            }
+            b'.' if scale.is_none() => scale = Some(0),
+            _ => return None,
+        }
+    }
+    (digits > 0 && digits <= 18).then(|| Decimal::new(mantissa, scale.unwrap_or(0)))
 }
 
 /// A number with at most `max` decimal places (trailing zeros do not count).
@@ -424,7 +453,14 @@ pub fn postcode(t: &str) -> Result<String, Problem> {
         && rest[0].is_ascii_digit()
         && rest.len() <= 2
         && rest.get(1).is_none_or(|c| c.is_ascii_alphanumeric());
-    if inward_ok && outward_ok { Ok(format!("{outward} {inward}")) } else { Err(Problem::NotPostcode) }
+    if !(inward_ok && outward_ok) {
+        return Err(Problem::NotPostcode);
+    }
+    let mut normal = String::with_capacity(8);
+    normal.push_str(outward);
+    normal.push(' ');
+    normal.push_str(inward);
+    Ok(normal)
 }
 
 /// An `http` or `https` address with a host; `https://` is added to `www.example.com`.
@@ -521,6 +557,10 @@ mod tests {
         assert_eq!(number(&t("12.5%"), None, false), Err(Problem::NotNumber));
         assert_eq!(number(&t("£"), Some("£"), false), Err(Problem::NotNumber));
         assert_eq!(number(&t("1e999999"), None, false), Err(Problem::NotNumber));
+        assert_eq!(number(&t("0012.50"), None, false), Ok(dec("12.50")));
+        assert_eq!(number(&t("."), None, false), Err(Problem::NotNumber));
+        assert_eq!(number(&t("1.2.3"), None, false), Err(Problem::NotNumber));
+        assert_eq!(number(&t("123456789012345678901"), None, false), Ok(dec("123456789012345678901")));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 
 pub use convert::{Input, Problem};
 pub use item::{Code, Item, Location};
-pub use records::{RecordBatch, RecordKeys};
+pub use records::{CheckedRecord, RecordBatch, RecordKeys, check_record};
 
 use crate::expr::{Compiled, EvalScope, Outcome as Eval, PeriodDates};
 use crate::messages;

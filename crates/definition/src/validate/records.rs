@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{Answers, Code, Context, Finding, Item, Locate, Outcome, Place, unique_key};
+use super::{Answers, Code, Context, Finding, Item, Locate, Place, unique_key};
 use crate::messages;
 use crate::model::{Definition, Question, Severity};
 
@@ -13,17 +13,16 @@ pub struct RecordKeys {
 }
 
 impl RecordKeys {
-    /// Note `outcome`'s record key; if an earlier record had the same one, the finding to report.
-    /// `earlier` says how a message refers to that record ("row 3").
+    /// Note a record's key (see [`CheckedRecord::key`]); if an earlier record had the same one,
+    /// the finding to report. `earlier` says how a message refers to that record ("row 3").
     pub fn check(
         &mut self,
         def: &Definition,
-        outcome: &Outcome,
+        key: Vec<u8>,
         record: usize,
         earlier: impl Fn(usize) -> String,
     ) -> Option<Finding> {
         let first_slot = *def.record_key.first()?;
-        let key = unique_key(def.record_key.iter().map(|slot| (&outcome.values[*slot], false)))?;
         match self.seen.get(&key) {
             Some(first) => {
                 let questions: Vec<&Question> =
@@ -42,6 +41,63 @@ impl RecordKeys {
             }
         }
     }
+}
+
+/// One record of a log validated on its own: everything but the check against other records,
+/// which [`RecordBatch::merge`] does in file order. Checking records can run on several threads.
+#[derive(Clone, Debug)]
+pub struct CheckedRecord {
+    /// The record's index in the file (from 0).
+    pub index: usize,
+    /// Its row or line in the file.
+    pub row: u64,
+    /// Its items, with paths `records/INDEX/…`.
+    pub items: Vec<Item>,
+    /// Its record key, when every part of it is answered.
+    pub key: Option<Vec<u8>>,
+    /// Its typed values by slot.
+    pub values: Vec<crate::value::Value>,
+}
+
+/// Validate one record of a log. `missing` are slots whose column the file lacks: their
+/// `required` items are left out (one `missing_column` item says it).
+#[expect(clippy::too_many_arguments, reason = "each is a distinct part of where the record came from")]
+pub fn check_record(
+    def: &Definition,
+    ctx: &Context,
+    answers: &Answers<'_>,
+    unknown: &[String],
+    index: usize,
+    row: u64,
+    locate: &dyn Locate,
+    missing: &[usize],
+) -> CheckedRecord {
+    let outcome = super::validate(def, answers, ctx, locate);
+    let key = if def.record_key.is_empty() {
+        None
+    } else {
+        unique_key(def.record_key.iter().map(|slot| (&outcome.values[*slot], false)))
+    };
+    let mut items = Vec::new();
+    if !unknown.is_empty() || !outcome.findings.is_empty() {
+        let prefix = format!("records/{index}/");
+        for name in unknown {
+            let ids = def.questions.iter().map(|q| q.id.as_str());
+            let message = messages::unknown_question(name, crate::diagnostic::did_you_mean(name, ids));
+            let mut item = Item::error(Code::UnknownColumn, format!("{prefix}{name}"), message);
+            item.row = Some(row);
+            items.push(item);
+        }
+        for f in &outcome.findings {
+            if f.code == Code::Required && matches!(f.place, Place::Slot(s) if missing.contains(&s)) {
+                continue;
+            }
+            let mut item = super::item(def, f, &prefix, locate);
+            item.row.get_or_insert(row);
+            items.push(item);
+        }
+    }
+    CheckedRecord { index, row, items, key, values: outcome.values }
 }
 
 /// Validates the records of a log one at a time, as they stream from a file, checking record
@@ -92,41 +148,42 @@ impl<'d> RecordBatch<'d> {
 
     /// Validate the next record. `row` is how people find it in their file (a line or row number),
     /// `unknown` the names of keys that are not questions.
-    pub fn add(
-        &mut self,
-        answers: &Answers<'_>,
-        unknown: &[String],
-        row: u64,
-        locate: &dyn Locate,
-    ) -> Outcome {
-        let index = self.records;
-        self.records += 1;
-        let mut outcome = super::validate(self.def, answers, &self.ctx, locate);
-        if let Some(finding) =
-            self.keys.check(self.def, &outcome, row as usize, |earlier| format!("row {earlier}"))
-        {
-            outcome.findings.push(finding);
-        }
-        if unknown.is_empty() && outcome.findings.is_empty() {
-            return outcome;
-        }
-        let prefix = format!("records/{index}/");
-        for name in unknown {
-            let ids = self.def.questions.iter().map(|q| q.id.as_str());
-            let message = messages::unknown_question(name, crate::diagnostic::did_you_mean(name, ids));
-            let mut item = Item::error(Code::UnknownColumn, format!("{prefix}{name}"), message);
-            item.row = Some(row);
+    pub fn add(&mut self, answers: &Answers<'_>, unknown: &[String], row: u64, locate: &dyn Locate) {
+        let record =
+            check_record(self.def, &self.ctx, answers, unknown, self.records, row, locate, &self.missing);
+        self.merge(record, locate);
+    }
+
+    /// The index the next record will have.
+    pub fn next_index(&self) -> usize {
+        self.records
+    }
+
+    /// Take a checked record, in file order: check its key against earlier records' and keep its
+    /// items. `locate` places a repeated key in the file.
+    pub fn merge(&mut self, record: CheckedRecord, locate: &dyn Locate) {
+        self.records = self.records.max(record.index + 1);
+        let repeated = record.key.and_then(|key| {
+            self.keys.check(self.def, key, record.row as usize, |earlier| format!("row {earlier}"))
+        });
+        for item in record.items {
             self.push(item);
         }
-        for f in &outcome.findings {
-            if f.code == Code::Required && matches!(f.place, Place::Slot(s) if self.missing.contains(&s)) {
-                continue;
-            }
-            let mut item = super::item(self.def, f, &prefix, locate);
-            item.row.get_or_insert(row);
+        if let Some(finding) = repeated {
+            let mut item = super::item(self.def, &finding, &format!("records/{}/", record.index), locate);
+            item.row.get_or_insert(record.row);
             self.push(item);
         }
-        outcome
+    }
+
+    /// Slots whose column is missing from the file.
+    pub fn missing_columns(&self) -> &[usize] {
+        &self.missing
+    }
+
+    /// The context records are checked in.
+    pub fn context(&self) -> &Context {
+        &self.ctx
     }
 
     /// Record a problem with the file itself at `row` (e.g. a line that is not JSON).

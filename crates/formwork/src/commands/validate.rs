@@ -53,6 +53,10 @@ pub struct Args {
     /// The largest CSV or XLSX file accepted, in bytes.
     #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = Limits::default().max_bytes)]
     pub max_bytes: u64,
+    /// How many threads check the records of a CSV file (default: one per core). The result is
+    /// the same whatever the number.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// The most data rows a CSV or XLSX file may have.
     #[arg(long, default_value_t = Limits::default().max_rows)]
     pub max_rows: usize,
@@ -268,7 +272,12 @@ fn tabular(
     o: &Args,
 ) -> anyhow::Result<FileResult> {
     let name = path.display().to_string();
-    let options = TabularOptions { table: o.table.clone(), max_items: o.max_items };
+    let defaults = TabularOptions::default();
+    let options = TabularOptions {
+        table: o.table.clone(),
+        max_items: o.max_items,
+        threads: o.threads.unwrap_or(defaults.threads),
+    };
     let open = || File::open(path).with_context(|| format!("cannot open {name}"));
     let report: FileReport = if extension == "csv" {
         formwork_tabular::validate_csv(

@@ -175,7 +175,7 @@ impl<R: Read + Seek> Workbook<R> {
         &mut self,
         sheet: &str,
         limits: &Limits,
-        mut row: impl FnMut(u64, &[Input<'_>]) -> ControlFlow<()>,
+        mut row: impl FnMut(u64, &mut [Input<'_>]) -> ControlFlow<()>,
     ) -> Result<(), Refusal> {
         let mut cells = self.xlsx.worksheet_cells_reader(sheet).map_err(|_| refuse(DAMAGED))?;
         let mut current: Vec<Input<'_>> = Vec::new();
@@ -190,7 +190,7 @@ impl<R: Read + Seek> Workbook<R> {
             if current_row != Some(r) {
                 if let Some(done) = current_row
                     && current.iter().any(|i| !i.is_empty())
-                    && row(u64::from(done) + 1, &current).is_break()
+                    && row(u64::from(done) + 1, &mut current).is_break()
                 {
                     return Ok(());
                 }
@@ -228,7 +228,7 @@ impl<R: Read + Seek> Workbook<R> {
         if let Some(done) = current_row
             && current.iter().any(|i| !i.is_empty())
         {
-            let _ = row(u64::from(done) + 1, &current);
+            let _ = row(u64::from(done) + 1, &mut current);
         }
         Ok(())
     }
