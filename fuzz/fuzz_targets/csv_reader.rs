@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_row_bytes: 64 * 1024, max_rows: 10_000, ..Limits::default() };
     for def in definitions() {
         let ctx = Context { today: def.schedule.start, period: None };
-        let options = Options { table: None, max_items: 1_000 };
+        let options = Options { table: None, max_items: 1_000, threads: 1 };
         let Ok(result) = validate_csv(def, data, &ctx, &limits, &options) else { return };
         assert!(result.error_count >= result.errors.len());
         for item in result.errors.iter().chain(&result.warnings) {

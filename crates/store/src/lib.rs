@@ -1,0 +1,275 @@
+//! formwork's database: one [`Store`] over SQLite (the embedded default) or PostgreSQL (production),
+//! its migrations, and its repositories — one module per subject.
+//!
+//! Both databases are reached through sqlx's `Any` driver with one set of queries: the schema uses
+//! only types both read the same way (TEXT, BIGINT), times are milliseconds since 1970 passed in by
+//! the caller (so tests control the clock), ids are UUIDv7 text. Repository functions take a
+//! connection (`&mut AnyConnection`), so the same function runs alone or inside a transaction with
+//! others — a change and the job it needs are committed together.
+//!
+//! Errors: every function returns [`StoreError`]; unique and foreign-key violations become
+//! `Conflict` and `NotFound` (the web maps them to 409 and 404, never 500), and a database that
+//! cannot be reached becomes `Unavailable` (503, and `/readyz` says so).
+
+pub mod audit;
+pub mod collections;
+pub mod invitations;
+pub mod jobs;
+mod migrate;
+pub mod organisations;
+pub mod password_resets;
+pub mod sessions;
+pub mod sign_in_attempts;
+pub mod tokens;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use rand::RngExt as _;
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Transaction};
+
+pub use migrate::MIGRATIONS;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// What was asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The change conflicts with what is stored (a duplicate, or a stale version).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached now; try again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The configuration names a database formwork cannot use.
+    #[error("{0}")]
+    Config(String),
+    /// Anything else the database reported.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound("no such row".into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_string())
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound(db.message().to_string())
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+/// Results of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file (or memory).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The database: a pool of connections and which kind it is.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A connection from the pool.
+pub type Conn = PoolConnection<Any>;
+/// A transaction.
+pub type Tx = Transaction<'static, Any>;
+
+/// A new id: a UUIDv7, so ids sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// A new secret token (256 random bits, URL-safe base64), and its hash for storing.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+/// The hash a token is stored as (SHA-256, hex). Tokens are random and long, so a plain hash is
+/// enough: there is nothing to guess.
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Connect to `url` (`sqlite://path`, `sqlite::memory:`, `postgres://…`), creating an SQLite
+    /// file and its folder if they do not exist. `max_connections` bounds the pool.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "DATABASE_URL must start with sqlite:// or postgres://, but it is “{}”",
+                redact(url)
+            )));
+        };
+        let mut url = url.to_string();
+        if backend == Backend::Sqlite && !url.contains(":memory:") {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path).to_string();
+            if let Some(dir) = std::path::Path::new(&path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Config(format!("DATABASE_URL is not usable: {e}")))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite && url.contains(":memory:") {
+                1
+            } else {
+                max_connections
+            })
+            .min_connections(0)
+            // Fail fast when the database is away: requests answer 503 rather than hang.
+            .acquire_timeout(Duration::from_secs(3))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA busy_timeout = 5000",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
+        Ok(Store { pool, backend })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply every migration not yet applied; see [`MIGRATIONS`].
+    pub async fn migrate(&self, now: i64) -> Result<Vec<&'static str>> {
+        migrate::run(self, now).await
+    }
+
+    /// A connection from the pool.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// A new transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.conn().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Close every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The pool, for tests that need raw SQL.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// A database URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Shorthand for reading a column.
+pub(crate) fn get<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    use sqlx::Row;
+    Ok(row.try_get::<T, _>(column)?)
+}
+
+/// Roles as stored: comma-separated ids.
+pub(crate) fn join_roles(roles: &[String]) -> String {
+    roles.join(",")
+}
+
+pub(crate) fn split_roles(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://formwork:s3cret@db.example:5432/formwork"),
+            "postgres://formwork:***@db.example:5432/formwork"
+        );
+        assert_eq!(redact("postgres://db/formwork"), "postgres://db/formwork");
+        assert_eq!(redact("sqlite://data/formwork.db"), "sqlite://data/formwork.db");
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_hashed() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(ha, hash_token(&a));
+        assert_eq!(ha.len(), 64);
+    }
+}

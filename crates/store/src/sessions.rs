@@ -1,0 +1,95 @@
+//! Signed-in sessions, stored so that signing out (or an administrator) ends them at once.
+
+use sqlx::AnyConnection;
+
+use crate::users::User;
+use crate::{Result, get, hash_token, new_token};
+
+/// A session and its person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The hash of its token.
+    pub token_hash: String,
+    /// The token that protects its form posts.
+    pub csrf_token: String,
+    /// When it ends.
+    pub expires_at: i64,
+    /// Who it is.
+    pub user: User,
+}
+
+/// Start a session for a person: returns the token for the cookie. `csrf_token` protects its posts.
+pub async fn create(
+    c: &mut AnyConnection,
+    user_id: &str,
+    csrf_token: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<String> {
+    let (token, hash) = new_token();
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)")
+        .bind(&hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *c)
+        .await?;
+    Ok(token)
+}
+
+/// The live session for a cookie's token, if any, with its (enabled) person.
+pub async fn by_token(c: &mut AnyConnection, token: &str, now: i64) -> Result<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT s.token_hash, s.csrf_token, s.expires_at, u.id AS user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+    )
+    .bind(hash_token(token))
+    .bind(now)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user_id: String = get(&row, "user_id")?;
+    let Some(user) = crate::users::by_id(c, &user_id).await? else { return Ok(None) };
+    Ok(Some(Session {
+        token_hash: get(&row, "token_hash")?,
+        csrf_token: get(&row, "csrf_token")?,
+        expires_at: get(&row, "expires_at")?,
+        user,
+    }))
+}
+
+/// Note the session was used, and slide its end (idle sessions still end).
+pub async fn touch(c: &mut AnyConnection, token_hash: &str, now: i64, expires_at: i64) -> Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+        .bind(now)
+        .bind(expires_at)
+        .bind(token_hash)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// End one session.
+pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *c).await?;
+    Ok(())
+}
+
+/// End every session of a person (a new password, or being disabled).
+pub async fn delete_for_user(c: &mut AnyConnection, user_id: &str) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
+}
+
+/// Remove sessions that have ended.
+pub async fn delete_expired(c: &mut AnyConnection, now: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
+}

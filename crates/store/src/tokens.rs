@@ -1,0 +1,114 @@
+//! API tokens: shown once, stored hashed, revocable, their last use recorded.
+
+use serde::Serialize;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::users::User;
+use crate::{Result, StoreError, get, hash_token, new_id, new_token};
+
+/// An API token, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Its id.
+    pub id: String,
+    /// Whose it is.
+    pub user_id: String,
+    /// What it is for, in its owner's words.
+    pub name: String,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it was last used.
+    pub last_used_at: Option<i64>,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+fn token(row: &AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: get(row, "id")?,
+        user_id: get(row, "user_id")?,
+        name: get(row, "name")?,
+        created_at: get(row, "created_at")?,
+        last_used_at: get(row, "last_used_at")?,
+        revoked_at: get(row, "revoked_at")?,
+    })
+}
+
+/// Make a token for a person: the record, and the secret to show once.
+pub async fn create(
+    c: &mut AnyConnection,
+    user_id: &str,
+    name: &str,
+    now: i64,
+) -> Result<(ApiToken, String)> {
+    let id = new_id();
+    // The prefix makes a leaked token easy to recognise (and to scan for in code).
+    let secret = format!("fwk_{}", new_token().0);
+    let hash = hash_token(&secret);
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(name)
+    .bind(&hash)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok((
+        ApiToken {
+            id,
+            user_id: user_id.into(),
+            name: name.into(),
+            created_at: now,
+            last_used_at: None,
+            revoked_at: None,
+        },
+        secret,
+    ))
+}
+
+/// The person a live token belongs to, recording its use.
+pub async fn authenticate(c: &mut AnyConnection, secret: &str, now: i64) -> Result<Option<(ApiToken, User)>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(hash_token(secret))
+        .fetch_optional(&mut *c)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let found = token(&row)?;
+    let Some(user) = crate::users::by_id(c, &found.user_id).await?.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&found.id)
+        .execute(&mut *c)
+        .await?;
+    Ok(Some((found, user)))
+}
+
+/// A person's tokens, newest first.
+pub async fn list_for(c: &mut AnyConnection, user_id: &str) -> Result<Vec<ApiToken>> {
+    let rows = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC")
+        .bind(user_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter().map(token).collect()
+}
+
+/// Revoke a person's token.
+pub async fn revoke(c: &mut AnyConnection, user_id: &str, id: &str, now: i64) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(user_id)
+    .execute(&mut *c)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("token {id}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,495 @@
+//! The store's conformance suite: every test runs against SQLite and against PostgreSQL.
+//!
+//! PostgreSQL is the server at `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+//! each test gets a schema of its own, dropped afterwards. `.ci/run` makes sure the server is up.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should stop loudly at anything unexpected"
+)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use formwork_store::{
+    Backend, Store, StoreError, audit, collections, invitations, jobs, organisations, password_resets,
+    sessions, sign_in_attempts, tokens, users,
+};
+
+const NOW: i64 = 1_790_000_000_000;
+const HOUR: i64 = 3_600_000;
+
+type Test = fn(Store) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+fn postgres_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Run `test` on a fresh SQLite store and a fresh PostgreSQL schema.
+async fn on_both(test: Test) {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::connect(&format!("sqlite://{}/formwork.db", dir.path().display()), 4).await.unwrap();
+    assert_eq!(sqlite.backend(), Backend::Sqlite);
+    sqlite.migrate(NOW).await.unwrap();
+    test(sqlite.clone()).await;
+    sqlite.close().await;
+
+    let schema = format!("t_{}", formwork_store::new_id());
+    let admin = Store::connect(&postgres_url(), 1).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(admin.pool())
+        .await
+        .expect("PostgreSQL must be running: `.ci/run` starts it (pg_ctlcluster … start)");
+    let url = format!("{}?options=-c%20search_path%3D{schema}", postgres_url());
+    let postgres = Store::connect(&url, 4).await.unwrap();
+    assert_eq!(postgres.backend(), Backend::Postgres);
+    postgres.migrate(NOW).await.unwrap();
+    test(postgres.clone()).await;
+    postgres.close().await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    admin.close().await;
+}
+
+#[tokio::test]
+async fn migrations_run_once() {
+    on_both(|s| {
+        Box::pin(async move {
+            assert!(s.migrate(NOW).await.unwrap().is_empty());
+            s.ping().await.unwrap();
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn organisations_have_unique_slugs_and_members() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let ids = BTreeMap::from([("ukprn".to_string(), "10001234".to_string())]);
+            let org = organisations::create(&mut c, "leeds", "Leeds City Council", &ids, NOW).await.unwrap();
+            assert_eq!(organisations::by_slug(&mut c, "leeds").await.unwrap().unwrap(), org);
+            let again =
+                organisations::create(&mut c, "leeds", "Another", &BTreeMap::new(), NOW).await.unwrap_err();
+            assert!(matches!(again, StoreError::Conflict(m) if m.contains("leeds")));
+            organisations::update(&mut c, &org.id, "Leeds CC", &BTreeMap::new(), NOW + 1).await.unwrap();
+            assert_eq!(organisations::by_id(&mut c, &org.id).await.unwrap().unwrap().name, "Leeds CC");
+            assert!(matches!(
+                organisations::update(&mut c, "nope", "x", &BTreeMap::new(), NOW).await,
+                Err(StoreError::NotFound(_))
+            ));
+
+            let ann = users::create(&mut c, " Ann@Example.ORG ", Some("Ann"), None, None, NOW).await.unwrap();
+            assert_eq!(ann.email, "ann@example.org");
+            let roles = vec!["editor".to_string(), "org_admin".to_string()];
+            organisations::set_membership(&mut c, &org.id, &ann.id, &roles, NOW).await.unwrap();
+            organisations::set_membership(&mut c, &org.id, &ann.id, &["certifier".to_string()], NOW)
+                .await
+                .unwrap();
+            let members = organisations::members(&mut c, &org.id).await.unwrap();
+            assert_eq!(members.len(), 1);
+            assert_eq!(
+                (members[0].email.as_str(), members[0].roles.clone()),
+                ("ann@example.org", vec!["certifier".to_string()])
+            );
+            assert_eq!(
+                organisations::memberships_of(&mut c, &ann.id).await.unwrap()[0].organisation_slug,
+                "leeds"
+            );
+            organisations::remove_membership(&mut c, &org.id, &ann.id).await.unwrap();
+            assert!(organisations::membership_of(&mut c, &org.id, &ann.id).await.unwrap().is_none());
+            assert!(matches!(
+                organisations::remove_membership(&mut c, &org.id, &ann.id).await,
+                Err(StoreError::NotFound(_))
+            ));
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn people_sign_in_and_are_locked_out_after_failures() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let bob = users::create(&mut c, "bob@example.org", None, Some("hash"), Some("admin"), NOW)
+                .await
+                .unwrap();
+            assert!(matches!(
+                users::create(&mut c, "BOB@example.org", None, None, None, NOW).await,
+                Err(StoreError::Conflict(_))
+            ));
+            assert_eq!(users::by_email(&mut c, "Bob@Example.org").await.unwrap().unwrap().id, bob.id);
+            for n in 1..=5 {
+                assert_eq!(
+                    users::record_failed_sign_in(&mut c, &bob.id, 5, NOW + HOUR, NOW).await.unwrap(),
+                    n
+                );
+            }
+            let locked = users::by_id(&mut c, &bob.id).await.unwrap().unwrap();
+            assert_eq!(locked.locked_until, Some(NOW + HOUR));
+            users::record_sign_in(&mut c, &bob.id, NOW).await.unwrap();
+            let fine = users::by_id(&mut c, &bob.id).await.unwrap().unwrap();
+            assert_eq!((fine.failed_sign_ins, fine.locked_until), (0, None));
+
+            users::link_oidc(&mut c, &bob.id, "https://id.example", "sub-1", NOW).await.unwrap();
+            assert_eq!(
+                users::by_oidc(&mut c, "https://id.example", "sub-1").await.unwrap().unwrap().id,
+                bob.id
+            );
+            let carol = users::create(&mut c, "carol@example.org", None, None, None, NOW).await.unwrap();
+            assert!(matches!(
+                users::link_oidc(&mut c, &carol.id, "https://id.example", "sub-1", NOW).await,
+                Err(StoreError::Conflict(_))
+            ));
+
+            for n in 0..3 {
+                sign_in_attempts::record(&mut c, "ip:127.0.0.1", NOW + n).await.unwrap();
+            }
+            assert_eq!(sign_in_attempts::count_since(&mut c, "ip:127.0.0.1", NOW).await.unwrap(), 2);
+            assert_eq!(sign_in_attempts::prune(&mut c, NOW + 2).await.unwrap(), 2);
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_end_on_expiry_sign_out_and_disabling() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let dan = users::create(&mut c, "dan@example.org", None, None, None, NOW).await.unwrap();
+            let token = sessions::create(&mut c, &dan.id, "csrf-1", NOW, NOW + HOUR).await.unwrap();
+            let live = sessions::by_token(&mut c, &token, NOW + 1).await.unwrap().unwrap();
+            assert_eq!((live.user.id.as_str(), live.csrf_token.as_str()), (dan.id.as_str(), "csrf-1"));
+            assert!(sessions::by_token(&mut c, &token, NOW + HOUR).await.unwrap().is_none());
+            assert!(sessions::by_token(&mut c, "forged", NOW).await.unwrap().is_none());
+            sessions::touch(&mut c, &live.token_hash, NOW + 10, NOW + 2 * HOUR).await.unwrap();
+            assert!(sessions::by_token(&mut c, &token, NOW + HOUR).await.unwrap().is_some());
+            users::set_disabled(&mut c, &dan.id, true, NOW).await.unwrap();
+            assert!(sessions::by_token(&mut c, &token, NOW + 11).await.unwrap().is_none());
+            users::set_disabled(&mut c, &dan.id, false, NOW).await.unwrap();
+            sessions::delete(&mut c, &live.token_hash).await.unwrap();
+            assert!(sessions::by_token(&mut c, &token, NOW + 12).await.unwrap().is_none());
+            let second = sessions::create(&mut c, &dan.id, "csrf-2", NOW, NOW + HOUR).await.unwrap();
+            assert_eq!(sessions::delete_for_user(&mut c, &dan.id).await.unwrap(), 1);
+            assert!(sessions::by_token(&mut c, &second, NOW).await.unwrap().is_none());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn api_tokens_are_hashed_revocable_and_record_their_use() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let eve = users::create(&mut c, "eve@example.org", None, None, None, NOW).await.unwrap();
+            let (record, secret) = tokens::create(&mut c, &eve.id, "nightly export", NOW).await.unwrap();
+            assert!(secret.starts_with("fwk_"));
+            let (used, who) = tokens::authenticate(&mut c, &secret, NOW + 5).await.unwrap().unwrap();
+            assert_eq!((used.id.as_str(), who.id.as_str()), (record.id.as_str(), eve.id.as_str()));
+            assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 5));
+            assert!(tokens::authenticate(&mut c, "fwk_wrong", NOW).await.unwrap().is_none());
+            let other = users::create(&mut c, "mallory@example.org", None, None, None, NOW).await.unwrap();
+            assert!(matches!(
+                tokens::revoke(&mut c, &other.id, &record.id, NOW).await,
+                Err(StoreError::NotFound(_))
+            ));
+            tokens::revoke(&mut c, &eve.id, &record.id, NOW + 6).await.unwrap();
+            assert!(tokens::authenticate(&mut c, &secret, NOW + 7).await.unwrap().is_none());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invitations_are_accepted_once_and_expire() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let org = organisations::create(&mut c, "york", "York", &BTreeMap::new(), NOW).await.unwrap();
+            let roles = vec!["editor".to_string()];
+            let (inv, token) =
+                invitations::create(&mut c, "Fay@Example.org", Some(&org.id), &roles, None, NOW, NOW + HOUR)
+                    .await
+                    .unwrap();
+            assert_eq!(inv.email, "fay@example.org");
+            assert_eq!(invitations::usable(&mut c, &token, NOW).await.unwrap().unwrap().id, inv.id);
+            assert_eq!(
+                invitations::usable(&mut c, &token, NOW + HOUR).await.unwrap(),
+                Err(invitations::Unusable::Expired)
+            );
+            assert_eq!(
+                invitations::usable(&mut c, "nope", NOW).await.unwrap(),
+                Err(invitations::Unusable::Unknown)
+            );
+            let fay = users::create(&mut c, "fay@example.org", None, None, None, NOW).await.unwrap();
+            invitations::accept(&mut c, &inv.id, &fay.id, NOW + 1).await.unwrap();
+            assert!(matches!(
+                invitations::accept(&mut c, &inv.id, &fay.id, NOW + 2).await,
+                Err(StoreError::Conflict(_))
+            ));
+            assert_eq!(
+                invitations::usable(&mut c, &token, NOW + 2).await.unwrap(),
+                Err(invitations::Unusable::Accepted)
+            );
+
+            let (second, token) = invitations::create(
+                &mut c,
+                "gus@example.org",
+                None,
+                &["reviewer".to_string()],
+                None,
+                NOW,
+                NOW + HOUR,
+            )
+            .await
+            .unwrap();
+            invitations::revoke(&mut c, &second.id, NOW).await.unwrap();
+            assert_eq!(
+                invitations::usable(&mut c, &token, NOW).await.unwrap(),
+                Err(invitations::Unusable::Revoked)
+            );
+            assert_eq!(invitations::list(&mut c, None).await.unwrap().len(), 1);
+            assert_eq!(invitations::list(&mut c, Some(&org.id)).await.unwrap().len(), 1);
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_people_accepting_one_invitation_at_once_get_one_success() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let (inv, _) = invitations::create(
+                &mut c,
+                "hal@example.org",
+                None,
+                &["analyst".to_string()],
+                None,
+                NOW,
+                NOW + HOUR,
+            )
+            .await
+            .unwrap();
+            let a = users::create(&mut c, "hal@example.org", None, None, None, NOW).await.unwrap();
+            drop(c);
+            let attempts = (0..4).map(|_| {
+                let (s, id, user) = (s.clone(), inv.id.clone(), a.id.clone());
+                tokio::spawn(async move {
+                    let mut tx = s.begin().await.unwrap();
+                    let result = invitations::accept(&mut tx, &id, &user, NOW + 1).await;
+                    tx.commit().await.unwrap();
+                    result.is_ok()
+                })
+            });
+            let mut successes = 0;
+            for attempt in attempts {
+                successes += usize::from(attempt.await.unwrap());
+            }
+            assert_eq!(successes, 1);
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn password_reset_links_work_once() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let ida = users::create(&mut c, "ida@example.org", None, None, None, NOW).await.unwrap();
+            let token = password_resets::create(&mut c, &ida.id, NOW, NOW + HOUR).await.unwrap();
+            assert_eq!(password_resets::check(&mut c, &token, NOW).await.unwrap(), Some(ida.id.clone()));
+            assert_eq!(password_resets::use_token(&mut c, &token, NOW).await.unwrap(), Some(ida.id.clone()));
+            assert_eq!(password_resets::use_token(&mut c, &token, NOW).await.unwrap(), None);
+            let late = password_resets::create(&mut c, &ida.id, NOW, NOW + HOUR).await.unwrap();
+            assert_eq!(password_resets::use_token(&mut c, &late, NOW + HOUR).await.unwrap(), None);
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn published_versions_never_change() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut tx = s.begin().await.unwrap();
+            let v1 = collections::Publication {
+                slug: "towns",
+                version: 1,
+                title: "Towns",
+                kind: "return",
+                source: "formwork: 1",
+            };
+            collections::publish(&mut tx, &v1, None, NOW).await.unwrap();
+            tx.commit().await.unwrap();
+            let mut c = s.conn().await.unwrap();
+            let again = collections::publish(&mut c, &v1, None, NOW).await.unwrap_err();
+            assert!(matches!(again, StoreError::Conflict(m) if m.contains("versions never change")));
+            let log = collections::Publication {
+                slug: "towns",
+                version: 2,
+                title: "Towns",
+                kind: "log",
+                source: "x",
+            };
+            assert!(matches!(
+                collections::publish(&mut c, &log, None, NOW).await,
+                Err(StoreError::Conflict(_))
+            ));
+            let v2 = collections::Publication {
+                slug: "towns",
+                version: 2,
+                title: "Towns Fund",
+                kind: "return",
+                source: "formwork: 1 # v2",
+            };
+            collections::publish(&mut c, &v2, None, NOW + 1).await.unwrap();
+            let found = collections::by_slug(&mut c, "towns").await.unwrap().unwrap();
+            assert_eq!((found.latest_version, found.title.as_str()), (2, "Towns Fund"));
+            assert_eq!(
+                collections::version_of(&mut c, "towns", 1).await.unwrap().unwrap().source,
+                "formwork: 1"
+            );
+            assert_eq!(collections::versions(&mut c, "towns").await.unwrap().len(), 2);
+
+            let org = organisations::create(&mut c, "hull", "Hull", &BTreeMap::new(), NOW).await.unwrap();
+            collections::assign(&mut c, "towns", &org.id, NOW).await.unwrap();
+            collections::assign(&mut c, "towns", &org.id, NOW).await.unwrap();
+            assert_eq!(collections::assigned_to(&mut c, &org.id).await.unwrap().len(), 1);
+            assert_eq!(
+                collections::assigned_organisations(&mut c, "towns").await.unwrap(),
+                vec![org.id.clone()]
+            );
+            collections::unassign(&mut c, "towns", &org.id).await.unwrap();
+            assert!(collections::assigned_to(&mut c, &org.id).await.unwrap().is_empty());
+            assert!(matches!(
+                collections::assign(&mut c, "nope", &org.id, NOW).await,
+                Err(StoreError::NotFound(_))
+            ));
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_enqueued_in_a_rolled_back_transaction_does_not_exist() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut tx = s.begin().await.unwrap();
+            organisations::create(&mut tx, "kent", "Kent", &BTreeMap::new(), NOW).await.unwrap();
+            jobs::enqueue(&mut tx, "send_email", &serde_json::json!({"to": "x"}), 5, NOW, NOW).await.unwrap();
+            tx.rollback().await.unwrap();
+            let mut c = s.conn().await.unwrap();
+            assert_eq!(jobs::counts(&mut c).await.unwrap(), (0, 0));
+            assert!(organisations::by_slug(&mut c, "kent").await.unwrap().is_none());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_are_claimed_once_retried_and_fail_for_good() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let id = jobs::enqueue(&mut c, "send_email", &serde_json::json!({}), 2, NOW, NOW).await.unwrap();
+            assert!(jobs::claim(&mut c, "w1", NOW - 1, NOW + 10).await.unwrap().is_none(), "not due yet");
+            let job = jobs::claim(&mut c, "w1", NOW, NOW + 10).await.unwrap().unwrap();
+            assert_eq!((job.id.as_str(), job.attempts), (id.as_str(), 1));
+            assert!(jobs::claim(&mut c, "w2", NOW + 5, NOW + 15).await.unwrap().is_none(), "leased to w1");
+            // w1 dies: its lease ends and w2 takes the job (at least once).
+            let again = jobs::claim(&mut c, "w2", NOW + 11, NOW + 20).await.unwrap().unwrap();
+            assert_eq!(again.attempts, 2);
+            jobs::fail(&mut c, &id, "w2", "smtp refused", NOW + 100, NOW + 12).await.unwrap();
+            let failed = jobs::failed(&mut c, 10).await.unwrap();
+            assert_eq!((failed.len(), failed[0].last_error.as_deref()), (1, Some("smtp refused")));
+            assert_eq!(jobs::counts(&mut c).await.unwrap(), (0, 1));
+            jobs::retry(&mut c, &id, NOW + 13).await.unwrap();
+            let retried = jobs::claim(&mut c, "w3", NOW + 13, NOW + 30).await.unwrap().unwrap();
+            jobs::fail(&mut c, &id, "w3", "again", NOW + 50, NOW + 14).await.unwrap();
+            assert!(jobs::claim(&mut c, "w3", NOW + 49, NOW + 60).await.unwrap().is_none(), "backing off");
+            assert_eq!(jobs::claim(&mut c, "w3", NOW + 50, NOW + 60).await.unwrap().unwrap().id, retried.id);
+            jobs::complete(&mut c, &id, "w3").await.unwrap();
+            assert_eq!(jobs::counts(&mut c).await.unwrap(), (0, 0));
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn workers_claiming_at_once_never_share_a_job() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            for _ in 0..20 {
+                jobs::enqueue(&mut c, "send_email", &serde_json::json!({}), 3, NOW, NOW).await.unwrap();
+            }
+            drop(c);
+            let workers = (0..4).map(|w| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let mut claimed = Vec::new();
+                    loop {
+                        let mut c = s.conn().await.unwrap();
+                        match jobs::claim(&mut c, &format!("w{w}"), NOW, NOW + HOUR).await.unwrap() {
+                            Some(job) => claimed.push(job.id),
+                            None => return claimed,
+                        }
+                    }
+                })
+            });
+            let mut all = Vec::new();
+            for w in workers {
+                all.extend(w.await.unwrap());
+            }
+            let unique: std::collections::BTreeSet<_> = all.iter().collect();
+            assert_eq!((all.len(), unique.len()), (20, 20));
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn admin_actions_are_recorded() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            audit::record(
+                &mut c,
+                None,
+                "organisation.create",
+                "leeds",
+                &serde_json::json!({"name": "Leeds"}),
+                NOW,
+            )
+            .await
+            .unwrap();
+            audit::record(
+                &mut c,
+                Some("u1"),
+                "collection.publish",
+                "towns",
+                &serde_json::json!({"version": 2}),
+                NOW + 1,
+            )
+            .await
+            .unwrap();
+            let events = audit::latest(&mut c, 10).await.unwrap();
+            assert_eq!(
+                events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+                vec!["collection.publish", "organisation.create"]
+            );
+            assert_eq!(events[0].details["version"], 2);
+        })
+    })
+    .await;
+}
