@@ -474,4 +474,33 @@ fn a_csv_is_validated_at_its_cells_and_its_report_opens_in_libreoffice() {
     let errors = std::fs::read_to_string(out.join("spend-report-Errors.csv")).unwrap();
     assert!(errors.starts_with("spend.csv: 4 errors and 1 warning"), "{errors}");
     assert!(errors.contains("Spend over £5,000,000 by one project in one quarter must be confirmed"));
+
+    // LibreOffice opens the report and, saving it again, keeps exactly the marked cells marked.
+    let resaved = dir.path().join("resaved");
+    std::fs::create_dir(&resaved).unwrap();
+    let status = Command::new("soffice")
+        .args(["--headless", "--norestore", "--convert-to", "xlsx", "--outdir"])
+        .arg(&resaved)
+        .arg(&report)
+        .env("HOME", &resaved)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(resaved.join("spend-report.xlsx")).unwrap();
+    let styles = book.worksheet_style("Data").unwrap();
+    let mut marked = Vec::new();
+    // Row 1 is the header (grey); the data starts on row 2.
+    for row in 1..9u32 {
+        for col in 0..4u32 {
+            if let Some(color) =
+                styles.get((row, col)).and_then(|s| s.fill.as_ref()).and_then(|f| f.get_color())
+            {
+                marked.push((row + 1, col, (color.red, color.green, color.blue)));
+            }
+        }
+    }
+    let (red, yellow) = ((0xF6, 0xD7, 0xD2), (0xFF, 0xF2, 0xCC));
+    // Rows 3, 4, 6, 7 have an error in one cell each; row 8's warning is on the row (column A).
+    assert_eq!(marked, vec![(3, 0, red), (4, 1, red), (6, 3, red), (7, 0, red), (8, 0, yellow)]);
 }
