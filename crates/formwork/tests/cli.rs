@@ -486,7 +486,6 @@ fn a_csv_is_validated_at_its_cells_and_its_report_opens_in_libreoffice() {
         .output()
         .unwrap();
     assert!(status.status.success());
-    use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(resaved.join("spend-report.xlsx")).unwrap();
     let styles = book.worksheet_style("Data").unwrap();
     let mut marked = Vec::new();
