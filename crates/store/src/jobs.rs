@@ -121,6 +121,12 @@ pub async fn fail(
     Ok(())
 }
 
+/// Use up a job's attempts, so that its next failure is final (a job that can never succeed).
+pub async fn exhaust(c: &mut AnyConnection, id: &str) -> Result<()> {
+    sqlx::query("UPDATE jobs SET attempts = max_attempts WHERE id = $1").bind(id).execute(&mut *c).await?;
+    Ok(())
+}
+
 /// Give a failed job another go (an administrator's action).
 pub async fn retry(c: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     let done = sqlx::query(

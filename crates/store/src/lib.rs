@@ -12,6 +12,7 @@
 //! cannot be reached becomes `Unavailable` (503, and `/readyz` says so).
 
 pub mod audit;
+mod clock;
 pub mod collections;
 pub mod invitations;
 pub mod jobs;
@@ -33,6 +34,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 
+pub use clock::Clock;
+/// The connection repositories take: a pooled connection or a transaction dereferences to it.
+pub use sqlx::AnyConnection;
 pub use migrate::MIGRATIONS;
 
 /// What went wrong in the store.
