@@ -46,31 +46,58 @@ impl Files {
     /// Storage from a URL: `file://DIR`, `s3://BUCKET[/PREFIX]` or `memory://`.
     pub fn from_url(url: &str) -> Result<Files, FilesError> {
         if let Some(dir) = url.strip_prefix("file://") {
-            std::fs::create_dir_all(dir).map_err(|e| FilesError::Config(format!("STORAGE_URL: cannot create {dir}: {e}")))?;
-            let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| FilesError::Config(format!("STORAGE_URL: {e}")))?;
-            return Ok(Files { store: Arc::new(store), prefix: Path::from(""), description: format!("the directory {dir}") });
+            std::fs::create_dir_all(dir)
+                .map_err(|e| FilesError::Config(format!("STORAGE_URL: cannot create {dir}: {e}")))?;
+            let store = LocalFileSystem::new_with_prefix(dir)
+                .map_err(|e| FilesError::Config(format!("STORAGE_URL: {e}")))?;
+            return Ok(Files {
+                store: Arc::new(store),
+                prefix: Path::from(""),
+                description: format!("the directory {dir}"),
+            });
         }
         if url == "memory://" || url == "memory:" {
-            return Ok(Files { store: Arc::new(InMemory::new()), prefix: Path::from(""), description: "memory".into() });
+            return Ok(Files {
+                store: Arc::new(InMemory::new()),
+                prefix: Path::from(""),
+                description: "memory".into(),
+            });
         }
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                return Err(FilesError::Config("STORAGE_URL: s3:// needs a bucket, e.g. s3://formwork-files/production".into()));
+                return Err(FilesError::Config(
+                    "STORAGE_URL: s3:// needs a bucket, e.g. s3://formwork-files/production".into(),
+                ));
             }
             let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
             // An S3-compatible store on plain HTTP (MinIO, s3s, moto in tests).
-            if std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).is_ok_and(|e| e.starts_with("http://")) {
+            if std::env::var("AWS_ENDPOINT_URL")
+                .or_else(|_| std::env::var("AWS_ENDPOINT"))
+                .is_ok_and(|e| e.starts_with("http://"))
+            {
                 builder = builder.with_allow_http(true);
             }
             let store = builder.build().map_err(|e| FilesError::Config(format!("STORAGE_URL {url}: {e}")))?;
-            return Ok(Files { store: Arc::new(store), prefix: Path::from(prefix.trim_matches('/')), description: format!("the bucket {bucket}") });
+            return Ok(Files {
+                store: Arc::new(store),
+                prefix: Path::from(prefix.trim_matches('/')),
+                description: format!("the bucket {bucket}"),
+            });
         }
-        Err(FilesError::Config(format!("STORAGE_URL must start with file://, s3:// or memory://, but it is “{url}”")))
+        Err(FilesError::Config(format!(
+            "STORAGE_URL must start with file://, s3:// or memory://, but it is “{url}”"
+        )))
     }
 
     /// An S3-compatible bucket at an explicit endpoint (tests against a local S3 server).
-    pub fn s3_at(endpoint: &str, bucket: &str, prefix: &str, access_key: &str, secret_key: &str) -> Result<Files, FilesError> {
+    pub fn s3_at(
+        endpoint: &str,
+        bucket: &str,
+        prefix: &str,
+        access_key: &str,
+        secret_key: &str,
+    ) -> Result<Files, FilesError> {
         let store = AmazonS3Builder::new()
             .with_endpoint(endpoint)
             .with_allow_http(endpoint.starts_with("http://"))
@@ -80,7 +107,11 @@ impl Files {
             .with_secret_access_key(secret_key)
             .build()
             .map_err(|e| FilesError::Config(e.to_string()))?;
-        Ok(Files { store: Arc::new(store), prefix: Path::from(prefix), description: format!("the bucket {bucket} at {endpoint}") })
+        Ok(Files {
+            store: Arc::new(store),
+            prefix: Path::from(prefix),
+            description: format!("the bucket {bucket} at {endpoint}"),
+        })
     }
 
     /// What this store is, for logs.
@@ -90,7 +121,11 @@ impl Files {
 
     fn path(&self, key: &str) -> Path {
         let key = Path::from(key);
-        if self.prefix.is_root() { key } else { key.parts().fold(self.prefix.clone(), |path, part| path.join(part)) }
+        if self.prefix.is_root() {
+            key
+        } else {
+            key.parts().fold(self.prefix.clone(), |path, part| path.join(part))
+        }
     }
 
     /// Store bytes under `key` (replacing any).
@@ -136,7 +171,8 @@ mod tests {
     #[tokio::test]
     async fn local_directory_and_memory_keep_files() {
         let dir = tempfile::tempdir().unwrap();
-        round_trip(&Files::from_url(&format!("file://{}", dir.path().join("files").display())).unwrap()).await;
+        round_trip(&Files::from_url(&format!("file://{}", dir.path().join("files").display())).unwrap())
+            .await;
         assert!(dir.path().join("files/.formwork-ready").exists());
         round_trip(&Files::from_url("memory://").unwrap()).await;
         assert!(matches!(Files::from_url("ftp://x"), Err(FilesError::Config(_))));

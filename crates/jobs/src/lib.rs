@@ -103,7 +103,8 @@ impl Worker {
                 if matches!(e, JobError::Payload(_)) {
                     jobs::exhaust(&mut conn, &job.id).await?;
                 }
-                jobs::fail(&mut conn, &job.id, &self.id, &e.to_string(), now + backoff(job.attempts), now).await?;
+                jobs::fail(&mut conn, &job.id, &self.id, &e.to_string(), now + backoff(job.attempts), now)
+                    .await?;
                 if final_attempt {
                     tracing::error!(job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempts, error = %e, "a job failed for good");
                 } else {
@@ -134,7 +135,9 @@ impl Worker {
             match self.run_one().await {
                 Ok(true) => continue,
                 Ok(false) => {}
-                Err(e) => tracing::warn!(worker = %self.id, error = %e, "the job worker cannot reach the database; it will try again"),
+                Err(e) => {
+                    tracing::warn!(worker = %self.id, error = %e, "the job worker cannot reach the database; it will try again")
+                }
             }
             tokio::select! {
                 _ = shutdown.changed() => {}

@@ -70,7 +70,8 @@ impl Mailer {
     /// SMTP when `smtp_url` is set (`smtp://user:password@host:587?tls=required`, `smtps://…`), else
     /// files in `dir`. `from` is the sender, e.g. `formwork <no-reply@example.gov.uk>`.
     pub fn from_config(smtp_url: Option<&str>, from: &str, dir: &Path) -> Result<Mailer, MailError> {
-        let from: Mailbox = from.parse().map_err(|e| MailError::Config(format!("MAIL_FROM is not an email address: {e}")))?;
+        let from: Mailbox =
+            from.parse().map_err(|e| MailError::Config(format!("MAIL_FROM is not an email address: {e}")))?;
         match smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -89,7 +90,10 @@ impl Mailer {
     }
 
     fn message(from: &Mailbox, email: &Email) -> Result<Message, MailError> {
-        let to: Mailbox = email.to.parse().map_err(|e| MailError::Message(format!("“{}” is not an email address: {e}", email.to)))?;
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e| MailError::Message(format!("“{}” is not an email address: {e}", email.to)))?;
         Message::builder()
             .from(from.clone())
             .to(to)
@@ -107,15 +111,29 @@ impl Mailer {
             }
             Mailer::Files { dir, from } => {
                 let message = Self::message(from, email)?;
-                tokio::fs::create_dir_all(dir).await.map_err(|e| MailError::Send(format!("{}: {e}", dir.display())))?;
-                let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| MailError::Send(format!("{}: {e}", dir.display())))?;
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
                 let path = dir.join(format!("{stamp}.eml"));
-                tokio::fs::write(&path, message.formatted()).await.map_err(|e| MailError::Send(format!("{}: {e}", path.display())))?;
+                tokio::fs::write(&path, message.formatted())
+                    .await
+                    .map_err(|e| MailError::Send(format!("{}: {e}", path.display())))?;
                 tracing::info!(mail.to = %email.to, mail.file = %path.display(), "wrote an email to a file");
             }
             Mailer::Memory(sent) => {
-                Self::message(&"formwork <no-reply@formwork.invalid>".parse().map_err(|_| MailError::Config("sender".into()))?, email)?;
-                sent.lock().map_err(|_| MailError::Send("the test mailbox is poisoned".into()))?.push(email.clone());
+                Self::message(
+                    &"formwork <no-reply@formwork.invalid>"
+                        .parse()
+                        .map_err(|_| MailError::Config("sender".into()))?,
+                    email,
+                )?;
+                sent.lock()
+                    .map_err(|_| MailError::Send("the test mailbox is poisoned".into()))?
+                    .push(email.clone());
             }
         }
         Ok(())
@@ -130,7 +148,11 @@ mod tests {
     async fn writes_emails_to_files_and_refuses_bad_addresses() {
         let dir = tempfile::tempdir().unwrap();
         let mailer = Mailer::from_config(None, "formwork <no-reply@example.gov.uk>", dir.path()).unwrap();
-        let email = Email { to: "ann@example.org".into(), subject: "Hello".into(), body: "Sign in at https://x".into() };
+        let email = Email {
+            to: "ann@example.org".into(),
+            subject: "Hello".into(),
+            body: "Sign in at https://x".into(),
+        };
         mailer.send(&email).await.unwrap();
         let file = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
         let text = std::fs::read_to_string(file).unwrap();

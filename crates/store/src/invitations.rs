@@ -146,6 +146,19 @@ pub async fn revoke(c: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// True when an invitation to `email` can still be accepted (a first sign-in through the identity
+/// provider may then create the account).
+pub async fn open_for_email(c: &mut AnyConnection, email: &str, now: i64) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM invitations WHERE email = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(crate::users::normalise_email(email))
+    .bind(now)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(get::<i64>(&row, "n")? > 0)
+}
+
 /// An invitation by id.
 pub async fn by_id(c: &mut AnyConnection, id: &str) -> Result<Option<Invitation>> {
     let row = sqlx::query("SELECT * FROM invitations WHERE id = $1").bind(id).fetch_optional(&mut *c).await?;

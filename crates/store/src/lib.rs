@@ -17,10 +17,13 @@ pub mod collections;
 pub mod invitations;
 pub mod jobs;
 mod migrate;
+pub mod oidc_sign_ins;
 pub mod organisations;
 pub mod password_resets;
 pub mod sessions;
 pub mod sign_in_attempts;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tokens;
 pub mod users;
 
@@ -35,9 +38,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 
 pub use clock::Clock;
+pub use migrate::MIGRATIONS;
 /// The connection repositories take: a pooled connection or a transaction dereferences to it.
 pub use sqlx::AnyConnection;
-pub use migrate::MIGRATIONS;
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +72,18 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 StoreError::NotFound(db.message().to_string())
             }
+            // PostgreSQL's "connection exception" class, a server shutting down or starting up, or
+            // out of connections: all pass.
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|c| {
+                    c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")
+                }) =>
+            {
+                StoreError::Unavailable(db.message().to_string())
+            }
+            // A connection that breaks mid-conversation shows as a protocol error.
             sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)

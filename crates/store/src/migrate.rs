@@ -27,6 +27,7 @@ pub static MIGRATIONS: &[Migration] = &[
     same(1, "people and organisations", include_str!("../migrations/0001_people_and_organisations.sql")),
     same(2, "collections", include_str!("../migrations/0002_collections.sql")),
     same(3, "jobs", include_str!("../migrations/0003_jobs.sql")),
+    same(4, "oidc sign-ins", include_str!("../migrations/0004_oidc_sign_ins.sql")),
 ];
 
 /// An arbitrary number that names formwork's migration lock in PostgreSQL.

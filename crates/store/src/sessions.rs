@@ -14,6 +14,8 @@ pub struct Session {
     pub csrf_token: String,
     /// When it ends.
     pub expires_at: i64,
+    /// When it started (a session ends a fixed time after, however active).
+    pub created_at: i64,
     /// Who it is.
     pub user: User,
 }
@@ -41,7 +43,7 @@ pub async fn create(
 /// The live session for a cookie's token, if any, with its (enabled) person.
 pub async fn by_token(c: &mut AnyConnection, token: &str, now: i64) -> Result<Option<Session>> {
     let row = sqlx::query(
-        "SELECT s.token_hash, s.csrf_token, s.expires_at, u.id AS user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT s.token_hash, s.csrf_token, s.expires_at, s.created_at, u.id AS user_id FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
     )
     .bind(hash_token(token))
@@ -55,6 +57,7 @@ pub async fn by_token(c: &mut AnyConnection, token: &str, now: i64) -> Result<Op
         token_hash: get(&row, "token_hash")?,
         csrf_token: get(&row, "csrf_token")?,
         expires_at: get(&row, "expires_at")?,
+        created_at: get(&row, "created_at")?,
         user,
     }))
 }

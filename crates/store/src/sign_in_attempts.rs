@@ -32,3 +32,9 @@ pub async fn prune(c: &mut AnyConnection, before: i64) -> Result<u64> {
         .await?
         .rows_affected())
 }
+
+/// Forget the attempts under `key` (after a successful sign-in or a password reset).
+pub async fn clear(c: &mut AnyConnection, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE key = $1").bind(key).execute(&mut *c).await?;
+    Ok(())
+}

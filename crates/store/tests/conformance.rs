@@ -493,3 +493,42 @@ async fn admin_actions_are_recorded() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn oidc_sign_ins_are_taken_once_and_expire() {
+    on_both(|s| {
+        Box::pin(async move {
+            use formwork_store::oidc_sign_ins::{self, Pending};
+            let mut c = s.conn().await.unwrap();
+            let pending =
+                Pending { nonce: "n".into(), pkce_verifier: "v".into(), return_to: "/account".into() };
+            oidc_sign_ins::create(&mut c, "state-1", &pending, NOW, NOW + HOUR).await.unwrap();
+            oidc_sign_ins::create(&mut c, "state-2", &pending, NOW, NOW + 10).await.unwrap();
+            assert_eq!(oidc_sign_ins::take(&mut c, "state-1", NOW + 1).await.unwrap(), Some(pending.clone()));
+            assert_eq!(oidc_sign_ins::take(&mut c, "state-1", NOW + 1).await.unwrap(), None);
+            assert_eq!(oidc_sign_ins::take(&mut c, "state-2", NOW + 11).await.unwrap(), None);
+            assert_eq!(oidc_sign_ins::take(&mut c, "never", NOW).await.unwrap(), None);
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn open_invitations_are_found_by_email() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let roles = vec!["reviewer".to_string()];
+            assert!(!invitations::open_for_email(&mut c, "new@example.gov.uk", NOW).await.unwrap());
+            let (invitation, _) =
+                invitations::create(&mut c, "New@Example.gov.uk", None, &roles, None, NOW, NOW + HOUR)
+                    .await
+                    .unwrap();
+            assert!(invitations::open_for_email(&mut c, "new@example.gov.uk ", NOW).await.unwrap());
+            assert!(!invitations::open_for_email(&mut c, "new@example.gov.uk", NOW + HOUR).await.unwrap());
+            invitations::revoke(&mut c, &invitation.id, NOW).await.unwrap();
+            assert!(!invitations::open_for_email(&mut c, "new@example.gov.uk", NOW).await.unwrap());
+        })
+    })
+    .await;
+}
