@@ -1,0 +1,121 @@
+//! formwork's operations: what people do — sign in, invite colleagues, manage organisations and
+//! people, publish collections — as plain async functions over the store. The pages, the JSON API
+//! and the `formwork admin` commands are thin adapters over these, so each action behaves the same
+//! whichever way it arrives.
+//!
+//! Every operation takes the [`Actor`] doing it and asks [`policy::check`] first: authorisation is
+//! decided in that one place. Errors are [`ServiceError`]s, which the web edge maps to statuses.
+
+pub mod accounts;
+mod actor;
+pub mod collections;
+pub mod demo;
+mod error;
+pub mod fields;
+pub mod invitations;
+pub mod organisations;
+pub mod passwords;
+pub mod people;
+pub mod policy;
+pub mod queue;
+pub mod tokens;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use formwork_definition::Definition;
+use formwork_store::{Clock, Store, Tx};
+use tokio::sync::Notify;
+
+pub use actor::{Actor, Person, StaffRole};
+pub use error::{Problem, ServiceError};
+
+/// Results of operations.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Settings the operations need.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The service's public address, for links in emails (no trailing slash).
+    pub base_url: String,
+    /// The service's name, in emails and page headers.
+    pub service_name: String,
+    /// A session ends after this long without a request (ms).
+    pub session_idle: i64,
+    /// A session ends this long after sign-in, however active (ms).
+    pub session_max: i64,
+    /// An invitation link works for this long (ms).
+    pub invitation_lifetime: i64,
+    /// A password reset link works for this long (ms).
+    pub reset_lifetime: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        const HOUR: i64 = 3_600_000;
+        Settings {
+            base_url: "http://127.0.0.1:8080".into(),
+            service_name: "formwork".into(),
+            session_idle: 2 * HOUR,
+            session_max: 12 * HOUR,
+            invitation_lifetime: 7 * 24 * HOUR,
+            reset_lifetime: HOUR,
+        }
+    }
+}
+
+/// Definitions by (collection, version).
+type DefinitionCache = HashMap<(String, i64), Arc<Definition>>;
+
+/// What every operation works with: the database, the time and the settings.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// The time.
+    pub clock: Clock,
+    /// The settings.
+    pub settings: Arc<Settings>,
+    /// Wakes this process's job worker after a job is enqueued (it also polls).
+    wake: Option<Arc<Notify>>,
+    /// Definitions already read, by collection and version (versions never change).
+    definitions: Arc<Mutex<DefinitionCache>>,
+}
+
+impl App {
+    /// The operations over `store`.
+    pub fn new(store: Store, clock: Clock, settings: Settings) -> App {
+        App { store, clock, settings: Arc::new(settings), wake: None, definitions: Arc::default() }
+    }
+
+    /// Wake `worker` whenever an operation enqueues a job.
+    pub fn with_waker(mut self, worker: Arc<Notify>) -> App {
+        self.wake = Some(worker);
+        self
+    }
+
+    /// Now, in milliseconds since 1970.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// A link to `path` on this service.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.base_url.trim_end_matches('/'))
+    }
+
+    pub(crate) fn wake_worker(&self) {
+        if let Some(wake) = &self.wake {
+            wake.notify_one();
+        }
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(self.store.begin().await?)
+    }
+}
+
+/// Commit a transaction.
+pub(crate) async fn commit(tx: Tx) -> Result<()> {
+    tx.commit().await.map_err(|e| ServiceError::from(formwork_store::StoreError::from(e)))
+}

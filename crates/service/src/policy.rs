@@ -1,0 +1,180 @@
+//! Who may do what: the one place authorisation is decided. Every operation calls [`check`] before
+//! it reads or changes anything.
+//!
+//! The rules, in words:
+//! - signed out: nothing here (sign in first);
+//! - service admins (staff `admin`): everything;
+//! - reviewers and analysts (staff): see every organisation, its members and every collection;
+//!   change nothing here;
+//! - organisation members: see their own organisations and the collections assigned to them;
+//!   their organisation's admins (`org_admin`) also see and manage its members and invitations;
+//! - another organisation's things do not exist for them: the answer is "not found", never
+//!   "forbidden", so nobody learns what other organisations are called or hold.
+
+use crate::{Actor, ServiceError, StaffRole};
+
+/// Something a person wants to do.
+#[derive(Clone, Copy, Debug)]
+pub enum Action<'a> {
+    /// Use their own account: the account page, API tokens.
+    UseAccount,
+    /// List organisations (each person sees those they may see).
+    ListOrganisations,
+    /// See an organisation (by id).
+    SeeOrganisation(&'a str),
+    /// Add organisations, change their names and identifiers.
+    ManageOrganisations,
+    /// See an organisation's members and invitations (by id).
+    SeeMembers(&'a str),
+    /// Invite, change and remove an organisation's members (by id).
+    ManageMembers(&'a str),
+    /// List, add and change people; invite staff.
+    ManagePeople,
+    /// List collections (each person sees those they may see).
+    ListCollections,
+    /// See a collection assigned to these organisations (ids).
+    SeeCollection(&'a [String]),
+    /// Publish collection definitions.
+    PublishCollections,
+    /// Assign organisations to collections.
+    AssignOrganisations,
+    /// See and retry background jobs.
+    ManageJobs,
+}
+
+const STAFF_ONLY: &str = "Only the service's administrators can do this";
+
+/// May `actor` do `action`? `Err` says why not: [`ServiceError::SignInRequired`],
+/// [`ServiceError::Forbidden`], or [`ServiceError::NotFound`] for another organisation's things.
+pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
+    let person = match actor {
+        Actor::Anonymous => return Err(ServiceError::SignInRequired),
+        Actor::System => return Ok(()),
+        Actor::Person(person) => person,
+    };
+    if person.staff == Some(StaffRole::Admin) {
+        return Ok(());
+    }
+    let staff = person.staff.is_some();
+    let hidden = || ServiceError::NotFound("Page not found".into());
+    match action {
+        Action::UseAccount | Action::ListOrganisations | Action::ListCollections => Ok(()),
+        Action::SeeOrganisation(org) => {
+            if staff || person.roles_in(org).is_some() {
+                Ok(())
+            } else {
+                Err(hidden())
+            }
+        }
+        Action::SeeMembers(org) => {
+            if staff || person.is_org_admin(org) {
+                Ok(())
+            } else if person.roles_in(org).is_some() {
+                Err(ServiceError::Forbidden(
+                    "Only your organisation's administrators can see its members".into(),
+                ))
+            } else {
+                Err(hidden())
+            }
+        }
+        Action::ManageMembers(org) => {
+            if person.is_org_admin(org) {
+                Ok(())
+            } else if staff || person.roles_in(org).is_some() {
+                Err(ServiceError::Forbidden(
+                    "Only your organisation's administrators and the service's administrators can change its members"
+                        .into(),
+                ))
+            } else {
+                Err(hidden())
+            }
+        }
+        Action::SeeCollection(assigned) => {
+            if staff || assigned.iter().any(|org| person.roles_in(org).is_some()) {
+                Ok(())
+            } else {
+                Err(hidden())
+            }
+        }
+        Action::ManageOrganisations
+        | Action::ManagePeople
+        | Action::PublishCollections
+        | Action::AssignOrganisations
+        | Action::ManageJobs => Err(ServiceError::Forbidden(STAFF_ONLY.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use formwork_store::organisations::Membership;
+    use formwork_store::users::User;
+
+    use super::*;
+    use crate::Person;
+
+    fn person(staff: Option<StaffRole>, memberships: &[(&str, &[&str])]) -> Actor {
+        let user = User {
+            id: "u".into(),
+            email: "u@example.org".into(),
+            name: None,
+            password_hash: None,
+            staff_role: staff.map(|s| s.as_str().to_string()),
+            oidc_issuer: None,
+            oidc_subject: None,
+            failed_sign_ins: 0,
+            locked_until: None,
+            disabled: false,
+            created_at: 0,
+        };
+        let memberships = memberships
+            .iter()
+            .map(|(org, roles)| Membership {
+                organisation_id: (*org).into(),
+                organisation_slug: (*org).into(),
+                organisation_name: (*org).into(),
+                user_id: "u".into(),
+                email: "u@example.org".into(),
+                name: None,
+                roles: roles.iter().map(|r| (*r).to_string()).collect(),
+            })
+            .collect();
+        Actor::Person(Box::new(Person { user, staff, memberships }))
+    }
+
+    #[test]
+    fn another_organisations_things_are_not_found_not_forbidden() {
+        let member = person(None, &[("own", &["editor", "org_admin"])]);
+        assert!(check(&member, Action::ManageMembers("own")).is_ok());
+        assert!(matches!(check(&member, Action::SeeOrganisation("other")), Err(ServiceError::NotFound(_))));
+        assert!(matches!(check(&member, Action::ManageMembers("other")), Err(ServiceError::NotFound(_))));
+        assert!(matches!(
+            check(&member, Action::SeeCollection(&["other".into()])),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(check(&member, Action::SeeCollection(&["other".into(), "own".into()])).is_ok());
+    }
+
+    #[test]
+    fn members_without_org_admin_cannot_manage_members() {
+        let member = person(None, &[("own", &["editor"])]);
+        assert!(check(&member, Action::SeeOrganisation("own")).is_ok());
+        assert!(matches!(check(&member, Action::SeeMembers("own")), Err(ServiceError::Forbidden(_))));
+        assert!(matches!(check(&member, Action::ManageMembers("own")), Err(ServiceError::Forbidden(_))));
+    }
+
+    #[test]
+    fn reviewers_see_everything_and_change_nothing_here() {
+        let reviewer = person(Some(StaffRole::Reviewer), &[]);
+        assert!(check(&reviewer, Action::SeeMembers("any")).is_ok());
+        assert!(check(&reviewer, Action::SeeCollection(&[])).is_ok());
+        assert!(matches!(check(&reviewer, Action::ManageMembers("any")), Err(ServiceError::Forbidden(_))));
+        assert!(matches!(check(&reviewer, Action::PublishCollections), Err(ServiceError::Forbidden(_))));
+        assert!(check(&person(Some(StaffRole::Admin), &[]), Action::ManageJobs).is_ok());
+    }
+
+    #[test]
+    fn signed_out_people_must_sign_in() {
+        assert!(matches!(check(&Actor::Anonymous, Action::UseAccount), Err(ServiceError::SignInRequired)));
+        assert!(check(&Actor::System, Action::PublishCollections).is_ok());
+    }
+}
