@@ -1,0 +1,181 @@
+//! The JSON API, `/api/v1`: every action the pages offer, for programs. Programs authenticate
+//! with `Authorization: Bearer` API tokens; a browser's session cookie works too, with the
+//! session's CSRF token in `X-CSRF-Token` for anything that changes data. The OpenAPI document
+//! is generated from the handlers' annotations, so it cannot drift from the routes.
+
+mod collections;
+pub(crate) mod docs;
+mod jobs;
+mod me;
+mod organisations;
+mod people;
+mod tokens;
+pub(crate) mod types;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use formwork_service::Actor;
+use serde::de::DeserializeOwned;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::{Principal, check_csrf};
+use crate::error::AppError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "formwork API",
+        version = "1",
+        description = "Collect structured returns from organisations. Authenticate with `Authorization: Bearer <token>`; make a token on your account page. Errors are `{\"error\": {\"code\", \"message\", \"details\"}}`."
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "account", description = "The person the token belongs to, and their tokens"),
+        (name = "organisations", description = "Organisations, their members and invitations"),
+        (name = "people", description = "Accounts and staff invitations (service admins)"),
+        (name = "collections", description = "Published definitions, periods, templates and assigned organisations"),
+        (name = "jobs", description = "The background job queue (service admins)"),
+        (name = "meta", description = "This document"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        openapi.security =
+            Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+/// Operation ids made unique by their tag (`organisations_list`, `people_list`), and every
+/// response described by its status's reason phrase where the handler gave no words.
+fn tidy(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(id), Some(tag)) =
+                (&operation.operation_id, operation.tags.as_ref().and_then(|t| t.first()))
+            {
+                operation.operation_id = Some(format!("{tag}_{id}"));
+            }
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response
+                    && response.description.is_empty()
+                {
+                    let reason = status
+                        .parse::<u16>()
+                        .ok()
+                        .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                        .and_then(|s| s.canonical_reason());
+                    response.description = reason.unwrap_or("Answer").to_string();
+                }
+            }
+        }
+    }
+}
+
+/// The API's routes and their OpenAPI document.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    routes()
+}
+
+/// The OpenAPI document, tidied.
+pub(crate) fn document() -> utoipa::openapi::OpenApi {
+    let mut openapi = routes().split_for_parts().1;
+    tidy(&mut openapi);
+    openapi
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::get))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(organisations::list, organisations::create))
+        .routes(routes!(organisations::get, organisations::update))
+        .routes(routes!(organisations::members, organisations::add_member))
+        .routes(routes!(organisations::set_roles, organisations::remove_member))
+        .routes(routes!(organisations::invitations, organisations::invite))
+        .routes(routes!(organisations::withdraw))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::get, people::update))
+        .routes(routes!(people::invitations, people::invite))
+        .routes(routes!(people::withdraw))
+        .routes(routes!(people::accept))
+        .routes(routes!(collections::list, collections::publish))
+        .routes(routes!(collections::get))
+        .routes(routes!(collections::version))
+        .routes(routes!(collections::template_xlsx))
+        .routes(routes!(collections::template_csv))
+        .routes(routes!(collections::organisations))
+        .routes(routes!(collections::assign, collections::unassign))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(docs::openapi_json))
+}
+
+/// Who is calling the API. For a browser's session, a request that changes data must carry the
+/// session's CSRF token in `X-CSRF-Token`.
+pub(crate) struct Api(pub Principal);
+
+impl Api {
+    pub fn actor(&self) -> &Actor {
+        &self.0.actor
+    }
+}
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Api, AppError> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        if principal.signed_in() {
+            let submitted = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            check_csrf(&principal, &parts.headers, &parts.method, state, submitted)?;
+        }
+        Ok(Api(principal))
+    }
+}
+
+/// A JSON body, whose problems (not JSON, wrong shape) are reported in the API's error shape.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<ApiJson<T>, AppError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_problem(&rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: &JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => AppError::BadRequest {
+            code: "unsupported_media_type",
+            message: "Send the body as JSON, with the header Content-Type: application/json".into(),
+        },
+        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest {
+            code: "invalid_json",
+            message: format!("The body is not valid JSON: {}", e.body_text()),
+        },
+        JsonRejection::JsonDataError(e) => {
+            AppError::BadRequest { code: "invalid_json", message: e.body_text() }
+        }
+        other => AppError::BadRequest { code: "invalid_json", message: other.body_text() },
+    }
+}

@@ -1,0 +1,127 @@
+//! formwork's web service: server-rendered GOV.UK pages and the JSON API (`/api/v1`), two thin
+//! adapters over the same operations ([`formwork_service`]); sign-in by password or OpenID
+//! Connect; security headers; `/healthz`, `/readyz` and `/metrics`.
+//!
+//! Error policy: handlers return [`AppError`], made from the operations' errors; one middleware
+//! renders it as a GOV.UK error page or as the JSON error body, depending on the path. Internal
+//! errors are logged there, once, with the request id, and never shown in detail.
+
+mod api;
+mod assets;
+mod auth;
+mod cookies;
+mod error;
+mod forms;
+mod metrics;
+mod middleware;
+mod oidc;
+mod pages;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use formwork_files::Files;
+use formwork_service::App;
+
+pub use error::AppError;
+pub use oidc::OidcConfig;
+pub use routes::pages;
+
+/// How the web service is set up.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address people reach the service at, e.g. `https://returns.example.gov.uk`. Cookies are
+    /// `Secure` and HSTS is sent when it is https.
+    pub base_url: String,
+    /// Sign-in through an OpenID Connect provider, when configured.
+    pub oidc: Option<OidcConfig>,
+    /// The largest request body accepted, in bytes.
+    pub max_upload_bytes: usize,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a load balancer).
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// True when the service is reached over https.
+    pub fn secure(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    app: App,
+    files: Files,
+    config: Config,
+    oidc: Option<oidc::Client>,
+    metrics: metrics::Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0.app
+    }
+}
+
+impl AppState {
+    /// The state for `app`, with `files` for storage.
+    pub fn new(app: App, files: Files, config: Config) -> AppState {
+        let oidc = config.oidc.clone().map(oidc::Client::new);
+        AppState(Arc::new(Inner { app, files, config, oidc, metrics: metrics::Metrics::default() }))
+    }
+
+    /// The operations.
+    pub fn app(&self) -> &App {
+        &self.0.app
+    }
+
+    pub(crate) fn files(&self) -> &Files {
+        &self.0.files
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub(crate) fn oidc(&self) -> Option<&oidc::Client> {
+        self.0.oidc.as_ref()
+    }
+
+    pub(crate) fn metrics(&self) -> &metrics::Metrics {
+        &self.0.metrics
+    }
+}
+
+/// The whole service: pages, API, assets, health and metrics, with the middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, _) = api::router().split_for_parts();
+    routes::router()
+        .merge(api)
+        .fallback(routes::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(state.config().max_upload_bytes))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::render))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
+        .with_state(state)
+}
+
+/// The OpenAPI document of `/api/v1`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::document()
+}
+
+/// Serve until `shutdown` completes, then finish the requests in hand.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,134 @@
+//! The account page: one's name, password, organisations and API tokens.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use formwork_service::{ServiceError, accounts, people, tokens};
+use formwork_store::organisations::Membership;
+use formwork_store::tokens::ApiToken;
+use formwork_store::users::User;
+
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::pages::{Ctx, Form, Page, render_with};
+use crate::routes::sign_in::signed_in;
+use crate::routes::when;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct Account {
+    page: Page,
+    user: User,
+    memberships: Vec<Membership>,
+    tokens: Vec<ApiToken>,
+    new_token: Option<(String, String)>,
+    name_form: Form,
+    password_form: Form,
+    token_form: Form,
+}
+
+impl Account {
+    fn when(&self, millis: &i64) -> String {
+        when(*millis)
+    }
+    fn roles(&self, m: &Membership) -> String {
+        m.roles.join(", ")
+    }
+}
+
+#[derive(Default)]
+struct Forms {
+    name: Form,
+    password: Form,
+    token: Form,
+    new_token: Option<(String, String)>,
+}
+
+async fn account_page(ctx: &Ctx, forms: Forms, status: StatusCode) -> Result<Response, AppError> {
+    let person = ctx.actor().as_person().ok_or(ServiceError::SignInRequired)?;
+    let tokens = tokens::list(&ctx.state, ctx.actor()).await?;
+    let mut page = ctx.page("Your account", "/account");
+    page.has_errors = forms.name.has_errors() || forms.password.has_errors() || forms.token.has_errors();
+    let template = Account {
+        page: page.clone(),
+        user: person.user.clone(),
+        memberships: person.memberships.clone(),
+        tokens,
+        new_token: forms.new_token,
+        name_form: forms.name,
+        password_form: forms.password,
+        token_form: forms.token,
+    };
+    Ok(render_with(status, &page, &template))
+}
+
+/// `GET /account`.
+pub(crate) async fn show(ctx: Ctx) -> Result<Response, AppError> {
+    account_page(&ctx, Forms::default(), StatusCode::OK).await
+}
+
+/// `POST /account/name`.
+pub(crate) async fn rename(ctx: Ctx, form: FormData) -> Result<Response, AppError> {
+    match people::rename_self(&ctx.state, &form.principal.actor, form.get("name")).await {
+        Ok(()) => Ok(Redirect::to("/account?notice=name-changed").into_response()),
+        Err(ServiceError::Invalid(problems)) => {
+            let forms = Forms { name: Form::new(form.values(), problems), ..Forms::default() };
+            account_page(&ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/password`: every session ends; this browser gets a new one.
+pub(crate) async fn change_password(ctx: Ctx, form: FormData) -> Result<Response, AppError> {
+    let actor = &form.principal.actor;
+    match accounts::change_password(
+        &ctx.state,
+        actor,
+        form.get("current_password"),
+        form.get("password"),
+        form.get("confirm_password"),
+    )
+    .await
+    {
+        Ok(()) => {
+            let user_id = actor.user_id().ok_or(ServiceError::SignInRequired)?;
+            signed_in(&ctx.state, &crate::auth::Via::Nothing, user_id, "/account?notice=password-changed")
+                .await
+        }
+        Err(ServiceError::Invalid(problems)) => {
+            let forms = Forms { password: Form::new(form.values(), problems), ..Forms::default() };
+            account_page(&ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/tokens`: make a token and show its secret, once.
+pub(crate) async fn create_token(ctx: Ctx, form: FormData) -> Result<Response, AppError> {
+    match tokens::create(&ctx.state, &form.principal.actor, form.get("token_name")).await {
+        Ok((token, secret)) => {
+            let forms = Forms { new_token: Some((token.name, secret)), ..Forms::default() };
+            account_page(&ctx, forms, StatusCode::CREATED).await
+        }
+        Err(ServiceError::Invalid(mut problems)) => {
+            for problem in &mut problems {
+                problem.field = "token_name".into();
+            }
+            let forms = Forms { token: Form::new(form.values(), problems), ..Forms::default() };
+            account_page(&ctx, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub(crate) async fn revoke_token(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    tokens::revoke(&ctx.state, &form.principal.actor, &id).await?;
+    Ok(Redirect::to("/account?notice=token-revoked").into_response())
+}

@@ -1,0 +1,115 @@
+//! The pages: one module per area, and the table of every page route (method and path) that
+//! builds the router and that the authorisation test matrix walks.
+
+mod account;
+mod collections;
+mod home;
+mod invitations;
+mod jobs;
+mod oidc;
+mod organisations;
+mod people;
+pub(crate) mod sign_in;
+
+use axum::Router;
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use formwork_service::ServiceError;
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Every page route (and the operational ones): the router is built from this table.
+fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/", get(home::home)),
+        (Method::GET, "/cookies", get(home::cookies)),
+        (Method::GET, "/accessibility", get(home::accessibility)),
+        (Method::GET, "/healthz", get(home::healthz)),
+        (Method::GET, "/readyz", get(home::readyz)),
+        (Method::GET, "/metrics", get(home::metrics)),
+        (Method::GET, "/assets/{*path}", get(crate::assets::serve)),
+        (Method::GET, "/sign-in", get(sign_in::show)),
+        (Method::POST, "/sign-in", post(sign_in::submit)),
+        (Method::POST, "/sign-out", post(sign_in::sign_out)),
+        (Method::GET, "/sign-in/oidc", get(oidc::start)),
+        (Method::GET, "/sign-in/oidc/callback", get(oidc::callback)),
+        (Method::GET, "/forgot-password", get(sign_in::forgot)),
+        (Method::POST, "/forgot-password", post(sign_in::forgot_submit)),
+        (Method::GET, "/reset-password/{token}", get(sign_in::reset)),
+        (Method::POST, "/reset-password/{token}", post(sign_in::reset_submit)),
+        (Method::GET, "/invitations/{token}", get(invitations::show)),
+        (Method::POST, "/invitations/{token}", post(invitations::accept)),
+        (Method::GET, "/account", get(account::show)),
+        (Method::POST, "/account/name", post(account::rename)),
+        (Method::POST, "/account/password", post(account::change_password)),
+        (Method::POST, "/account/tokens", post(account::create_token)),
+        (Method::POST, "/account/tokens/{id}/revoke", post(account::revoke_token)),
+        (Method::GET, "/organisations", get(organisations::list)),
+        (Method::POST, "/organisations", post(organisations::create)),
+        (Method::GET, "/organisations/new", get(organisations::new)),
+        (Method::GET, "/organisations/{slug}", get(organisations::show)),
+        (Method::GET, "/organisations/{slug}/edit", get(organisations::edit)),
+        (Method::POST, "/organisations/{slug}/edit", post(organisations::update)),
+        (Method::GET, "/organisations/{slug}/invitations/new", get(organisations::invite)),
+        (Method::POST, "/organisations/{slug}/invitations", post(organisations::send_invitation)),
+        (
+            Method::POST,
+            "/organisations/{slug}/invitations/{id}/withdraw",
+            post(organisations::withdraw_invitation),
+        ),
+        (Method::GET, "/organisations/{slug}/members/{user_id}", get(organisations::member)),
+        (Method::POST, "/organisations/{slug}/members/{user_id}", post(organisations::set_roles)),
+        (Method::POST, "/organisations/{slug}/members/{user_id}/remove", post(organisations::remove)),
+        (Method::GET, "/people", get(people::list)),
+        (Method::POST, "/people", post(people::create)),
+        (Method::GET, "/people/new", get(people::new)),
+        (Method::GET, "/people/invitations/new", get(people::invite)),
+        (Method::POST, "/people/invitations", post(people::send_invitation)),
+        (Method::POST, "/people/invitations/{id}/withdraw", post(people::withdraw_invitation)),
+        (Method::GET, "/people/{id}", get(people::show)),
+        (Method::POST, "/people/{id}", post(people::update)),
+        (Method::GET, "/collections", get(collections::list)),
+        (Method::GET, "/collections/publish", get(collections::publish)),
+        (Method::POST, "/collections/publish", post(collections::publish_submit)),
+        (Method::GET, "/collections/{slug}", get(collections::show)),
+        (Method::GET, "/collections/{slug}/versions/{version}", get(collections::version)),
+        (Method::POST, "/collections/{slug}/organisations", post(collections::assign)),
+        (
+            Method::POST,
+            "/collections/{slug}/organisations/{organisation}/remove",
+            post(collections::unassign),
+        ),
+        (Method::GET, "/jobs", get(jobs::list)),
+        (Method::POST, "/jobs/{id}/retry", post(jobs::retry)),
+        (Method::GET, "/api/v1/docs", get(crate::api::docs::page)),
+    ]
+}
+
+/// Every page route, as (method, path): what the authorisation matrix must cover.
+pub fn pages() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    table().into_iter().fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
+}
+
+/// Anything else: 404.
+pub(crate) async fn not_found() -> Response {
+    AppError::Service(ServiceError::NotFound("Page not found".into())).into_response()
+}
+
+/// A time (ms since 1970) as people read it: "22 November 2026 at 3:04pm" (UTC).
+pub(crate) fn when(millis: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(millis)
+        .map(|t| t.format("%-d %B %Y at %-I:%M%P").to_string())
+        .unwrap_or_default()
+}
+
+/// Today's date by the service's clock.
+pub(crate) fn today(state: &AppState) -> chrono::NaiveDate {
+    let (y, m, d) = state.clock.today();
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}

@@ -1,0 +1,692 @@
+//! The authorisation matrix: every route (every page and every API operation) × every kind of
+//! person × their own organisation and another one, on SQLite and PostgreSQL. Each case gets
+//! fresh resources of its own (a new member to remove, a new invitation to withdraw…), so an
+//! allowed action really succeeds and a denied one is refused for the right reason. Every
+//! denied request is sent first, and the data is compared before and after: nothing changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use formwork_service::organisations::add_member;
+use formwork_service::people::{NewPerson, create as create_person};
+use formwork_service::{Actor, accounts, invitations};
+use formwork_store::Backend;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Client, Reply, TestApp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Who {
+    Anonymous,
+    /// Signed in, in no organisation, not staff.
+    Nobody,
+    /// An editor at northshire.
+    Member,
+    /// northshire's organisation admin.
+    OrgAdmin,
+    /// southvale's organisation admin.
+    OtherOrgAdmin,
+    Reviewer,
+    Analyst,
+    Admin,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::Nobody,
+    Who::Member,
+    Who::OrgAdmin,
+    Who::OtherOrgAdmin,
+    Who::Reviewer,
+    Who::Analyst,
+    Who::Admin,
+];
+
+impl Who {
+    fn email(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Nobody => Some("nobody@none.test"),
+            Who::Member => Some("editor@northshire.test"),
+            Who::OrgAdmin => Some("org-admin@northshire.test"),
+            Who::OtherOrgAdmin => Some("org-admin@southvale.test"),
+            Who::Reviewer => Some("reviewer@staff.test"),
+            Who::Analyst => Some("analyst@staff.test"),
+            Who::Admin => Some("admin@staff.test"),
+        }
+    }
+    fn member_of(self, org: &str) -> bool {
+        matches!((self, org), (Who::Member | Who::OrgAdmin, "northshire") | (Who::OtherOrgAdmin, "southvale"))
+    }
+    fn admin_of(self, org: &str) -> bool {
+        matches!((self, org), (Who::OrgAdmin, "northshire") | (Who::OtherOrgAdmin, "southvale"))
+    }
+    fn staff(self) -> bool {
+        matches!(self, Who::Reviewer | Who::Analyst | Who::Admin)
+    }
+}
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Anyone signed in.
+    SignedIn,
+    /// Staff, and members of the organisation.
+    SeeOrganisation,
+    /// Staff, and the organisation's admins (its other members: forbidden).
+    SeeMembers,
+    /// Service admins, and the organisation's admins.
+    ManageMembers,
+    /// Service admins; staff and the organisation's members are forbidden.
+    EditOrganisation,
+    /// Service admins only; everyone else signed in is forbidden.
+    ServiceAdmin,
+    /// Staff, and members of organisations assigned to the collection (`single-audit`: northshire).
+    SeeCollection,
+    /// A link that is its own key (invitations, password resets): the same status for everyone.
+    Same(u16),
+    /// Accepting an invitation meant for someone else: signed out, the page asks for an account
+    /// (422 with an empty form); signed in, it is refused (403).
+    OthersInvitation,
+    /// The same through the API: signed out, sign in first; signed in, refused.
+    OthersInvitationApi,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    SignIn,
+    Forbidden,
+    Hidden,
+    Status(u16),
+}
+
+fn expect(rule: Rule, who: Who, org: &str) -> Expect {
+    use Expect::*;
+    if let Rule::Same(status) = rule {
+        return Status(status);
+    }
+    match rule {
+        Rule::OthersInvitation => return if who == Who::Anonymous { Status(422) } else { Forbidden },
+        Rule::OthersInvitationApi => return if who == Who::Anonymous { SignIn } else { Forbidden },
+        _ => {}
+    }
+    if matches!(rule, Rule::Public) {
+        return Allowed;
+    }
+    if who == Who::Anonymous {
+        return SignIn;
+    }
+    if who == Who::Admin {
+        return Allowed;
+    }
+    match rule {
+        Rule::SignedIn => Allowed,
+        Rule::SeeOrganisation => {
+            if who.staff() || who.member_of(org) {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::SeeMembers => {
+            if who.staff() || who.admin_of(org) {
+                Allowed
+            } else if who.member_of(org) {
+                Forbidden
+            } else {
+                Hidden
+            }
+        }
+        Rule::ManageMembers => {
+            if who.admin_of(org) {
+                Allowed
+            } else if who.staff() || who.member_of(org) {
+                Forbidden
+            } else {
+                Hidden
+            }
+        }
+        Rule::EditOrganisation => {
+            if who.staff() || who.member_of(org) {
+                Forbidden
+            } else {
+                Hidden
+            }
+        }
+        Rule::ServiceAdmin => Forbidden,
+        Rule::SeeCollection => {
+            if who.staff() || who.member_of("northshire") {
+                Allowed
+            } else {
+                Hidden
+            }
+        }
+        Rule::Public | Rule::Same(_) | Rule::OthersInvitation | Rule::OthersInvitationApi => Allowed,
+    }
+}
+
+/// Every route: method, path as routed, whether it is about one organisation, and its rule.
+fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
+    use Rule::*;
+    let m = |s: &str| Method::from_bytes(s.as_bytes()).unwrap();
+    [
+        ("GET", "/", false, Public),
+        ("GET", "/cookies", false, Public),
+        ("GET", "/accessibility", false, Public),
+        ("GET", "/healthz", false, Public),
+        ("GET", "/readyz", false, Public),
+        ("GET", "/metrics", false, Public),
+        ("GET", "/assets/{*path}", false, Public),
+        ("GET", "/sign-in", false, Public),
+        ("POST", "/sign-in", false, Same(422)),
+        ("POST", "/sign-out", false, Public),
+        ("GET", "/sign-in/oidc", false, Same(404)),
+        ("GET", "/sign-in/oidc/callback", false, Same(404)),
+        ("GET", "/forgot-password", false, Public),
+        ("POST", "/forgot-password", false, Public),
+        ("GET", "/reset-password/{token}", false, Same(200)),
+        ("POST", "/reset-password/{token}", false, Same(422)),
+        ("GET", "/invitations/{token}", false, Same(200)),
+        ("POST", "/invitations/{token}", false, OthersInvitation),
+        ("GET", "/account", false, SignedIn),
+        ("POST", "/account/name", false, SignedIn),
+        ("POST", "/account/password", false, SignedIn),
+        ("POST", "/account/tokens", false, SignedIn),
+        ("POST", "/account/tokens/{id}/revoke", false, SignedIn),
+        ("GET", "/organisations", false, SignedIn),
+        ("POST", "/organisations", false, ServiceAdmin),
+        ("GET", "/organisations/new", false, ServiceAdmin),
+        ("GET", "/organisations/{slug}", true, SeeOrganisation),
+        ("GET", "/organisations/{slug}/edit", true, EditOrganisation),
+        ("POST", "/organisations/{slug}/edit", true, EditOrganisation),
+        ("GET", "/organisations/{slug}/invitations/new", true, ManageMembers),
+        ("POST", "/organisations/{slug}/invitations", true, ManageMembers),
+        ("POST", "/organisations/{slug}/invitations/{id}/withdraw", true, ManageMembers),
+        ("GET", "/organisations/{slug}/members/{user_id}", true, ManageMembers),
+        ("POST", "/organisations/{slug}/members/{user_id}", true, ManageMembers),
+        ("POST", "/organisations/{slug}/members/{user_id}/remove", true, ManageMembers),
+        ("GET", "/people", false, ServiceAdmin),
+        ("POST", "/people", false, ServiceAdmin),
+        ("GET", "/people/new", false, ServiceAdmin),
+        ("GET", "/people/invitations/new", false, ServiceAdmin),
+        ("POST", "/people/invitations", false, ServiceAdmin),
+        ("POST", "/people/invitations/{id}/withdraw", false, ServiceAdmin),
+        ("GET", "/people/{id}", false, ServiceAdmin),
+        ("POST", "/people/{id}", false, ServiceAdmin),
+        ("GET", "/collections", false, SignedIn),
+        ("GET", "/collections/publish", false, ServiceAdmin),
+        ("POST", "/collections/publish", false, ServiceAdmin),
+        ("GET", "/collections/{slug}", false, SeeCollection),
+        ("GET", "/collections/{slug}/versions/{version}", false, SeeCollection),
+        ("POST", "/collections/{slug}/organisations", false, ServiceAdmin),
+        ("POST", "/collections/{slug}/organisations/{organisation}/remove", false, ServiceAdmin),
+        ("GET", "/jobs", false, ServiceAdmin),
+        ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
+        ("GET", "/api/v1/docs", false, Public),
+        ("GET", "/api/v1/openapi.json", false, Public),
+        ("GET", "/api/v1/me", false, SignedIn),
+        ("GET", "/api/v1/tokens", false, SignedIn),
+        ("POST", "/api/v1/tokens", false, SignedIn),
+        ("DELETE", "/api/v1/tokens/{id}", false, SignedIn),
+        ("GET", "/api/v1/organisations", false, SignedIn),
+        ("POST", "/api/v1/organisations", false, ServiceAdmin),
+        ("GET", "/api/v1/organisations/{slug}", true, SeeOrganisation),
+        ("PATCH", "/api/v1/organisations/{slug}", true, EditOrganisation),
+        ("GET", "/api/v1/organisations/{slug}/members", true, SeeMembers),
+        ("POST", "/api/v1/organisations/{slug}/members", true, ManageMembers),
+        ("PUT", "/api/v1/organisations/{slug}/members/{user_id}", true, ManageMembers),
+        ("DELETE", "/api/v1/organisations/{slug}/members/{user_id}", true, ManageMembers),
+        ("GET", "/api/v1/organisations/{slug}/invitations", true, SeeMembers),
+        ("POST", "/api/v1/organisations/{slug}/invitations", true, ManageMembers),
+        ("DELETE", "/api/v1/organisations/{slug}/invitations/{id}", true, ManageMembers),
+        ("GET", "/api/v1/people", false, ServiceAdmin),
+        ("POST", "/api/v1/people", false, ServiceAdmin),
+        ("GET", "/api/v1/people/{id}", false, ServiceAdmin),
+        ("PATCH", "/api/v1/people/{id}", false, ServiceAdmin),
+        ("GET", "/api/v1/invitations", false, ServiceAdmin),
+        ("POST", "/api/v1/invitations", false, ServiceAdmin),
+        ("DELETE", "/api/v1/invitations/{id}", false, ServiceAdmin),
+        ("POST", "/api/v1/invitations/accept", false, OthersInvitationApi),
+        ("GET", "/api/v1/collections", false, SignedIn),
+        ("POST", "/api/v1/collections", false, ServiceAdmin),
+        ("GET", "/api/v1/collections/{slug}", false, SeeCollection),
+        ("GET", "/api/v1/collections/{slug}/versions/{version}", false, SeeCollection),
+        ("GET", "/api/v1/collections/{slug}/template.xlsx", false, SeeCollection),
+        ("GET", "/api/v1/collections/{slug}/template.csv", false, SeeCollection),
+        ("GET", "/api/v1/collections/{slug}/organisations", false, SeeCollection),
+        ("PUT", "/api/v1/collections/{slug}/organisations/{organisation}", false, ServiceAdmin),
+        ("DELETE", "/api/v1/collections/{slug}/organisations/{organisation}", false, ServiceAdmin),
+        ("GET", "/api/v1/jobs", false, ServiceAdmin),
+        ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
+    ]
+    .into_iter()
+    .map(|(method, path, per_org, rule)| (m(method), path, per_org, rule))
+    .collect()
+}
+
+#[test]
+fn the_matrix_covers_every_route_the_service_has() {
+    let ours: BTreeSet<(String, String)> =
+        routes().into_iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
+    let mut served: BTreeSet<(String, String)> =
+        formwork_web::pages().into_iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let openapi = serde_json::to_value(formwork_web::openapi()).unwrap();
+    for (path, item) in openapi["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if !item[method].is_null() {
+                served.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    let missing: Vec<_> = served.difference(&ours).collect();
+    let stale: Vec<_> = ours.difference(&served).collect();
+    assert!(missing.is_empty(), "routes with no row in the authorisation matrix: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows for routes that do not exist: {stale:?}");
+}
+
+/// A minimal definition, published under a fresh slug.
+fn definition(slug: &str) -> String {
+    format!(
+        "formwork: 1\ncollection: {slug}\nversion: 1\ntitle: Matrix {slug}\nkind: return\nschedule:\n  frequency: annual\n  start: 2026-04-01\n  due: 30d\nsections:\n  - id: about\n    title: About\n    questions:\n      - id: name\n        label: Name\n        type: text\n"
+    )
+}
+
+struct Matrix<'a> {
+    app: &'a TestApp,
+    users: BTreeMap<Who, String>,
+    tokens: BTreeMap<Who, String>,
+    n: AtomicUsize,
+}
+
+/// One request, ready to send.
+struct Request {
+    who: Who,
+    org: &'static str,
+    method: Method,
+    route: &'static str,
+    path: String,
+    form: Vec<(String, String)>,
+    json: Option<Value>,
+    raw: Option<(String, &'static str)>,
+    expect: Expect,
+}
+
+impl Matrix<'_> {
+    fn next(&self) -> usize {
+        self.n.fetch_add(1, Ordering::SeqCst)
+    }
+
+    async fn fresh_person(&self) -> (String, String) {
+        let n = self.next();
+        let email = format!("fresh{n}@matrix.test");
+        let user = create_person(
+            self.app.app(),
+            &Actor::System,
+            &NewPerson { email: email.clone(), ..Default::default() },
+        )
+        .await
+        .unwrap();
+        (user.id, email)
+    }
+
+    async fn fresh_member(&self, org: &str) -> String {
+        let (id, email) = self.fresh_person().await;
+        add_member(self.app.app(), &Actor::System, org, &email, &["editor".to_string()]).await.unwrap();
+        id
+    }
+
+    async fn fresh_invitation(&self, org: Option<&str>) -> (String, String) {
+        let n = self.next();
+        let email = format!("invitee{n}@matrix.test");
+        let app = self.app.app();
+        let invitation = match org {
+            Some(org) => {
+                invitations::invite_member(app, &Actor::System, org, &email, &["editor".to_string()])
+                    .await
+                    .unwrap()
+            }
+            None => invitations::invite_staff(app, &Actor::System, &email, "reviewer").await.unwrap(),
+        };
+        self.app.run_jobs().await;
+        let token = self.app.link_in_last_email_to(&email).trim_start_matches("/invitations/").to_string();
+        (invitation.id, token)
+    }
+
+    async fn fresh_reset(&self) -> String {
+        let (_, email) = self.fresh_person().await;
+        accounts::request_password_reset(self.app.app(), &email).await.unwrap();
+        self.app.run_jobs().await;
+        self.app.link_in_last_email_to(&email).trim_start_matches("/reset-password/").to_string()
+    }
+
+    async fn fresh_failed_job(&self) -> String {
+        let mut conn = self.app.state.store.conn().await.unwrap();
+        let id = formwork_store::jobs::enqueue(&mut conn, "no_such_job", &json!({}), 1, 0, 0).await.unwrap();
+        drop(conn);
+        self.app.run_jobs().await;
+        id
+    }
+
+    async fn fresh_token(&self, who: Who) -> String {
+        match who.email() {
+            Some(email) => {
+                formwork_service::tokens::create_for(self.app.app(), &Actor::System, email, "fresh")
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+            }
+            None => "no-token".into(),
+        }
+    }
+
+    /// The path and body for one case, with fresh resources where the route needs them.
+    async fn request(
+        &self,
+        method: &Method,
+        route: &'static str,
+        who: Who,
+        org: &'static str,
+        expect: Expect,
+    ) -> Request {
+        let n = self.next();
+        let org_name =
+            if org == "northshire" { "Northshire County Council" } else { "Southvale District Council" };
+        let mut path = route.replace("{*path}", "manifest.json");
+        let mut form: Vec<(String, String)> = Vec::new();
+        let mut json = None;
+        let mut raw = None;
+        let f = |pairs: &[(&str, &str)]| {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
+        };
+        let api = route.starts_with("/api/");
+        if route.contains("/collections/{slug}/organisations") && *method != Method::GET {
+            path = path.replace("{slug}", "lettings-log").replace("{organisation}", "southvale");
+            form = f(&[("organisation", "southvale")]);
+        } else if route.contains("/collections/{slug}") {
+            path = path.replace("{slug}", "single-audit").replace("{version}", "1");
+        }
+        path = path.replace("{slug}", org);
+        match (method.as_str(), route) {
+            ("POST", "/sign-in") => {
+                form = f(&[("email", &format!("someone{n}@matrix.test")), ("password", "wrong password")])
+            }
+            ("POST", "/forgot-password") => form = f(&[("email", &format!("someone{n}@matrix.test"))]),
+            (_, r) if r.starts_with("/reset-password/") => {
+                path = path.replace("{token}", &self.fresh_reset().await);
+                form = f(&[("password", "short"), ("confirm_password", "short")]);
+            }
+            ("GET" | "POST", "/invitations/{token}") => {
+                path = path.replace("{token}", &self.fresh_invitation(Some("northshire")).await.1)
+            }
+            ("POST", "/api/v1/invitations/accept") => {
+                json = Some(json!({"token": self.fresh_invitation(Some("northshire")).await.1}))
+            }
+            ("POST", "/account/name") => form = f(&[("name", "Same Name")]),
+            ("POST", "/account/password") => {
+                form = f(&[
+                    ("current_password", "wrong"),
+                    ("password", "a long passphrase"),
+                    ("confirm_password", "a long passphrase"),
+                ])
+            }
+            ("POST", "/account/tokens") => form = f(&[("token_name", "matrix")]),
+            ("POST", "/api/v1/tokens") => json = Some(json!({"name": "matrix"})),
+            (_, r) if r.contains("/tokens/{id}") => path = path.replace("{id}", &self.fresh_token(who).await),
+            ("POST", "/organisations") => form = f(&[("name", &format!("Matrix Org {n}"))]),
+            ("POST", "/api/v1/organisations") => json = Some(json!({"name": format!("Matrix Org {n}")})),
+            ("POST", "/organisations/{slug}/edit") => form = f(&[("name", org_name)]),
+            ("PATCH", "/api/v1/organisations/{slug}") => json = Some(json!({"name": org_name})),
+            ("POST", "/organisations/{slug}/invitations") => {
+                form = f(&[("email", &format!("new{n}@matrix.test")), ("roles", "editor")])
+            }
+            ("POST", "/api/v1/organisations/{slug}/invitations") => {
+                json = Some(json!({"email": format!("new{n}@matrix.test"), "roles": ["editor"]}))
+            }
+            (_, r)
+                if r.starts_with("/organisations/{slug}/invitations/{id}")
+                    || r.starts_with("/api/v1/organisations/{slug}/invitations/{id}") =>
+            {
+                path = path.replace("{id}", &self.fresh_invitation(Some(org)).await.0);
+            }
+            (_, r) if r.contains("/members/{user_id}") => {
+                path = path.replace("{user_id}", &self.fresh_member(org).await);
+                form = f(&[("roles", "certifier")]);
+                if method == Method::PUT {
+                    json = Some(json!({"roles": ["certifier"]}));
+                }
+            }
+            ("POST", "/api/v1/organisations/{slug}/members") => {
+                json = Some(json!({"email": self.fresh_person().await.1, "roles": ["editor"]}))
+            }
+            ("POST", "/people") => {
+                form = f(&[("email", &format!("person{n}@matrix.test")), ("staff_role", "none")])
+            }
+            ("POST", "/api/v1/people") => json = Some(json!({"email": format!("person{n}@matrix.test")})),
+            ("POST", "/people/invitations") => {
+                form = f(&[("email", &format!("staff{n}@matrix.test")), ("staff_role", "reviewer")])
+            }
+            ("POST", "/api/v1/invitations") => {
+                json = Some(json!({"email": format!("staff{n}@matrix.test"), "staff_role": "reviewer"}))
+            }
+            (_, "/people/invitations/{id}/withdraw" | "/api/v1/invitations/{id}") => {
+                path = path.replace("{id}", &self.fresh_invitation(None).await.0)
+            }
+            (_, "/people/{id}" | "/api/v1/people/{id}") => {
+                path = path.replace("{id}", &self.fresh_person().await.0);
+                form = f(&[("name", "Renamed"), ("staff_role", "none")]);
+                json = (method == Method::PATCH).then(|| json!({"name": "Renamed"}));
+            }
+            ("POST", "/collections/publish") => {
+                form = f(&[("definition", &definition(&format!("matrix-{n}")))])
+            }
+            ("POST", "/api/v1/collections") => {
+                raw = Some((definition(&format!("matrix-{n}")), "application/yaml"))
+            }
+            (_, r) if r.contains("/jobs/{id}/retry") => {
+                path = path.replace("{id}", &self.fresh_failed_job().await)
+            }
+            _ => {}
+        }
+        if api
+            && json.is_none()
+            && raw.is_none()
+            && matches!(*method, Method::POST | Method::PUT | Method::PATCH)
+        {
+            json = Some(json!({}));
+        }
+        Request { who, org, method: method.clone(), route, path, form, json, raw, expect }
+    }
+
+    async fn client(&self, who: Who) -> Client {
+        let client = self.app.client();
+        if let Some(user) = self.users.get(&who) {
+            let session = accounts::start_session(self.app.app(), user).await.unwrap();
+            client.set_cookie("formwork_session", &session.token);
+        }
+        client
+    }
+
+    async fn send(&self, request: &Request) -> Reply {
+        if request.route.starts_with("/api/") {
+            // Programs: the bearer token alone, no cookies.
+            let auth = self.tokens.get(&request.who).map(|token| format!("Bearer {token}"));
+            let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+            let body = match (&request.json, &request.raw) {
+                (Some(value), _) => Some((value.to_string().into_bytes(), "application/json")),
+                (None, Some((text, content_type))) => Some((text.clone().into_bytes(), *content_type)),
+                (None, None) => None,
+            };
+            return self.app.client().send(request.method.clone(), &request.path, &headers, body).await;
+        }
+        let client = self.client(request.who).await;
+        if request.method == Method::GET {
+            client.get(&request.path).await
+        } else {
+            let fields: Vec<(&str, &str)> =
+                request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            client.form(&request.path, &fields).await
+        }
+    }
+}
+
+fn judge(request: &Request, reply: &Reply) -> Result<(), String> {
+    let status = reply.status;
+    let api = request.route.starts_with("/api/") && request.route != "/api/v1/docs";
+    let ok = match request.expect {
+        Expect::Allowed => {
+            let to_sign_in = status == 303 && reply.location().starts_with("/sign-in");
+            !to_sign_in && (status < 400 || status == 409 || status == 422)
+        }
+        Expect::SignIn => {
+            if !api && request.method == Method::GET {
+                status == 303 && reply.location().starts_with("/sign-in?return_to=")
+            } else {
+                status == 401
+            }
+        }
+        Expect::Forbidden => status == 403,
+        Expect::Hidden => status == 404,
+        Expect::Status(s) => status == s,
+    };
+    // A refusal never shows the organisation's members or name to someone who may not see them.
+    let leaked = matches!(request.expect, Expect::Hidden | Expect::SignIn)
+        && request.org == "southvale"
+        && (reply.text.contains("Southvale District Council")
+            || reply.text.contains("editor@southvale.test"));
+    if ok && !leaked {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:?} {} {} (as {:?}, organisation {}): expected {:?}, got {} {}{}",
+            request.method,
+            request.path,
+            request.route,
+            request.who,
+            request.org,
+            request.expect,
+            status,
+            reply.location(),
+            if leaked { " and it showed the other organisation's data" } else { "" }
+        ))
+    }
+}
+
+/// What the organisations, people, memberships, invitations, collections and jobs are: it must
+/// not change while every refused request is sent.
+async fn fingerprint(app: &TestApp) -> String {
+    use sqlx::Row;
+    let mut out = String::new();
+    for query in [
+        "SELECT id || slug || name || external_ids AS x FROM organisations ORDER BY id",
+        "SELECT organisation_id || user_id || roles AS x FROM memberships ORDER BY organisation_id, user_id",
+        "SELECT id || email || COALESCE(name, '') || COALESCE(staff_role, '') || disabled || COALESCE(password_hash, '') AS x FROM users ORDER BY id",
+        "SELECT id || COALESCE(accepted_at, 0) || COALESCE(revoked_at, 0) AS x FROM invitations ORDER BY id",
+        "SELECT collection_slug || organisation_id AS x FROM assignments ORDER BY collection_slug, organisation_id",
+        "SELECT collection_slug || version AS x FROM collection_versions ORDER BY collection_slug, version",
+        "SELECT id || COALESCE(failed_at, 0) || attempts AS x FROM jobs ORDER BY id",
+        "SELECT id || COALESCE(revoked_at, 0) AS x FROM api_tokens ORDER BY id",
+    ] {
+        for row in sqlx::query(query).fetch_all(app.state.store.pool()).await.unwrap() {
+            out.push_str(&row.try_get::<String, _>("x").unwrap());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+async fn matrix(backend: Backend) {
+    let app = TestApp::on(backend).await;
+    app.seed().await;
+    let mut users = BTreeMap::new();
+    let mut tokens = BTreeMap::new();
+    for who in EVERYONE {
+        if let Some(email) = who.email() {
+            let mut conn = app.state.store.conn().await.unwrap();
+            let user = formwork_store::users::by_email(&mut conn, email).await.unwrap().unwrap();
+            users.insert(who, user.id);
+            tokens.insert(who, app.token(email).await);
+        }
+    }
+    let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0) };
+    let mut denied = Vec::new();
+    let mut allowed = Vec::new();
+    for (method, route, per_org, rule) in routes() {
+        let orgs: &[&'static str] = if per_org { &["northshire", "southvale"] } else { &["northshire"] };
+        for org in orgs {
+            for who in EVERYONE {
+                let expect = expect(rule, who, org);
+                let request = m.request(&method, route, who, org, expect).await;
+                if matches!(expect, Expect::Allowed | Expect::Status(_)) {
+                    allowed.push(request);
+                } else {
+                    denied.push(request);
+                }
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    let before = fingerprint(&app).await;
+    for request in &denied {
+        let reply = m.send(request).await;
+        if let Err(e) = judge(request, &reply) {
+            failures.push(e);
+        }
+    }
+    let after = fingerprint(&app).await;
+    assert_eq!(before, after, "a refused request changed something");
+    for request in &allowed {
+        let reply = m.send(request).await;
+        if let Err(e) = judge(request, &reply) {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases went wrong on {backend:?}:\n{}",
+        failures.len(),
+        denied.len() + allowed.len(),
+        failures.join("\n")
+    );
+    assert!(denied.len() > 300 && allowed.len() > 300, "{} denied, {} allowed", denied.len(), allowed.len());
+}
+
+#[tokio::test]
+async fn every_route_answers_every_person_as_the_policy_says_on_sqlite() {
+    matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_route_answers_every_person_as_the_policy_says_on_postgres() {
+    matrix(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn lists_show_only_the_organisations_own_things() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let member = app.signed_in("editor@southvale.test").await;
+    let organisations = member.get("/organisations").await.text;
+    assert!(organisations.contains("Southvale District Council") && !organisations.contains("Northshire"));
+    let collections = member.get("/collections").await.text;
+    assert!(
+        collections.contains("Towns Fund") && !collections.contains("Single audit"),
+        "single-audit is northshire's only"
+    );
+    let token = app.token("editor@southvale.test").await;
+    let api = member.api(Method::GET, "/api/v1/organisations", &token, None).await.json();
+    assert_eq!(api.as_array().unwrap().len(), 1);
+    let towns =
+        member.api(Method::GET, "/api/v1/collections/towns-fund-monitoring", &token, None).await.json();
+    assert_eq!(
+        towns["organisations"],
+        json!(["southvale"]),
+        "a shared collection lists only the member's own organisation"
+    );
+    let home = member.get("/").await.text;
+    assert!(!home.contains("Northshire"));
+}

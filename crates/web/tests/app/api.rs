@@ -1,0 +1,214 @@
+//! The JSON API: tokens, bodies it cannot read, its error shape, and its OpenAPI document.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{TestApp, on_both};
+
+#[tokio::test]
+async fn tokens_are_shown_once_work_as_bearer_and_stop_when_revoked() {
+    on_both(|app| async move {
+        app.seed().await;
+        let browser = app.signed_in("editor@northshire.test").await;
+        let made = browser.form("/account/tokens", &[("token_name", "nightly export")]).await;
+        assert_eq!(made.status, 201);
+        let start = made.text.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
+        let secret = made.text[start..].split('<').next().unwrap().to_string();
+        assert!(secret.starts_with("fwk_"), "{secret}");
+        assert!(!browser.get("/account").await.text.contains(&secret), "the secret is shown once");
+
+        let program = app.client();
+        let me = program.api(Method::GET, "/api/v1/me", &secret, None).await;
+        assert_eq!(me.status, 200);
+        assert_eq!(me.json()["email"], "editor@northshire.test");
+        assert_eq!(me.json()["organisations"][0]["organisation"], "northshire");
+        let listed = program.api(Method::GET, "/api/v1/tokens", &secret, None).await.json();
+        let token =
+            listed.as_array().unwrap().iter().find(|t| t["name"] == "nightly export").unwrap().clone();
+        assert!(token["last_used_at"].is_string(), "its last use is recorded: {token}");
+        assert!(!listed.to_string().contains(&secret), "secrets are never listed");
+
+        let id = token["id"].as_str().unwrap();
+        assert_eq!(
+            program.api(Method::DELETE, &format!("/api/v1/tokens/{id}"), &secret, None).await.status,
+            204
+        );
+        let revoked = program.api(Method::GET, "/api/v1/me", &secret, None).await;
+        assert_eq!((revoked.status, revoked.code().as_str()), (401, "invalid_token"));
+        assert_eq!(revoked.header("www-authenticate"), "Bearer error=\"invalid_token\"");
+        let made_up = program.api(Method::GET, "/api/v1/me", "fwk_made_up", None).await;
+        assert_eq!(made_up.status, 401);
+        let malformed =
+            program.send(Method::GET, "/api/v1/me", &[("authorization", "Basic abc")], None).await;
+        assert_eq!(malformed.status, 401);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bodies_that_cannot_be_read_get_a_clear_400() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    let token = app.token("admin@staff.test").await;
+    let client = app.client();
+    let auth = format!("Bearer {token}");
+    let headers = [("authorization", auth.as_str())];
+    let broken = client
+        .send(
+            Method::POST,
+            "/api/v1/organisations",
+            &headers,
+            Some((b"{\"name\": ".to_vec(), "application/json")),
+        )
+        .await;
+    assert_eq!((broken.status, broken.code().as_str()), (400, "invalid_json"));
+    assert!(broken.json()["error"]["message"].as_str().unwrap().starts_with("The body is not valid JSON"));
+    let wrong_shape =
+        client.api(Method::POST, "/api/v1/organisations", &token, Some(json!({"name": 5}))).await;
+    assert_eq!((wrong_shape.status, wrong_shape.code().as_str()), (400, "invalid_json"));
+    let unknown = client
+        .api(Method::POST, "/api/v1/organisations", &token, Some(json!({"name": "X", "colour": "red"})))
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.text.contains("colour"), "{}", unknown.text);
+    let no_type = client
+        .send(Method::POST, "/api/v1/organisations", &headers, Some((b"{}".to_vec(), "text/plain")))
+        .await;
+    assert_eq!((no_type.status, no_type.code().as_str()), (400, "unsupported_media_type"));
+    let invalid = client.api(Method::POST, "/api/v1/organisations", &token, Some(json!({"name": " "}))).await;
+    assert_eq!(invalid.status, 422);
+    assert_eq!(
+        invalid.json(),
+        json!({"error": {"code": "invalid", "message": "Enter the organisation's name",
+        "details": [{"path": "name", "code": "required", "message": "Enter the organisation's name"}]}})
+    );
+    let unknown_route = client.api(Method::GET, "/api/v1/nothing-here", &token, None).await;
+    assert_eq!((unknown_route.status, unknown_route.code().as_str()), (404, "not_found"));
+    let wrong_method = client.api(Method::PUT, "/api/v1/me", &token, None).await;
+    assert_eq!((wrong_method.status, wrong_method.code().as_str()), (405, "method_not_allowed"));
+    let added = client
+        .api(Method::POST, "/api/v1/organisations", &token, Some(json!({"name": "Northshire Fire Service"})))
+        .await;
+    assert_eq!(added.status, 201);
+    assert_eq!(added.json()["slug"], "northshire-fire-service");
+    let again = client
+        .api(Method::POST, "/api/v1/organisations", &token, Some(json!({"name": "Northshire Fire Service"})))
+        .await;
+    assert_eq!(again.status, 422, "{}", again.text);
+    assert_eq!(again.json()["error"]["details"][0]["code"], "unique");
+}
+
+#[tokio::test]
+async fn a_browser_session_needs_the_csrf_header_to_change_anything_through_the_api() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    let browser = app.signed_in("editor@northshire.test").await;
+    assert_eq!(browser.get("/api/v1/me").await.status, 200, "reading works with the session cookie");
+    let body = Some((json!({"name": "from the browser"}).to_string().into_bytes(), "application/json"));
+    let refused = browser.send(Method::POST, "/api/v1/tokens", &[], body.clone()).await;
+    assert_eq!((refused.status, refused.code().as_str()), (403, "csrf"));
+    let token = browser.csrf_from("/account").await;
+    let allowed = browser.send(Method::POST, "/api/v1/tokens", &[("x-csrf-token", &token)], body).await;
+    assert_eq!(allowed.status, 201);
+}
+
+#[tokio::test]
+async fn an_org_admin_manages_members_through_the_api() {
+    on_both(|app| async move {
+        app.seed().await;
+        let token = app.token("org-admin@northshire.test").await;
+        let client = app.client();
+        let members =
+            client.api(Method::GET, "/api/v1/organisations/northshire/members", &token, None).await.json();
+        assert_eq!(members.as_array().unwrap().len(), 3);
+        let added = client
+            .api(
+                Method::POST,
+                "/api/v1/organisations/northshire/members",
+                &token,
+                Some(json!({"email": "nobody@none.test", "roles": ["finance"]})),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let id = added.json()["user_id"].as_str().unwrap().to_string();
+        let changed = client
+            .api(
+                Method::PUT,
+                &format!("/api/v1/organisations/northshire/members/{id}"),
+                &token,
+                Some(json!({"roles": ["certifier", "editor"]})),
+            )
+            .await;
+        assert_eq!(changed.json()["roles"], json!(["certifier", "editor"]));
+        let none = client
+            .api(
+                Method::PUT,
+                &format!("/api/v1/organisations/northshire/members/{id}"),
+                &token,
+                Some(json!({"roles": []})),
+            )
+            .await;
+        assert_eq!(none.status, 422);
+        assert_eq!(none.json()["error"]["message"], "Select at least one role");
+        let stranger = client
+            .api(
+                Method::POST,
+                "/api/v1/organisations/northshire/members",
+                &token,
+                Some(json!({"email": "ghost@example.org", "roles": ["editor"]})),
+            )
+            .await;
+        assert_eq!(stranger.status, 422);
+        assert!(stranger.text.contains("send them an invitation instead"));
+        assert_eq!(
+            client
+                .api(Method::DELETE, &format!("/api/v1/organisations/northshire/members/{id}"), &token, None)
+                .await
+                .status,
+            204
+        );
+        let invited = client
+            .api(
+                Method::POST,
+                "/api/v1/organisations/northshire/invitations",
+                &token,
+                Some(json!({"email": "friend@example.org", "roles": ["editor"]})),
+            )
+            .await;
+        assert_eq!(invited.status, 201);
+        assert_eq!(invited.json()["status"], "open");
+        assert_eq!(app.run_jobs().await, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_operation() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    let document = app.client().get("/api/v1/openapi.json").await;
+    assert_eq!(document.status, 200);
+    let value = document.json();
+    assert_eq!(value["info"]["title"], "formwork API");
+    let mut ids = std::collections::BTreeSet::new();
+    for item in value["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            assert!(
+                ids.insert(operation["operationId"].as_str().unwrap().to_string()),
+                "operation ids are unique: {operation}"
+            );
+            for response in operation["responses"].as_object().unwrap().values() {
+                assert!(
+                    !response["description"].as_str().unwrap_or("").is_empty(),
+                    "every response is described"
+                );
+            }
+        }
+    }
+    insta::assert_json_snapshot!("openapi", value);
+    let page = app.client().get("/api/v1/docs").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("/api/v1/organisations/{slug}/members")
+            && page.text.contains("Authorization: Bearer")
+    );
+}

@@ -1,0 +1,112 @@
+//! Every page in headless Chromium: axe-core finds no accessibility problem, no Content Security
+//! Policy rule is broken, and pages work with JavaScript off. The plan of pages is made here,
+//! with real ids and links; `tests/browser/pages.mjs` walks it.
+
+use formwork_service::{Actor, invitations};
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, TestApp};
+
+fn visit(path: &str, status: u16) -> Value {
+    json!({"visit": path, "status": status})
+}
+
+fn send(path: &str, fill: Value, status: u16) -> Value {
+    json!({"visit": path, "fill": fill, "submit": true, "status": status})
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    let system = Actor::System;
+    invitations::invite_member(
+        app.app(),
+        &system,
+        "northshire",
+        "newcomer@example.org",
+        &["editor".to_string()],
+    )
+    .await
+    .unwrap();
+    formwork_service::accounts::request_password_reset(app.app(), "certifier@northshire.test").await.unwrap();
+    app.run_jobs().await;
+    let invitation = app.link_in_last_email_to("newcomer@example.org");
+    let reset = app.link_in_last_email_to("certifier@northshire.test");
+    let mut conn = app.state.store.conn().await.unwrap();
+    let editor =
+        formwork_store::users::by_email(&mut conn, "editor@northshire.test").await.unwrap().unwrap().id;
+    drop(conn);
+    formwork_store::jobs::enqueue(
+        &mut app.state.store.conn().await.unwrap(),
+        "no_such_job",
+        &json!({}),
+        1,
+        0,
+        0,
+    )
+    .await
+    .unwrap();
+    app.run_jobs().await;
+    invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
+
+    let plan = json!({
+        "base": app.base,
+        "groups": [
+            {"who": "signed out", "steps": [
+                visit("/", 200), visit("/sign-in", 200), visit("/cookies", 200), visit("/accessibility", 200),
+                visit("/forgot-password", 200), visit("/api/v1/docs", 200), visit("/no-such-page", 404),
+                visit(&invitation, 200), visit(&reset, 200), visit("/invitations/unknown-token", 410),
+                visit("/reset-password/unknown-token", 410),
+                send("/sign-in", json!({"#email": "editor@northshire.test", "#password": "wrong password"}), 422),
+                send("/sign-in", json!({}), 422),
+                send("/forgot-password", json!({"#email": "not an address"}), 422),
+                send("/forgot-password", json!({"#email": "someone@example.org"}), 200),
+                send(&invitation, json!({"#name": "", "#password": "short"}), 422),
+            ]},
+            {"who": "service admin", "email": "admin@staff.test", "password": PASSWORD, "steps": [
+                visit("/", 200), visit("/account", 200), visit("/organisations", 200), visit("/organisations/new", 200),
+                visit("/organisations/northshire", 200), visit("/organisations/northshire/edit", 200),
+                visit("/organisations/northshire/invitations/new", 200),
+                visit(&format!("/organisations/northshire/members/{editor}"), 200),
+                visit("/people", 200), visit("/people/new", 200), visit("/people/invitations/new", 200), visit(&format!("/people/{editor}"), 200),
+                visit("/collections", 200), visit("/collections/publish", 200), visit("/collections/towns-fund-monitoring", 200),
+                visit("/collections/single-audit", 200), visit("/collections/lettings-log", 200),
+                visit("/collections/single-audit/versions/1", 200), visit("/jobs", 200), visit("/api/v1/docs", 200),
+                send("/organisations/new", json!({"#name": ""}), 422),
+                send("/people/new", json!({"#email": "not an address"}), 422),
+                send("/collections/publish", json!({"#definition": "formwork: 1\ncollection: x\n"}), 422),
+                send("/organisations/northshire/invitations/new", json!({"#email": "nope"}), 422),
+                send("/account", json!({"#name": ""}), 422),
+            ]},
+            {"who": "organisation admin", "email": "org-admin@northshire.test", "password": PASSWORD, "steps": [
+                visit("/", 200), visit("/organisations/northshire", 200), visit("/organisations/northshire/invitations/new", 200),
+                visit("/collections/towns-fund-monitoring", 200), visit("/people", 403), visit("/organisations/southvale", 404),
+            ]},
+            {"who": "editor", "email": "editor@northshire.test", "password": PASSWORD, "steps": [
+                visit("/", 200), visit("/account", 200), visit("/collections", 200), visit("/organisations", 200),
+                visit("/organisations/northshire", 200), visit("/organisations/northshire/invitations/new", 403),
+            ]},
+            {"who": "reviewer", "email": "reviewer@staff.test", "password": PASSWORD, "steps": [
+                visit("/", 200), visit("/organisations/southvale", 200), visit("/collections/single-audit", 200), visit("/jobs", 403),
+            ]},
+        ]
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/pages.mjs");
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(&path)
+        .current_dir(root)
+        .env("NODE_PATH", format!("{root}/node_modules"))
+        .output()
+        .await
+        .expect("node must be installed (scripts/setup installs the npm packages and Chromium)");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "pages with problems:\n{report}\n{errors}");
+    assert!(report.contains("checked "), "{report}");
+}

@@ -1,0 +1,19 @@
+//! formwork-web's integration tests: the real service on loopback, driven over HTTP, on SQLite
+//! and PostgreSQL, with real SMTP, S3-compatible, OpenID Connect and browser peers.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test should stop loudly at anything unexpected"
+)]
+
+mod access;
+mod accounts;
+mod api;
+mod browser;
+mod collections;
+mod invitations;
+mod oidc;
+mod operations;
+mod support;

@@ -1,0 +1,229 @@
+//! Health, readiness, metrics, security headers, assets, error pages, S3-compatible storage, and
+//! the database going away and coming back.
+
+use std::time::Duration;
+
+use formwork_files::Files;
+use formwork_store::Backend;
+use formwork_store::testing::TestDatabase;
+
+use crate::support::proxy::Proxy;
+use crate::support::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
+use crate::support::{NOW, Storage, TestApp};
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    let page = app.client().get("/sign-in").await;
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self' 'nonce-")
+            && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(
+        page.text.contains(&format!("<script nonce=\"{nonce}\">")),
+        "the one inline script carries this response's nonce"
+    );
+    assert_eq!(
+        page.text.matches("<script").count(),
+        2,
+        "one inline script (with the nonce) and one module file"
+    );
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert_eq!(page.header("x-frame-options"), "DENY");
+    assert_eq!(page.header("referrer-policy"), "no-referrer");
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert!(page.header("strict-transport-security").is_empty(), "no HSTS over plain http");
+    assert_eq!(page.header("x-request-id").len(), 32);
+    let other = app.client().get("/sign-in").await;
+    assert_ne!(other.header("content-security-policy"), csp, "a new nonce for every response");
+    let echoed =
+        app.client().send(reqwest::Method::GET, "/healthz", &[("x-request-id", "trace-123")], None).await;
+    assert_eq!(echoed.header("x-request-id"), "trace-123");
+    let refused = app
+        .client()
+        .send(reqwest::Method::GET, "/healthz", &[("x-request-id", "bad id with spaces")], None)
+        .await;
+    assert_ne!(refused.header("x-request-id"), "bad id with spaces");
+}
+
+#[tokio::test]
+async fn assets_are_served_with_long_caching_and_the_right_types() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    let page = app.client().get("/").await.text;
+    let css = page
+        .split("href=\"")
+        .find(|s| s.contains("govuk-frontend.min.css"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let reply = app.client().get(&css).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), "text/css; charset=utf-8");
+    assert_eq!(reply.header("cache-control"), "public, max-age=31536000, immutable");
+    let font = app.client().get("/assets/images/favicon.svg").await;
+    assert_eq!((font.status, font.header("content-type").as_str()), (200, "image/svg+xml"));
+    assert_eq!(app.client().get("/assets/nothing.css").await.status, 404);
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_gov_uk_404_page() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    let page = app.client().get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.text.contains("Page not found") && page.text.contains("govuk-template"));
+    let api = app.client().get("/api/v1/no-such-thing").await;
+    assert_eq!(api.status, 404);
+    assert_eq!(api.code(), "not_found");
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    assert_eq!(app.client().get("/healthz").await.json()["status"], "ok");
+    let ready = app.client().get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.json(), serde_json::json!({"status": "ready", "database": "ok", "storage": "ok"}));
+    app.client().get("/organisations/x").await;
+    let metrics = app.client().get("/metrics").await;
+    assert_eq!(metrics.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert!(
+        metrics.text.contains(
+            "formwork_http_requests_total{method=\"GET\",route=\"/organisations/{slug}\",status=\"303\"} 1"
+        ),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics
+            .text
+            .contains("formwork_http_request_duration_seconds_bucket{route=\"/readyz\",le=\"+Inf\"} 1")
+    );
+    assert!(
+        metrics.text.contains("formwork_jobs_waiting 0") && metrics.text.contains("formwork_jobs_failed 0")
+    );
+}
+
+#[tokio::test]
+async fn files_are_kept_in_a_real_s3_compatible_store() {
+    let server = S3Server::start("formwork-test").await;
+    let files =
+        Files::s3_at(&server.endpoint, "formwork-test", "instance-a", ACCESS_KEY, SECRET_KEY).unwrap();
+    files.put("uploads/1/returns.csv", b"a,b\n1,2\n".to_vec()).await.unwrap();
+    assert_eq!(files.get("uploads/1/returns.csv").await.unwrap(), b"a,b\n1,2\n");
+    assert!(
+        server.root.path().join("formwork-test/instance-a/uploads/1/returns.csv").exists(),
+        "stored under the prefix, in the bucket"
+    );
+    files.delete("uploads/1/returns.csv").await.unwrap();
+    assert!(matches!(files.get("uploads/1/returns.csv").await, Err(formwork_files::FilesError::NotFound(_))));
+    let app = TestApp::builder().storage(Storage::Files(files)).start().await;
+    assert_eq!(app.client().get("/readyz").await.json()["storage"], "ok");
+    let wrong = Files::s3_at(&server.endpoint, "formwork-test", "", ACCESS_KEY, "not-the-secret").unwrap();
+    let app = TestApp::builder().storage(Storage::Files(wrong)).start().await;
+    let ready = app.client().get("/readyz").await;
+    assert_eq!((ready.status, ready.json()["storage"].as_str()), (503, Some("unavailable")));
+}
+
+#[tokio::test]
+async fn a_database_that_goes_away_gives_503_then_recovers_by_itself() {
+    let db = TestDatabase::postgres(NOW).await.unwrap();
+    let proxy = Proxy::start("127.0.0.1:5432").await;
+    let url = db.url.replace("127.0.0.1:5432", &proxy.address);
+    let app = TestApp::builder().database_url(url).start().await;
+    app.seed().await;
+    let token = app.token("admin@staff.test").await;
+    let client = app.client();
+    assert_eq!(client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
+
+    proxy.cut();
+    let ready = client.get("/readyz").await;
+    assert_eq!((ready.status, ready.json()["database"].as_str()), (503, Some("unavailable")));
+    assert_eq!(ready.header("retry-after"), "5");
+    let api = client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await;
+    assert_eq!((api.status, api.code().as_str()), (503, "unavailable"));
+    assert!(!api.text.contains("5432") && !api.text.contains("connection"), "no internals: {}", api.text);
+    let page = client.get("/sign-in").await;
+    assert_eq!(page.status, 200, "pages that need no data still work");
+    let signed = app.client().sign_in("admin@staff.test", crate::support::PASSWORD).await;
+    assert_eq!(signed.status, 503);
+    assert!(signed.text.contains("Sorry, the service is unavailable"));
+    assert_eq!(client.get("/healthz").await.status, 200, "the process itself is healthy");
+
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if client.get("/readyz").await.status == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "ready again without a restart");
+    assert_eq!(client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
+    drop(app);
+    drop(db);
+}
+
+#[tokio::test]
+async fn under_https_cookies_are_secure_and_hsts_is_sent() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let config = formwork_web::Config {
+        base_url: "https://returns.example.gov.uk".into(),
+        oidc: None,
+        max_upload_bytes: 1024 * 1024,
+        trust_forwarded_for: false,
+    };
+    let state = formwork_web::AppState::new(app.app().clone(), Files::from_url("memory://").unwrap(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(formwork_web::serve(listener, state, std::future::pending()));
+    let client = crate::support::Client::new(&base);
+    let page = client.get("/sign-in").await;
+    assert_eq!(page.header("strict-transport-security"), "max-age=31536000; includeSubDomains");
+    let csrf_cookie = page.header("set-cookie");
+    assert!(
+        csrf_cookie.starts_with("__Host-formwork_csrf=") && csrf_cookie.contains("; Secure"),
+        "{csrf_cookie}"
+    );
+    let token = client.cookie("__Host-formwork_csrf").unwrap();
+    let signed = client
+        .form_raw(
+            "/sign-in",
+            &[
+                ("email", "editor@northshire.test"),
+                ("password", crate::support::PASSWORD),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303);
+    let session = signed
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("__Host-formwork_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Secure"),
+        "{session}"
+    );
+}
+
+#[tokio::test]
+async fn uploads_larger_than_allowed_are_refused_with_413() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let admin = app.signed_in("admin@staff.test").await;
+    let big = "x".repeat(6 * 1024 * 1024);
+    let reply = admin.form("/collections/publish", &[("definition", &big)]).await;
+    assert_eq!(reply.status, 413);
+    assert!(reply.text.contains("too large"), "{}", &reply.text[..reply.text.len().min(500)]);
+}
