@@ -1,7 +1,8 @@
 //! The `formwork` command: check definitions, validate files, write data dictionaries and test
-//! data; later, serve the web service and its worker.
+//! data; serve the web service and its worker; administer organisations, people and collections.
 
 mod commands;
+mod config;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,21 @@ enum Command {
     /// Generate test data for a collection: valid answers, and answers with planted errors of
     /// every kind together with a manifest of the items they must produce.
     Generate(commands::generate::Args),
+    /// Run the web service and, unless `--no-worker`, the job worker. Every setting is an
+    /// environment variable (shown with each flag); with none, formwork runs on SQLite and local
+    /// files under ./data.
+    Serve(config::ServeArgs),
+    /// Run background jobs (emails) without the web service.
+    Worker(config::WorkerArgs),
+    /// Bring the database's schema up to date.
+    Migrate(config::DatabaseArgs),
+    /// Set up organisations, people, tokens and collections from the command line.
+    Admin {
+        #[command(flatten)]
+        database: config::DatabaseArgs,
+        #[command(subcommand)]
+        command: commands::admin::AdminCommand,
+    },
 }
 
 /// How results are printed.
@@ -90,6 +106,10 @@ fn main() -> ExitCode {
             commands::docs::run(&definition, format, output.as_deref())
         }
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Worker(args) => commands::worker::run(&args),
+        Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Admin { database, command } => commands::admin::run(&database, &command),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,15 @@
 //! One module per subcommand.
 
+pub mod admin;
+mod boot;
 pub mod check;
 pub mod docs;
 pub mod generate;
+pub mod migrate;
+pub mod serve;
 pub mod template;
 pub mod validate;
+pub mod worker;
 
 use std::path::Path;
 

@@ -1,0 +1,195 @@
+//! The service's configuration: every setting an environment variable (and a flag), read once at
+//! start-up by clap, with embedded defaults that run everything on one machine. Secrets never
+//! appear in `Debug` output or logs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+
+/// A secret setting: its value is never printed.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// A database URL: its password is never printed.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", formwork_store::redact(&self.0))
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<DatabaseUrl, Self::Err> {
+        Ok(DatabaseUrl(s.to_string()))
+    }
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Where the data is.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseArgs {
+    /// The database: `sqlite://PATH` (created on first start) or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/formwork.db")]
+    pub database_url: DatabaseUrl,
+    /// The most connections to hold open to the database.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// How logs are written: text or json. The level comes from `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Where emails and files go.
+#[derive(Args, Clone, Debug)]
+pub struct ResourceArgs {
+    /// Where uploads and attachments are kept: `file://DIR`, `s3://BUCKET/PREFIX` (with the
+    /// standard AWS variables; `AWS_ENDPOINT_URL` for another S3-compatible store) or `memory://`.
+    #[arg(long, env = "STORAGE_URL", default_value = "file://data/files")]
+    pub storage_url: String,
+    /// The SMTP server, e.g. `smtp://USER:PASSWORD@HOST:587?tls=required` or `smtps://…`. Unset:
+    /// emails are written as files to `MAIL_DIR`.
+    #[arg(long, env = "SMTP_URL")]
+    pub smtp_url: Option<Secret>,
+    /// The sender of emails.
+    #[arg(long, env = "MAIL_FROM", default_value = "formwork <no-reply@formwork.invalid>")]
+    pub mail_from: String,
+    /// Where emails are written when there is no `SMTP_URL`.
+    #[arg(long, env = "MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: PathBuf,
+}
+
+/// `formwork serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// The address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The address people reach the service at, for links in emails and the sign-in callback,
+    /// e.g. `https://returns.example.gov.uk`. Under https, cookies are Secure and HSTS is sent.
+    /// Default: http:// and the `BIND` address.
+    #[arg(long, env = "BASE_URL")]
+    pub base_url: Option<String>,
+    /// The service's name, in page headers and emails.
+    #[arg(long, env = "SERVICE_NAME", default_value = "formwork")]
+    pub service_name: String,
+    /// The OpenID Connect provider's issuer URL, e.g. `https://login.microsoftonline.com/TENANT/v2.0`.
+    /// Set with `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` to offer sign-in through it.
+    #[arg(long, env = "OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// formwork's client (application) id at the provider.
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// formwork's client secret at the provider.
+    #[arg(long, env = "OIDC_CLIENT_SECRET")]
+    pub oidc_client_secret: Option<Secret>,
+    /// Trust the provider's `email` claim without `email_verified` (Microsoft Entra ID does not
+    /// send it). Only for a provider whose administrators control people's addresses.
+    #[arg(long, env = "OIDC_ASSUME_EMAIL_VERIFIED", default_value_t = false)]
+    pub oidc_assume_email_verified: bool,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+    /// Take clients' addresses from `X-Forwarded-For` (set behind a load balancer that adds it).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Do not run the job worker in this process (run `formwork worker` separately).
+    #[arg(long, env = "NO_WORKER", default_value_t = false)]
+    pub no_worker: bool,
+    /// Load the example collections, demo organisations and one demo person per role, and print
+    /// how to sign in as each.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    /// The public address.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Settings that make no sense together, named by their variables.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let base = self.base_url();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("BASE_URL must start with http:// or https://, but it is “{base}”");
+        }
+        let oidc =
+            [self.oidc_issuer.is_some(), self.oidc_client_id.is_some(), self.oidc_client_secret.is_some()];
+        if oidc.iter().any(|set| *set) && !oidc.iter().all(|set| *set) {
+            bail!(
+                "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together (or none of them)"
+            );
+        }
+        if let Some(issuer) = &self.oidc_issuer
+            && !(issuer.starts_with("https://")
+                || issuer.starts_with("http://127.0.0.1")
+                || issuer.starts_with("http://localhost"))
+        {
+            bail!("OIDC_ISSUER must be an https:// URL, but it is “{issuer}”");
+        }
+        if self.max_upload_bytes < 1024 {
+            bail!("MAX_UPLOAD_BYTES must be at least 1024");
+        }
+        Ok(())
+    }
+}
+
+/// `formwork worker`.
+#[derive(Args, Clone, Debug)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// Run the jobs that are due, then stop (instead of running until stopped).
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_not_printed() {
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "\"***\"");
+        assert_eq!(
+            format!("{:?}", DatabaseUrl("postgres://u:hunter2@db/f".into())),
+            "\"postgres://u:***@db/f\""
+        );
+    }
+}
