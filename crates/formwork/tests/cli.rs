@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
+#[path = "cli/service.rs"]
+mod service;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -63,7 +63,8 @@ async fn apply(store: &Store, conn: &mut crate::Conn, now: i64) -> Result<Vec<&'
             Backend::Sqlite => m.sqlite,
             Backend::Postgres => m.postgres,
         };
-        let mut tx = store.begin().await?;
+        // On the connection that holds the lock: migrating needs one connection, however small the pool.
+        let mut tx = sqlx::Connection::begin(&mut **conn).await?;
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(m.version)

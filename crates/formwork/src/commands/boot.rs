@@ -31,12 +31,9 @@ pub async fn database(args: &DatabaseArgs) -> anyhow::Result<Store> {
     let url = &args.database_url.0;
     let store = Store::connect(url, args.database_max_connections).await?;
     let now = formwork_store::Clock::system().now();
-    let applied = store.migrate(now).await.with_context(|| {
+    store.migrate(now).await.with_context(|| {
         format!("cannot reach or migrate the database at {}", formwork_store::redact(url))
     })?;
-    for name in &applied {
-        tracing::info!(migration = %name, "applied a database migration");
-    }
     Ok(store)
 }
 
@@ -48,24 +45,34 @@ pub fn resources(args: &ResourceArgs) -> anyhow::Result<(Files, Mailer)> {
     Ok((files, mailer))
 }
 
-/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-pub async fn stop_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// A future that resolves when the process is asked to stop (Ctrl-C or SIGTERM). The handlers
+/// are installed at once, when this is called (inside the runtime), not when it is first awaited:
+/// a signal that comes early is not lost.
+#[cfg(unix)]
+pub fn stop_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        tokio::select! {
+            () = wait(terminate.take()) => {}
+            () = wait(interrupt.take()) => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    }
+}
+
+/// A future that resolves when the process is asked to stop (Ctrl-C).
+#[cfg(not(unix))]
+pub fn stop_signal() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

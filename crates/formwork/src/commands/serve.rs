@@ -30,6 +30,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let stop = boot::stop_signal();
     let base_url = args.base_url();
     let store = boot::database(&args.database).await?;
     let (files, mailer) = boot::resources(&args.resources)?;
@@ -94,7 +95,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             args.resources.mail_dir.display()
         );
     }
-    formwork_web::serve(listener, state, boot::stop_signal()).await.context("the web server failed")?;
+    formwork_web::serve(listener, state, stop).await.context("the web server failed")?;
     tracing::info!("formwork is stopping: finishing the job in hand");
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {

@@ -23,9 +23,10 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
             let ran = worker.run_due().await?;
             println!("ran {ran} job{}", if ran == 1 { "" } else { "s" });
         } else {
+            let signal = boot::stop_signal();
             let (stop, stopped) = watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));
-            boot::stop_signal().await;
+            signal.await;
             let _ = stop.send(true);
             let _ = running.await;
         }
