@@ -167,7 +167,7 @@ fn serve_starts_on_sqlite_with_no_configuration_and_the_demo_sign_ins_work() {
     let emails: Vec<String> = server
         .stdout
         .iter()
-        .filter_map(|l| l.trim().split_whitespace().next())
+        .filter_map(|l| l.split_whitespace().next())
         .filter(|w| w.contains('@'))
         .map(str::to_string)
         .collect();
