@@ -22,7 +22,9 @@ pub async fn enqueue_email(conn: &mut AnyConnection, email: &Email, now: i64) ->
 pub(crate) async fn run(ctx: &Context, payload: &str) -> Result<(), JobError> {
     let email: Email = serde_json::from_str(payload).map_err(|e| JobError::Payload(e.to_string()))?;
     ctx.mailer.send(&email).await.map_err(|e| match e {
-        formwork_mail::MailError::Message(m) | formwork_mail::MailError::Config(m) => JobError::Payload(m),
-        formwork_mail::MailError::Send(m) => JobError::Failed(m),
+        formwork_mail::MailError::Message(_) | formwork_mail::MailError::Config(_) => {
+            JobError::Payload(e.to_string())
+        }
+        formwork_mail::MailError::Send(_) => JobError::Failed(e.to_string()),
     })
 }
