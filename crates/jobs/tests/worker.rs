@@ -2,11 +2,7 @@
 //! retried with backoff, survive a worker that dies, and wait for an administrator when they fail
 //! for good.
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test should stop loudly at anything unexpected"
-)]
+#![expect(clippy::expect_used, reason = "a test should stop loudly at anything unexpected")]
 
 use std::time::Duration;
 
