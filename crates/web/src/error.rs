@@ -127,6 +127,18 @@ impl AppError {
     }
 }
 
+/// The headers that tell a client what to do next: when to try again, how to authenticate.
+fn advise(info: &ErrorInfo, response: &mut Response) {
+    if info.status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    if info.status == StatusCode::UNAUTHORIZED && info.code == "invalid_token" {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    }
+}
+
 /// The JSON error body.
 pub(crate) fn body(info: &ErrorInfo) -> Value {
     json!({"error": {"code": info.code, "message": info.message, "details": info.details}})
@@ -136,14 +148,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let info = self.info();
         let mut response = (info.status, axum::Json(body(&info))).into_response();
-        if info.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
-        if info.status == StatusCode::UNAUTHORIZED && info.code == "invalid_token" {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
-        }
+        advise(&info, &mut response);
         response.extensions_mut().insert(info);
         response
     }
@@ -244,14 +249,7 @@ fn finish(
         let html = pages::error_page(&page, info.status, &info.message, request_id);
         (info.status, html).into_response()
     };
-    if info.status == StatusCode::SERVICE_UNAVAILABLE {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    }
-    if info.status == StatusCode::UNAUTHORIZED && info.code == "invalid_token" {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
-    }
+    advise(info, &mut response);
     response
 }
 
