@@ -1,6 +1,8 @@
 //! What `serve`, `worker`, `migrate` and `admin` share: logging, TLS, and connecting to the
 //! database, storage and mail as configured.
 
+use std::io::IsTerminal as _;
+
 use anyhow::Context as _;
 use formwork_files::Files;
 use formwork_mail::Mailer;
@@ -12,7 +14,10 @@ use crate::config::{DatabaseArgs, LogFormat, ResourceArgs};
 pub fn logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,hyper=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only for a person at a terminal: not in files, journald or a log collector.
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -211,7 +211,11 @@ fn serve_starts_on_sqlite_with_no_configuration_and_the_demo_sign_ins_work() {
         let ready = client().get(format!("{}/readyz", server.base)).send().await.unwrap();
         assert_eq!(ready.status(), 200);
     });
+    let log_file = server.log.clone();
     assert_eq!(server.stop(), Some(0), "SIGTERM stops it gracefully");
+    let log = std::fs::read_to_string(log_file).unwrap();
+    assert!(log.contains("applied a migration"), "{log}");
+    assert!(!log.contains('\x1b'), "a log written to a file has no terminal colour codes:\n{log}");
     // Started again, the demo is still there, with a new password printed.
     let again = Server::start(dir.path(), &[], &["--demo"]);
     assert!(again.stdout.join("\n").contains("the password demo-"));
