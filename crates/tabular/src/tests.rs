@@ -194,6 +194,60 @@ fn planted_problems_in_a_workbook_are_reported_at_their_cells() {
 }
 
 #[test]
+fn percentage_formatted_cells_are_read_as_shown() {
+    // Excel keeps `12.5%` typed into a cell as 0.125 with a percentage format.
+    let def = formwork_definition::load(
+        br#"formwork: 1
+collection: rates
+version: 1
+title: Occupancy rates
+kind: log
+schedule: {frequency: annual, start: 2026-04-01, due: 75d}
+record_key: [site]
+roles: {data_provider: Records sites}
+sections:
+  - id: sites
+    title: Sites
+    questions:
+      - {id: site, label: Site, type: text}
+      - {id: occupancy, label: Occupancy, type: percentage, places: 1}
+      - {id: growth, label: Growth, type: decimal, required: false}
+      - {id: note, label: Note, type: text, required: false}
+rules:
+  - {check: 'site != "North" || (occupancy == 12.5 && note == "50%")', message: North is read wrong}
+  - {check: 'site != "South" || occupancy == 97', message: South is read wrong}
+"#,
+    )
+    .unwrap();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let percent = rust_xlsxwriter::Format::new().set_num_format("0.0%");
+    let literal = rust_xlsxwriter::Format::new().set_num_format(r#"0.0"%""#);
+    for (c, h) in ["site", "occupancy", "growth", "note"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    // Row 2: 12.5% typed into the percentage column, and shown as a percentage in a note.
+    sheet.write_string(1, 0, "North").unwrap();
+    sheet.write_number_with_format(1, 1, 0.125, &percent).unwrap();
+    sheet.write_number_with_format(1, 3, 0.5, &percent).unwrap();
+    // Row 3: 97 with a format that only writes a `%` sign after it: the value is 97.
+    sheet.write_string(2, 0, "South").unwrap();
+    sheet.write_number_with_format(2, 1, 97, &literal).unwrap();
+    // Row 4: a percentage in a decimal column is refused, not read as 0.03.
+    sheet.write_string(3, 0, "East").unwrap();
+    sheet.write_number(3, 1, 40).unwrap();
+    sheet.write_number_with_format(3, 2, 0.03, &percent).unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    let ctx = Context { today: def.schedule.start, period: None };
+    let report = xlsx(&def, &bytes, &ctx);
+    assert_eq!(
+        summary(&report),
+        vec![("type".into(), "records/2/growth".into(), Some(4), Some("growth".into()), Some("C4".into()))]
+    );
+    assert_eq!(report.errors[0].message, "Growth must be a number");
+}
+
+#[test]
 fn the_report_marks_exactly_the_problem_cells() {
     use calamine::Reader;
     let def = example("lettings-log");

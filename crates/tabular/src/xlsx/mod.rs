@@ -167,6 +167,43 @@ fn input<'a>(cell: DataRef<'a>) -> Input<'a> {
     }
 }
 
+/// Whether a number format shows its value as a percentage (`0%`, `0.0%`, `#,##0.00%;[Red]-0%`): a
+/// `%` in its first section outside quotes, brackets and escapes. Excel keeps `12.5%` typed into a
+/// cell as 0.125 with such a format, so reading the bare number would be a hundred times too small.
+fn is_percent_format(code: &str) -> bool {
+    let (mut quoted, mut bracketed, mut escaped) = (false, false, false);
+    for c in code.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '[' => bracketed = true,
+            ']' => bracketed = false,
+            _ if bracketed => {}
+            '\\' | '_' | '*' => escaped = true,
+            ';' => return false,
+            '%' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A number in a percentage-formatted cell, as the person sees it: 0.125 is `12.5%`. A percentage
+/// question reads that as 12.5; any other number question refuses it rather than take 0.125.
+fn percent_input(cell: &DataRef<'_>) -> Option<Input<'static>> {
+    let n = match *cell {
+        DataRef::Int(i) => rust_decimal::Decimal::from(i),
+        DataRef::Float(f) => decimal_from_f64(f)?,
+        _ => return None,
+    };
+    let shown = n.checked_mul(rust_decimal::Decimal::ONE_HUNDRED)?.normalize();
+    Some(Input::Text(Cow::Owned(format!("{shown}%"))))
+}
+
 impl<R: Read + Seek> Workbook<R> {
     /// Call `row` with each row of `sheet` that has a value (its row number from 1, and its cells
     /// from column A), until it breaks. Rows beyond [`Limits::max_columns`] wide or cells beyond
@@ -178,10 +215,16 @@ impl<R: Read + Seek> Workbook<R> {
         mut row: impl FnMut(u64, &mut [Input<'_>]) -> ControlFlow<()>,
     ) -> Result<(), Refusal> {
         let mut cells = self.xlsx.worksheet_cells_reader(sheet).map_err(|_| refuse(DAMAGED))?;
+        // Which of the workbook's styles (by the cells' `s` index) show numbers as percentages.
+        let percent: Vec<bool> = cells
+            .styles()
+            .iter()
+            .map(|s| s.number_format.as_ref().is_some_and(|f| is_percent_format(&f.format_code)))
+            .collect();
         let mut current: Vec<Input<'_>> = Vec::new();
         let mut current_row: Option<u32> = None;
         loop {
-            let cell = match cells.next_cell() {
+            let (cell, style) = match cells.next_cell_with_style_id() {
                 Ok(Some(cell)) => cell,
                 Ok(None) => break,
                 Err(_) => return Err(refuse(DAMAGED)),
@@ -209,7 +252,11 @@ impl<R: Read + Seek> Workbook<R> {
                     limits.max_columns
                 )));
             }
-            let value = input(cell.get_value().clone());
+            let value = match percent.get(style) {
+                Some(true) => percent_input(cell.get_value()),
+                _ => None,
+            }
+            .unwrap_or_else(|| input(cell.get_value().clone()));
             if let Input::Text(t) = &value
                 && t.len() > limits.max_row_bytes
             {
@@ -258,5 +305,20 @@ impl<R: Read + Seek> Workbook<R> {
             ControlFlow::Continue(())
         });
         (result.is_ok() && found).then_some(identity)
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::is_percent_format;
+
+    #[test]
+    fn percent_formats_are_told_from_formats_that_only_print_a_sign() {
+        for code in ["0%", "0.00%", "#,##0.0%;[Red]-#,##0.0%", "[Blue]0%", "%0"] {
+            assert!(is_percent_format(code), "{code}");
+        }
+        for code in ["General", "0.0", r#"0.0"%""#, r"0.0\%", "0_%", "[$%-409]0.0", "0;-0%", "dd/mm/yyyy", ""] {
+            assert!(!is_percent_format(code), "{code}");
+        }
     }
 }
