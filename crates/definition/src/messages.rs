@@ -32,6 +32,20 @@ pub(crate) fn lower_first(label: &str) -> String {
     }
 }
 
+/// Whether a label starts with a numbered possessive, "person 2's age": that is its determiner
+/// already, so it takes no "the" ("Enter person 2's age", not "Enter the person 2's age"), unlike
+/// "lead tenant's age".
+fn numbered_possessive(label: &str) -> bool {
+    let Some(end) = label.find(['\'', '’']) else {
+        return false;
+    };
+    let (before, after) = label.split_at(end);
+    let possessive = after.chars().nth(1) == Some('s');
+    let numbered =
+        before.rsplit(' ').next().is_some_and(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+    possessive && numbered && before.split(' ').count() <= 3
+}
+
 fn upper_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -52,7 +66,8 @@ fn subject(q: &Question) -> Subject {
         };
     }
     let lowered = lower_first(label);
-    let noun = if lowered.starts_with("the ") || lowered.starts_with("your ") {
+    let noun = if lowered.starts_with("the ") || lowered.starts_with("your ") || numbered_possessive(&lowered)
+    {
         lowered
     } else {
         format!("the {lowered}")
@@ -328,6 +343,13 @@ mod tests {
             "Enter the auditee Unique Entity ID (UEI)"
         );
         assert_eq!(required(&q("UEI", QuestionType::Text)), "Enter the UEI");
+        assert_eq!(required(&q("Person 2's age", QuestionType::Integer)), "Enter person 2's age");
+        assert_eq!(
+            required(&q("Person 10’s gender identity", QuestionType::Choice)),
+            "Select person 10’s gender identity"
+        );
+        assert_eq!(required(&q("Lead tenant's age", QuestionType::Integer)), "Enter the lead tenant's age");
+        assert_eq!(required(&q("Site's 2 managers", QuestionType::Text)), "Enter the site's 2 managers");
         assert_eq!(
             required(&q("Is this a starter tenancy?", QuestionType::YesNo)),
             "Select an answer to “Is this a starter tenancy?”"

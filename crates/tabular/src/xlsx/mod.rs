@@ -317,7 +317,8 @@ mod format_tests {
         for code in ["0%", "0.00%", "#,##0.0%;[Red]-#,##0.0%", "[Blue]0%", "%0"] {
             assert!(is_percent_format(code), "{code}");
         }
-        for code in ["General", "0.0", r#"0.0"%""#, r"0.0\%", "0_%", "[$%-409]0.0", "0;-0%", "dd/mm/yyyy", ""] {
+        for code in ["General", "0.0", r#"0.0"%""#, r"0.0\%", "0_%", "[$%-409]0.0", "0;-0%", "dd/mm/yyyy", ""]
+        {
             assert!(!is_percent_format(code), "{code}");
         }
     }
