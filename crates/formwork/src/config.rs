@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// Take clients' addresses from `X-Forwarded-For` (set behind a load balancer that adds it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
+    /// A secret the Prometheus scraper sends as `Authorization: Bearer` to read `/metrics`; without
+    /// it `/metrics` is open, so keep it off the public network.
+    #[arg(long, env = "METRICS_TOKEN")]
+    pub metrics_token: Option<Secret>,
     /// Do not run the job worker in this process (run `formwork worker` separately).
     #[arg(long, env = "NO_WORKER", default_value_t = false)]
     pub no_worker: bool,
@@ -163,6 +167,11 @@ impl ServeArgs {
         }
         if self.max_upload_bytes < 1024 {
             bail!("MAX_UPLOAD_BYTES must be at least 1024");
+        }
+        if let Some(token) = &self.metrics_token
+            && token.0.len() < 16
+        {
+            bail!("METRICS_TOKEN must be at least 16 characters, so that it cannot be guessed");
         }
         Ok(())
     }

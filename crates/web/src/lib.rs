@@ -41,6 +41,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Take the client's address from the last `X-Forwarded-For` entry (behind a load balancer).
     pub trust_forwarded_for: bool,
+    /// When set, `/metrics` answers only requests that send it as `Authorization: Bearer`.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {

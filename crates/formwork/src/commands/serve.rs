@@ -69,6 +69,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         oidc,
         max_upload_bytes: args.max_upload_bytes,
         trust_forwarded_for: args.trust_forwarded_for,
+        metrics_token: args.metrics_token.as_ref().map(|t| t.0.clone()),
     };
     let state = AppState::new(app, files.clone(), config);
     let listener = tokio::net::TcpListener::bind(args.bind)

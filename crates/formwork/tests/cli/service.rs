@@ -425,6 +425,13 @@ fn bad_configuration_is_refused_at_start_naming_the_setting() {
     );
     let o = run_in(dir.path(), &[("BASE_URL", "returns.example.gov.uk")], &["serve"], None);
     assert!(text(&o.stderr).contains("BASE_URL must start with http:// or https://"));
+    let o = run_in(dir.path(), &[("METRICS_TOKEN", "guessable")], &["serve"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let errors = text(&o.stderr);
+    assert!(
+        errors.contains("METRICS_TOKEN must be at least 16 characters") && !errors.contains("guessable"),
+        "{errors}"
+    );
     let o = run_in(
         dir.path(),
         &[("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")],
@@ -448,6 +455,7 @@ fn bad_configuration_is_refused_at_start_naming_the_setting() {
         "OIDC_ISSUER",
         "LOG_FORMAT",
         "MAX_UPLOAD_BYTES",
+        "METRICS_TOKEN",
     ] {
         assert!(
             text(&help.stdout).contains(&format!("[env: {variable}")),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use formwork_service::{collections, organisations};
 use formwork_store::collections::Collection;
@@ -87,8 +87,27 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus metrics.
-pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: Prometheus metrics; with `METRICS_TOKEN` set, only for a scraper that sends it
+/// as `Authorization: Bearer`.
+pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config().metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::auth::same_secret(sent, token) {
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                "Send the metrics token (METRICS_TOKEN) as Authorization: Bearer TOKEN\n",
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"metrics\""));
+            return response;
+        }
+    }
     let queue = match tokio::time::timeout(Duration::from_secs(2), async {
         let mut conn = state.store.conn().await?;
         formwork_store::jobs::counts(&mut conn).await

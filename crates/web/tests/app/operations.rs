@@ -6,6 +6,7 @@ use std::time::Duration;
 use formwork_files::Files;
 use formwork_store::Backend;
 use formwork_store::testing::TestDatabase;
+use reqwest::Method;
 
 use crate::support::proxy::Proxy;
 use crate::support::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
@@ -40,13 +41,10 @@ async fn every_response_carries_the_security_headers() {
     assert_eq!(page.header("x-request-id").len(), 32);
     let other = app.client().get("/sign-in").await;
     assert_ne!(other.header("content-security-policy"), csp, "a new nonce for every response");
-    let echoed =
-        app.client().send(reqwest::Method::GET, "/healthz", &[("x-request-id", "trace-123")], None).await;
+    let echoed = app.client().send(Method::GET, "/healthz", &[("x-request-id", "trace-123")], None).await;
     assert_eq!(echoed.header("x-request-id"), "trace-123");
-    let refused = app
-        .client()
-        .send(reqwest::Method::GET, "/healthz", &[("x-request-id", "bad id with spaces")], None)
-        .await;
+    let refused =
+        app.client().send(Method::GET, "/healthz", &[("x-request-id", "bad id with spaces")], None).await;
     assert_ne!(refused.header("x-request-id"), "bad id with spaces");
 }
 
@@ -139,13 +137,13 @@ async fn a_database_that_goes_away_gives_503_then_recovers_by_itself() {
     app.seed().await;
     let token = app.token("admin@staff.test").await;
     let client = app.client();
-    assert_eq!(client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
+    assert_eq!(client.api(Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
 
     proxy.cut();
     let ready = client.get("/readyz").await;
     assert_eq!((ready.status, ready.json()["database"].as_str()), (503, Some("unavailable")));
     assert_eq!(ready.header("retry-after"), "5");
-    let api = client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await;
+    let api = client.api(Method::GET, "/api/v1/organisations", &token, None).await;
     assert_eq!((api.status, api.code().as_str()), (503, "unavailable"));
     assert!(!api.text.contains("5432") && !api.text.contains("connection"), "no internals: {}", api.text);
     let page = client.get("/sign-in").await;
@@ -165,13 +163,13 @@ async fn a_database_that_goes_away_gives_503_then_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(recovered, "ready again without a restart");
-    assert_eq!(client.api(reqwest::Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
+    assert_eq!(client.api(Method::GET, "/api/v1/organisations", &token, None).await.status, 200);
     drop(app);
     drop(db);
 }
 
 #[tokio::test]
-async fn under_https_cookies_are_secure_and_hsts_is_sent() {
+async fn in_production_cookies_are_secure_hsts_is_sent_and_metrics_need_their_token() {
     let app = TestApp::on(Backend::Sqlite).await;
     app.seed().await;
     let config = formwork_web::Config {
@@ -179,6 +177,7 @@ async fn under_https_cookies_are_secure_and_hsts_is_sent() {
         oidc: None,
         max_upload_bytes: 1024 * 1024,
         trust_forwarded_for: false,
+        metrics_token: Some("a-metrics-token-for-the-scraper".into()),
     };
     let state = formwork_web::AppState::new(app.app().clone(), Files::from_url("memory://").unwrap(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -215,6 +214,19 @@ async fn under_https_cookies_are_secure_and_hsts_is_sent() {
         session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Secure"),
         "{session}"
     );
+
+    // With METRICS_TOKEN set, /metrics is only for a scraper that sends it; a session is no use.
+    let metrics = client.get("/metrics").await;
+    assert_eq!(metrics.status, 401);
+    assert_eq!(metrics.header("www-authenticate"), "Bearer realm=\"metrics\"");
+    let wrong = client.send(Method::GET, "/metrics", &[("authorization", "Bearer a-guess")], None).await;
+    assert_eq!(wrong.status, 401);
+    let scraper = crate::support::Client::new(&base);
+    let metrics = scraper
+        .send(Method::GET, "/metrics", &[("authorization", "Bearer a-metrics-token-for-the-scraper")], None)
+        .await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.text.contains("formwork_http_requests_total"), "{}", metrics.text);
 }
 
 #[tokio::test]

@@ -155,6 +155,7 @@ impl Builder {
             oidc: self.oidc,
             max_upload_bytes: 5 * 1024 * 1024,
             trust_forwarded_for: false,
+            metrics_token: None,
         };
         let state = AppState::new(app, files, config);
         let (stop, stopped) = oneshot::channel::<()>();
