@@ -69,7 +69,10 @@ pub async fn create(
     ))
 }
 
-/// The person a live token belongs to, recording its use.
+/// How closely a token's last use is recorded (ms).
+pub const LAST_USED_PRECISION: i64 = 60_000;
+
+/// The person a live token belongs to, recording its use (to within [`LAST_USED_PRECISION`]).
 pub async fn authenticate(c: &mut AnyConnection, secret: &str, now: i64) -> Result<Option<(ApiToken, User)>> {
     let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
         .bind(hash_token(secret))
@@ -80,11 +83,14 @@ pub async fn authenticate(c: &mut AnyConnection, secret: &str, now: i64) -> Resu
     let Some(user) = crate::users::by_id(c, &found.user_id).await?.filter(|u| !u.disabled) else {
         return Ok(None);
     };
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(&found.id)
-        .execute(&mut *c)
-        .await?;
+    // Recorded to the minute: a client making many calls writes once a minute, not once a call.
+    if found.last_used_at.is_none_or(|at| now - at >= LAST_USED_PRECISION) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&found.id)
+            .execute(&mut *c)
+            .await?;
+    }
     Ok(Some((found, user)))
 }
 

@@ -195,6 +195,11 @@ async fn api_tokens_are_hashed_revocable_and_record_their_use() {
             let (used, who) = tokens::authenticate(&mut c, &secret, NOW + 5).await.unwrap().unwrap();
             assert_eq!((used.id.as_str(), who.id.as_str()), (record.id.as_str(), eve.id.as_str()));
             assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 5));
+            // Used again within the minute: no write; a minute later, recorded.
+            tokens::authenticate(&mut c, &secret, NOW + 59_000).await.unwrap().unwrap();
+            assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 5));
+            tokens::authenticate(&mut c, &secret, NOW + 60_005).await.unwrap().unwrap();
+            assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 60_005));
             assert!(tokens::authenticate(&mut c, "fwk_wrong", NOW).await.unwrap().is_none());
             let other = users::create(&mut c, "mallory@example.org", None, None, None, NOW).await.unwrap();
             assert!(matches!(
