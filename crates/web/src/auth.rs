@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use formwork_service::{Actor, accounts};
 use sha2::{Digest, Sha256};
 
@@ -74,8 +74,7 @@ impl FromRequestParts<AppState> for Principal {
 
 async fn identify(parts: &Parts, state: &AppState) -> Result<Principal, AppError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let text = value.to_str().unwrap_or("");
-        let Some(secret) = text.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(secret) = bearer(value) else {
             return Err(AppError::BadToken);
         };
         return match accounts::token_actor(state, secret).await? {
@@ -93,6 +92,11 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Principal, AppError
         });
     }
     Ok(Principal { actor: Actor::Anonymous, via: Via::Nothing })
+}
+
+/// The secret in an `Authorization: Bearer SECRET` header, if it is one.
+pub(crate) fn bearer(value: &HeaderValue) -> Option<&str> {
+    value.to_str().ok()?.strip_prefix("Bearer ").map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Compare two secrets without leaking, by timing, how much of them matched.

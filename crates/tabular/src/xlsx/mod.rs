@@ -194,14 +194,14 @@ fn is_percent_format(code: &str) -> bool {
 
 /// A number in a percentage-formatted cell, as the person sees it: 0.125 is `12.5%`. A percentage
 /// question reads that as 12.5; any other number question refuses it rather than take 0.125.
-fn percent_input(cell: &DataRef<'_>) -> Option<Input<'static>> {
-    let n = match *cell {
-        DataRef::Int(i) => rust_decimal::Decimal::from(i),
-        DataRef::Float(f) => decimal_from_f64(f)?,
-        _ => return None,
-    };
-    let shown = n.checked_mul(rust_decimal::Decimal::ONE_HUNDRED)?.normalize();
-    Some(Input::Text(Cow::Owned(format!("{shown}%"))))
+fn as_percent(value: Input<'_>) -> Input<'_> {
+    match value {
+        Input::Number(n) => match n.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) {
+            Some(shown) => Input::Text(Cow::Owned(format!("{}%", shown.normalize()))),
+            None => Input::Unusable("a percentage too large to hold exactly"),
+        },
+        other => other,
+    }
 }
 
 impl<R: Read + Seek> Workbook<R> {
@@ -252,11 +252,10 @@ impl<R: Read + Seek> Workbook<R> {
                     limits.max_columns
                 )));
             }
-            let value = match percent.get(style) {
-                Some(true) => percent_input(cell.get_value()),
-                _ => None,
+            let mut value = input(cell.get_value().clone());
+            if percent.get(style) == Some(&true) {
+                value = as_percent(value);
             }
-            .unwrap_or_else(|| input(cell.get_value().clone()));
             if let Input::Text(t) = &value
                 && t.len() > limits.max_row_bytes
             {

@@ -91,11 +91,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
 /// as `Authorization: Bearer`.
 pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.config().metrics_token {
-        let sent = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
+        let sent = headers.get(header::AUTHORIZATION).and_then(crate::auth::bearer).unwrap_or_default();
         if !crate::auth::same_secret(sent, token) {
             let mut response = (
                 StatusCode::UNAUTHORIZED,
