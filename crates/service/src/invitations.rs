@@ -6,7 +6,7 @@ use formwork_mail::Email;
 use formwork_store::invitations::{self as store, Invitation, Unusable};
 use formwork_store::organisations::{self as orgs, Organisation};
 use formwork_store::users::{self, User};
-use formwork_store::{AnyConnection, audit};
+use formwork_store::{AnyConnection, Tx, audit};
 
 use crate::fields::{self, MAX_NAME};
 use crate::organisations::checked_roles;
@@ -89,7 +89,6 @@ pub async fn invite_member(
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(problems));
     }
-    let now = app.now();
     let mut tx = app.begin().await?;
     if let Some(user) = users::by_email(&mut tx, &email).await?
         && orgs::membership_of(&mut tx, &organisation.id, &user.id).await?.is_some()
@@ -100,29 +99,8 @@ pub async fn invite_member(
             format!("{email} is already a member of {}: change their roles instead", organisation.name),
         ));
     }
-    let (invitation, token) = store::create(
-        &mut tx,
-        &email,
-        Some(&organisation.id),
-        &roles,
-        actor.user_id(),
-        now,
-        now + app.settings.invitation_lifetime,
-    )
-    .await?;
-    send(app, &mut tx, actor, &invitation, &token, &format!("join {}", organisation.name)).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "invitation.create",
-        &organisation.id,
-        &serde_json::json!({"email": email, "roles": roles}),
-        now,
-    )
-    .await?;
-    commit(tx).await?;
-    app.wake_worker();
-    Ok(invitation)
+    let to = format!("join {}", organisation.name);
+    issue(app, tx, actor, &email, Some(&organisation.id), &roles, &to).await
 }
 
 /// Invite someone to the staff with a role (service admins).
@@ -139,25 +117,38 @@ pub async fn invite_staff(app: &App, actor: &Actor, email: &str, role: &str) -> 
         ));
     }
     let (Some(role), true) = (role, problems.is_empty()) else { return Err(ServiceError::Invalid(problems)) };
+    let tx = app.begin().await?;
+    issue(app, tx, actor, &email, None, &[role.as_str().to_string()], "join the staff").await
+}
+
+/// Make an invitation to an organisation (or, without one, to the staff), email its link and
+/// record it, all in `tx`.
+async fn issue(
+    app: &App,
+    mut tx: Tx,
+    actor: &Actor,
+    email: &str,
+    organisation_id: Option<&str>,
+    roles: &[String],
+    to: &str,
+) -> Result<Invitation> {
     let now = app.now();
-    let mut tx = app.begin().await?;
-    let roles = vec![role.as_str().to_string()];
     let (invitation, token) = store::create(
         &mut tx,
-        &email,
-        None,
-        &roles,
+        email,
+        organisation_id,
+        roles,
         actor.user_id(),
         now,
         now + app.settings.invitation_lifetime,
     )
     .await?;
-    send(app, &mut tx, actor, &invitation, &token, "join the staff").await?;
+    send(app, &mut tx, actor, &invitation, &token, to).await?;
     audit::record(
         &mut tx,
         actor.user_id(),
         "invitation.create",
-        "staff",
+        organisation_id.unwrap_or("staff"),
         &serde_json::json!({"email": email, "roles": roles}),
         now,
     )
