@@ -476,28 +476,20 @@ fn csv_file<R: Read>(
         if let Some(refused) = parallel::records(&mut reader, &mut rows, limits, options.threads)? {
             return Ok(refused);
         }
-        drop(reader);
-        if limited.over {
-            let limit = limits.max_bytes >> 20;
-            return Ok(FileReport::refused(file_item(format!(
-                "The file is larger than {limit} MB: split it into smaller files"
-            ))));
-        }
-        rows.finish(ctx, &mut report, limits, options.max_items);
-        return Ok(report);
-    }
-    loop {
-        match reader.next_record() {
-            Ok(Some(record)) => {
-                let mut cells: Vec<Input<'_>> =
-                    record.fields.iter().map(|f| Input::Text(Cow::Borrowed(*f))).collect();
-                if rows.row(record.row, &mut cells, limits).is_break() {
-                    break;
+    } else {
+        loop {
+            match reader.next_record() {
+                Ok(Some(record)) => {
+                    let mut cells: Vec<Input<'_>> =
+                        record.fields.iter().map(|f| Input::Text(Cow::Borrowed(*f))).collect();
+                    if rows.row(record.row, &mut cells, limits).is_break() {
+                        break;
+                    }
                 }
+                Ok(None) => break,
+                // A file that cannot be read to its end is refused with that one problem.
+                Err(problem) => return Ok(FileReport::refused(csv_item(problem)?)),
             }
-            Ok(None) => break,
-            // A file that cannot be read to its end is refused with that one problem.
-            Err(problem) => return Ok(FileReport::refused(csv_item(problem)?)),
         }
     }
     drop(reader);
