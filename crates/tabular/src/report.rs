@@ -14,9 +14,9 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook, Worksheet};
 use rustc_hash::FxHashMap;
 
+use crate::columns::normalise;
 use crate::csv::CsvReader;
 use crate::layout::{LISTS_SHEET, META_SHEET};
-use crate::run::header_key;
 use crate::{FileReport, Limits, TabularError};
 
 /// The name of the data sheet when the upload was a CSV file.
@@ -107,7 +107,7 @@ fn marks(report: &FileReport, csv_headers: &FxHashMap<String, usize>) -> Marks {
             }
             (None, Some(row)) => {
                 let column =
-                    item.column.as_ref().and_then(|h| csv_headers.get(&header_key(h)).copied()).unwrap_or(0);
+                    item.column.as_ref().and_then(|h| csv_headers.get(&normalise(h)).copied()).unwrap_or(0);
                 Some((item.sheet.clone().unwrap_or_else(|| CSV_SHEET.into()), row, column))
             }
             _ => None,
@@ -283,7 +283,7 @@ pub fn write<R: Read + Seek, W: Write + Seek + Send>(
                     let mut headers: FxHashMap<String, usize> = FxHashMap::default();
                     let row = to_u32(record.row - 1)?;
                     for (i, h) in record.fields.iter().enumerate() {
-                        headers.entry(header_key(h)).or_insert(i);
+                        headers.entry(normalise(h)).or_insert(i);
                         sheet.write_string_with_format(
                             row,
                             u16::try_from(i).unwrap_or(u16::MAX),

@@ -15,7 +15,9 @@ use formwork_definition::validate::{
     Answers, CheckedRecord, Context, Input, RecordBatch, SlotInput, check_record,
 };
 
-use super::{FileReport, RowLocate, RowReader, Sink, csv_item};
+use super::FileReport;
+use super::csv_rows::csv_item;
+use super::rows::{Gather, RowLocate, RowReader};
 use crate::columns::Columns;
 use crate::csv::CsvReader;
 use crate::{Limits, TabularError};
@@ -76,8 +78,8 @@ fn check(c: &Checker<'_>, chunk: &Chunk) -> Vec<CheckedRecord> {
 
 /// Merge the results that are next in file order.
 fn merge(rows: &mut RowReader<'_>, pending: &mut BTreeMap<usize, Vec<CheckedRecord>>, next: &mut usize) {
-    let RowReader { sink, columns, .. } = rows;
-    let Sink::Records(batch) = sink else { return };
+    let RowReader { gather, columns, .. } = rows;
+    let Gather::Records(batch) = gather else { return };
     while let Some(records) = pending.remove(next) {
         for record in records {
             let rows_of = [record.row];
@@ -109,7 +111,7 @@ pub(super) fn records<R: Read>(
     limits: &Limits,
     threads: usize,
 ) -> Result<Option<FileReport>, TabularError> {
-    let Sink::Records(batch) = &rows.sink else { return Ok(None) };
+    let Gather::Records(batch) = &rows.gather else { return Ok(None) };
     let checker = Checker {
         def: rows.def,
         columns: rows.columns.clone(),
