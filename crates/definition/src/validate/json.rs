@@ -1,5 +1,6 @@
 //! Answers from JSON: a submission (`{"collection", "version", "answers"}`) or one record of a log
-//! per line (JSONL). Numbers may be JSON numbers or strings; dates are `YYYY-MM-DD`.
+//! per line (JSONL). Numbers may be JSON numbers or strings; dates are `YYYY-MM-DD`. And back:
+//! typed values as the same JSON object of answers, to store what was checked.
 //!
 //! Records are read with a streaming visitor straight into slots, without building a JSON tree:
 //! a 100,000-record file is validated in well under a second.
@@ -13,8 +14,8 @@ use super::convert::decimal_from_f64;
 use super::{Answers, Code, Input, Item, SlotInput};
 use crate::diagnostic::did_you_mean;
 use crate::messages;
-use crate::model::{Definition, SlotRef};
-use crate::value::FileRef;
+use crate::model::{Definition, SlotRef, Table};
+use crate::value::{FileRef, Value};
 
 /// Turn a JSON value into an [`Input`].
 pub fn input_from_json(value: &serde_json::Value) -> Input<'static> {
@@ -49,6 +50,50 @@ fn number_input(n: &serde_json::Number) -> Input<'static> {
         Some(d) => Input::Number(d),
         None => Input::Unusable("a number too large to hold exactly"),
     }
+}
+
+/// Typed values by slot (an [`Outcome`](super::Outcome)'s or a
+/// [`CheckedRecord`](super::CheckedRecord)'s) as a JSON object of answers, the shape
+/// [`answers_from_json`] reads: questions by id, tables as lists of row objects by column id.
+/// Numbers are strings so that they stay exact, dates `YYYY-MM-DD`, calculated questions hold
+/// what was worked out; a slot with no value (not asked, not answered or not valid) is left out.
+pub fn values_to_json(def: &Definition, values: &[Value]) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (slot, value) in values.iter().enumerate() {
+        if value.is_null() {
+            continue;
+        }
+        match (def.slots.get(slot), value) {
+            (Some(SlotRef::Question(q)), _) => {
+                out.insert(def.questions[*q].id.clone(), value.to_json());
+            }
+            (Some(SlotRef::Table(t)), Value::List(rows)) => {
+                let table = &def.tables[*t];
+                let rows = rows
+                    .iter()
+                    .map(|row| match row {
+                        Value::Row(cells) => serde_json::Value::Object(row_to_json(table, cells)),
+                        other => other.to_json(),
+                    })
+                    .collect();
+                out.insert(table.id.clone(), serde_json::Value::Array(rows));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The typed values of one table row, by column, as a JSON object by column id (see
+/// [`values_to_json`]).
+pub fn row_to_json(table: &Table, cells: &[Value]) -> serde_json::Map<String, serde_json::Value> {
+    table
+        .columns
+        .iter()
+        .zip(cells)
+        .filter(|(_, value)| !value.is_null())
+        .map(|(column, value)| (column.id.clone(), value.to_json()))
+        .collect()
 }
 
 fn unknown_item(def: &Definition, name: &str, path: String) -> Item {

@@ -160,20 +160,25 @@ impl<'d> RecordBatch<'d> {
     }
 
     /// Take a checked record, in file order: check its key against earlier records' and keep its
-    /// items. `locate` places a repeated key in the file.
-    pub fn merge(&mut self, record: CheckedRecord, locate: &dyn Locate) {
+    /// items. `locate` places a repeated key in the file. Returns whether the record has an error:
+    /// one of its own, or a key an earlier record had.
+    pub fn merge(&mut self, record: CheckedRecord, locate: &dyn Locate) -> bool {
         self.records = self.records.max(record.index + 1);
         let repeated = record.key.and_then(|key| {
             self.keys.check(self.def, key, record.row as usize, |earlier| format!("row {earlier}"))
         });
+        let mut has_error = false;
         for item in record.items {
+            has_error |= item.is_error();
             self.push(item);
         }
         if let Some(finding) = repeated {
             let mut item = super::item(self.def, &finding, &format!("records/{}/", record.index), locate);
             item.row.get_or_insert(record.row);
+            has_error |= item.is_error();
             self.push(item);
         }
+        has_error
     }
 
     /// Slots whose column is missing from the file.

@@ -331,3 +331,64 @@ fn a_table_on_its_own_is_checked_without_the_rest_of_the_submission() {
     // Only the bad amount: no `required` for the programme questions, no rule about projects.
     assert_eq!(codes(&outcome.items(&def, "", &NoFile)), vec![("spend/0/amount".into(), "type")]);
 }
+
+#[test]
+fn typed_values_written_as_json_read_back_to_the_same_values() {
+    let def = definition(RETURN);
+    let (_, outcome) = check(&def, valid_answers());
+    let written = json::values_to_json(&def, &outcome.values);
+    // Numbers as exact strings (money as the engine keeps it, to the penny); questions not asked
+    // (`change_details`, `changes_count`) left out.
+    assert_eq!(
+        serde_json::Value::Object(written.clone()),
+        json!({
+            "programme_name": "Towns",
+            "grant_total": "1000.00",
+            "start_date": "2026-04-01",
+            "end_date": "2026-06-30",
+            "has_changes": false,
+            "spend": [
+                {"project_id": "TF-01", "quarter": "Q1", "amount": "100.00"},
+                {"project_id": "TF-01", "quarter": "Q2", "amount": "200.50"}
+            ]
+        })
+    );
+    let (items, again) = check(&def, serde_json::Value::Object(written.clone()));
+    assert_eq!(items, vec![]);
+    assert_eq!(again.values, outcome.values);
+    assert_eq!(json::values_to_json(&def, &again.values), written);
+}
+
+#[test]
+fn merging_a_record_says_whether_it_has_an_error_including_a_repeated_key() {
+    let def = definition(
+        r#"
+formwork: 1
+collection: sites
+version: 1
+title: Sites
+kind: log
+schedule: {frequency: annual, start: 2026-04-01, due: 75d}
+record_key: [site]
+roles: {data_provider: Records sites}
+sections:
+  - id: sites
+    title: Sites
+    questions:
+      - {id: site, label: Site, type: text}
+      - {id: rooms, label: Rooms, type: integer, min: 0}
+      - {id: flats, label: Flats, type: integer, required: false, rules: [{check: "flats < 10", message: Check the flats, severity: warning}]}
+"#,
+    );
+    let mut batch = RecordBatch::new(&def, context(), 100);
+    let mut merge = |line: &str| {
+        let (answers, _) = json::record_from_json(&def, line).unwrap();
+        let record = check_record(&def, &context(), &answers, &[], batch.next_index(), 1, &NoFile, &[]);
+        batch.merge(record, &NoFile)
+    };
+    assert!(!merge(r#"{"site": "North", "rooms": 3}"#));
+    assert!(!merge(r#"{"site": "East", "rooms": 3, "flats": 12}"#), "a warning is not an error");
+    assert!(merge(r#"{"site": "South", "rooms": "many"}"#));
+    assert!(merge(r#"{"site": "north", "rooms": 4}"#), "the key of row 1 again");
+    assert_eq!((batch.records, batch.errors.len(), batch.warnings.len()), (4, 2, 1));
+}
