@@ -537,3 +537,97 @@ async fn open_invitations_are_found_by_email() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Migrations' checksums (issue 8). Self-contained: its own
+// imports, and its own table where it needs one, so other tests' changes do not reach it.
+
+mod migrations_and_bulk {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use formwork_store::{Backend, MIGRATIONS};
+    use sqlx::Row as _;
+
+    use super::{NOW, on_both};
+
+    #[tokio::test]
+    async fn every_migration_file_is_listed_and_applied_with_its_checksum() {
+        on_both(|s| {
+            Box::pin(async move {
+                let backend = s.backend();
+                let applied: BTreeMap<i64, Option<String>> =
+                    sqlx::query("SELECT version, checksum FROM schema_migrations")
+                        .fetch_all(s.pool())
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|r| (r.get(0), r.get(1)))
+                        .collect();
+                let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+                let mut files = 0;
+                for entry in std::fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    assert!(name.ends_with(".sql"), "{name}: only migrations belong in {}", dir.display());
+                    let version: Option<i64> = name.split('_').next().and_then(|v| v.parse().ok());
+                    assert!(version.is_some(), "{name} must start with its number, e.g. 0007_");
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let listed = MIGRATIONS.iter().find(|m| {
+                        Some(m.version) == version
+                            && [Backend::Sqlite, Backend::Postgres].iter().any(|&b| m.sql(b) == text)
+                    });
+                    assert!(
+                        listed.is_some(),
+                        "{name} is not listed in MIGRATIONS (crates/store/src/migrate.rs)"
+                    );
+                    let m = listed.unwrap();
+                    assert_eq!(
+                        applied.get(&m.version),
+                        Some(&Some(m.checksum(backend))),
+                        "{name} is applied with its checksum"
+                    );
+                    files += 1;
+                }
+                assert_eq!(files, MIGRATIONS.len(), "every listed migration has its file");
+                assert_eq!(applied.len(), MIGRATIONS.len());
+            })
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn checksums_are_added_to_an_older_database_and_an_edited_migration_is_refused() {
+        on_both(|s| {
+            Box::pin(async move {
+                // A database migrated before checksums were recorded.
+                sqlx::raw_sql("ALTER TABLE schema_migrations DROP COLUMN checksum")
+                    .execute(s.pool())
+                    .await
+                    .unwrap();
+                assert!(s.migrate(NOW).await.unwrap().is_empty());
+                let recorded: Vec<(i64, String)> =
+                    sqlx::query("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                        .fetch_all(s.pool())
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|r| (r.get(0), r.get(1)))
+                        .collect();
+                let expected: Vec<(i64, String)> =
+                    MIGRATIONS.iter().map(|m| (m.version, m.checksum(s.backend()))).collect();
+                assert_eq!(recorded, expected);
+
+                // The file of migration 2 changed after it was applied.
+                sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE version = 2")
+                    .bind("0".repeat(64))
+                    .execute(s.pool())
+                    .await
+                    .unwrap();
+                let refused = s.migrate(NOW).await.unwrap_err().to_string();
+                assert!(refused.contains("migration 2 (collections) has changed"), "{refused}");
+            })
+        })
+        .await;
+    }
+}
