@@ -9,6 +9,7 @@
 mod api;
 mod assets;
 mod auth;
+pub mod components;
 mod cookies;
 mod error;
 mod forms;
