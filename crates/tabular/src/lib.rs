@@ -18,7 +18,10 @@ pub mod xlsx;
 use formwork_definition::validate::Item;
 
 pub use columns::column_letters;
-pub use run::{FileReport, Options, ReadAs, validate_csv, validate_xlsx};
+pub use run::{
+    CheckedAnswers, FileReport, NoSink, Options, ReadAs, RecordSink, validate_csv, validate_csv_into,
+    validate_xlsx, validate_xlsx_into,
+};
 
 /// Limits on what a file may hold. Anything beyond them is refused with a `file` item, in bounded
 /// time and memory.

@@ -3,8 +3,11 @@
 use std::collections::BTreeSet;
 use std::io::{Cursor, Write};
 
-use formwork_definition::validate::{Code, Context};
-use formwork_definition::{Definition, Kind, Value};
+use formwork_definition::validate::json::{answers_from_json, record_from_json, row_to_json, values_to_json};
+use formwork_definition::validate::{
+    Code, Context, NoFile, Part, RecordBatch, check_record, validate, validate_part,
+};
+use formwork_definition::{Definition, Kind, QuestionType, Value};
 use formwork_testdata::{Generator, cell_text, csv_line};
 use serde_json::Value as J;
 
@@ -152,12 +155,9 @@ fn planted_problems_in_a_csv_are_reported_at_their_rows_and_columns() {
     assert_eq!(found, expected);
 }
 
-#[test]
-fn planted_problems_in_a_workbook_are_reported_at_their_cells() {
-    let def = example("lettings-log");
-    let (rows, expected, ctx) = planted(&def, 32);
-    let header = template_header(&def, None);
-    // A plain workbook, not formwork's template: a header row of ids and typed cells.
+/// A plain workbook, not formwork's template: one sheet named `Lettings 2026` with a header row of
+/// ids and typed cells.
+fn plain_workbook(header: &[String], rows: &[serde_json::Map<String, J>]) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Lettings 2026").unwrap();
@@ -176,7 +176,15 @@ fn planted_problems_in_a_workbook_are_reported_at_their_cells() {
             .unwrap();
         }
     }
-    let bytes = workbook.save_to_buffer().unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[test]
+fn planted_problems_in_a_workbook_are_reported_at_their_cells() {
+    let def = example("lettings-log");
+    let (rows, expected, ctx) = planted(&def, 32);
+    let header = template_header(&def, None);
+    let bytes = plain_workbook(&header, &rows);
     let report = xlsx(&def, &bytes, &ctx);
     assert_eq!(report.read_as, Some(ReadAs::Records { sheet: Some("Lettings 2026".into()) }));
     let found: BTreeSet<(String, String, u64, String)> = report
@@ -461,5 +469,221 @@ fn records_checked_on_several_threads_give_the_same_report_as_on_one() {
             (many.errors, many.warnings, many.records),
             (one.errors.clone(), one.warnings.clone(), one.records)
         );
+    }
+}
+
+/// What a sink was told the file holds, and every record, row or return it was handed.
+#[derive(Default)]
+struct Kept {
+    read_as: Vec<ReadAs>,
+    checked: Vec<CheckedAnswers>,
+}
+
+impl RecordSink for Kept {
+    fn start(&mut self, read_as: &ReadAs) {
+        self.read_as.push(read_as.clone());
+    }
+
+    fn checked(&mut self, answers: CheckedAnswers) {
+        self.checked.push(answers);
+    }
+}
+
+/// The same records the JSONL way (`formwork validate` on a .jsonl file): each line through the
+/// engine and merged in order. Its answers as values, and whether it has an error.
+fn jsonl_records(def: &Definition, lines: &[serde_json::Map<String, J>], ctx: &Context) -> Vec<(J, bool)> {
+    let mut batch = RecordBatch::new(def, *ctx, usize::MAX);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| {
+            let text = serde_json::to_string(line).unwrap();
+            let (answers, _) = record_from_json(def, &text).unwrap();
+            // Keys that are not questions are left out: a file's columns are its header.
+            let record = check_record(def, ctx, &answers, &[], index, index as u64 + 2, &NoFile, &[]);
+            let values = J::Object(values_to_json(def, &record.values));
+            (values, batch.merge(record, &NoFile))
+        })
+        .collect()
+}
+
+/// Check what a sink kept from records on rows 2, 3, … against the JSONL way, and `has_errors`
+/// against the rows of the report's errors.
+fn assert_kept_records(kept: &Kept, report: &FileReport, expected: &[(J, bool)]) {
+    assert_eq!(kept.read_as, vec![report.read_as.clone().unwrap()]);
+    assert_eq!((kept.checked.len(), report.records), (expected.len(), expected.len()));
+    for (i, (got, (values, has_errors))) in kept.checked.iter().zip(expected).enumerate() {
+        assert_eq!((got.index, got.row), (i, Some(i as u64 + 2)));
+        assert_eq!(&J::Object(got.answers.clone()), values, "record {i}");
+        assert_eq!(got.has_errors, *has_errors, "record {i}");
+    }
+    let with_errors: BTreeSet<u64> =
+        kept.checked.iter().filter(|c| c.has_errors).filter_map(|c| c.row).collect();
+    let error_rows: BTreeSet<u64> = report.errors.iter().filter_map(|i| i.row).collect();
+    assert_eq!(with_errors, error_rows);
+}
+
+#[test]
+fn the_sink_gets_each_record_once_in_file_order_with_the_values_jsonl_gives_on_any_threads() {
+    let def = example("lettings-log");
+    let (rows, _, ctx) = planted(&def, 35);
+    let text = to_csv(&template_header(&def, None), &rows);
+    let expected = jsonl_records(&def, &rows, &ctx);
+    assert!(expected.iter().filter(|(_, e)| *e).count() > 20);
+    for threads in [1, 2, 3, 8] {
+        let mut kept = Kept::default();
+        let options = Options { threads, ..Options::default() };
+        let report =
+            validate_csv_into(&def, text.as_bytes(), &ctx, &Limits::default(), &options, &mut kept).unwrap();
+        assert_eq!(report.read_as, Some(ReadAs::Records { sheet: None }));
+        assert_kept_records(&kept, &report, &expected);
+    }
+}
+
+#[test]
+fn the_sink_gets_each_record_of_a_plain_workbook_with_the_values_jsonl_gives() {
+    let def = example("lettings-log");
+    let (rows, _, ctx) = planted(&def, 36);
+    let bytes = plain_workbook(&template_header(&def, None), &rows);
+    let mut kept = Kept::default();
+    let report = validate_xlsx_into(
+        &def,
+        Cursor::new(&bytes),
+        &ctx,
+        &Limits::default(),
+        &Options::default(),
+        &mut kept,
+    )
+    .unwrap();
+    assert_kept_records(&kept, &report, &jsonl_records(&def, &rows, &ctx));
+}
+
+#[test]
+fn a_sink_that_wants_no_answers_gets_every_record_without_them() {
+    let def = example("lettings-log");
+    let (rows, _, ctx) = planted(&def, 37);
+    let text = to_csv(&template_header(&def, None), &rows);
+    struct Count(usize);
+    impl RecordSink for Count {
+        fn checked(&mut self, answers: CheckedAnswers) {
+            assert!(answers.answers.is_empty());
+            self.0 += 1;
+        }
+        fn wants_answers(&self) -> bool {
+            false
+        }
+    }
+    for threads in [1, 4] {
+        let mut count = Count(0);
+        let options = Options { threads, ..Options::default() };
+        validate_csv_into(&def, text.as_bytes(), &ctx, &Limits::default(), &options, &mut count).unwrap();
+        assert_eq!(count.0, rows.len());
+    }
+}
+
+#[test]
+fn the_sink_gets_each_row_of_a_returns_table_after_the_table_is_checked() {
+    let def = example("towns-fund-monitoring");
+    let mut g = Generator::new(&def, 4).with_table_rows(12);
+    let record = g.valid().unwrap();
+    let answers = g.render_answers(&record);
+    let mut spend: Vec<serde_json::Map<String, J>> =
+        answers["spend"].as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect();
+    assert!(spend.len() > 3);
+    spend[2].insert("amount".into(), J::from("a lot"));
+    let ctx = g.context();
+
+    // The same rows the JSON way: the table on its own through the engine.
+    let slot = def.slot_named("spend").unwrap();
+    let table = def.table_at(slot).unwrap();
+    let json = serde_json::json!({ "spend": spend });
+    let (inputs, _) = answers_from_json(&def, json.as_object().unwrap());
+    let outcome = validate_part(&def, &inputs, &ctx, &NoFile, Part::Table(slot));
+    let Value::List(expected) = &outcome.values[slot] else { panic!("{:?}", outcome.values[slot]) };
+
+    let text = to_csv(&template_header(&def, Some("spend")), &spend);
+    let mut kept = Vec::new();
+    let report = validate_csv_into(
+        &def,
+        text.as_bytes(),
+        &ctx,
+        &Limits::default(),
+        &Options::default(),
+        &mut |answers: CheckedAnswers| kept.push(answers),
+    )
+    .unwrap();
+    assert_eq!(report.records, spend.len());
+    assert_eq!(kept.len(), spend.len());
+    for (i, (got, values)) in kept.iter().zip(expected.iter()).enumerate() {
+        let Value::Row(cells) = values else { panic!("{values:?}") };
+        assert_eq!((got.index, got.row), (i, Some(i as u64 + 2)));
+        assert_eq!(got.answers, row_to_json(table, cells), "row {i}");
+        assert_eq!(got.has_errors, i == 2, "row {i}");
+    }
+    assert!(!kept[2].answers.contains_key("amount"));
+    assert!(kept[0].answers.contains_key("amount"));
+}
+
+#[test]
+fn the_sink_gets_a_whole_return_from_its_template_once() {
+    let def = example("towns-fund-monitoring");
+    let mut g = Generator::new(&def, 6);
+    let record = g.valid().unwrap();
+    let bytes = template::xlsx(&def, Some(Fill::Submission(&record.values))).unwrap();
+    let ctx = g.context();
+
+    // The same answers the JSON way, but for files: they are attached on the web, not in templates.
+    let rendered = g.render_answers(&record);
+    let (inputs, _) = answers_from_json(&def, &rendered);
+    let mut expected = values_to_json(&def, &validate(&def, &inputs, &ctx, &NoFile).values);
+    expected.retain(|id, _| def.questions.iter().all(|q| q.id != *id || q.ty != QuestionType::File));
+
+    let mut kept = Kept::default();
+    let report = validate_xlsx_into(
+        &def,
+        Cursor::new(&bytes),
+        &ctx,
+        &Limits::default(),
+        &Options::default(),
+        &mut kept,
+    )
+    .unwrap();
+    assert_eq!(summary(&report), vec![]);
+    assert_eq!(kept.read_as, vec![ReadAs::Submission]);
+    assert_eq!(
+        kept.checked,
+        vec![CheckedAnswers { index: 0, row: None, answers: expected, has_errors: false }]
+    );
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        /// Whatever the records and the number of threads, the sink gets the JSONL way's answers,
+        /// once each and in file order.
+        #[test]
+        fn the_sink_gets_what_jsonl_gives(seed in any::<u64>(), count in 1usize..150, threads in 1usize..6) {
+            let def = example("lettings-log");
+            let mut g = Generator::new(&def, seed);
+            let ctx = g.context();
+            let mut rows = Vec::new();
+            g.log_records(count, 0.2, |r| {
+                rows.push(r.clone());
+                Ok(())
+            })
+            .unwrap()
+            .unwrap();
+            let text = to_csv(&template_header(&def, None), &rows);
+            let mut kept = Kept::default();
+            let options = Options { threads, ..Options::default() };
+            let report =
+                validate_csv_into(&def, text.as_bytes(), &ctx, &Limits::default(), &options, &mut kept).unwrap();
+            assert_kept_records(&kept, &report, &jsonl_records(&def, &rows, &ctx));
+        }
     }
 }

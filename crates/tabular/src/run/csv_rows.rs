@@ -8,6 +8,7 @@ use formwork_definition::Definition;
 use formwork_definition::validate::{Context, Input, Item};
 
 use super::rows::RowReader;
+use super::sink::{NoSink, RecordSink};
 use super::{FileReport, Options, parallel, read_as, target_for};
 use crate::columns::match_columns;
 use crate::csv::{CsvProblem, CsvReader};
@@ -65,7 +66,20 @@ pub fn validate_csv<R: Read>(
     limits: &Limits,
     options: &Options,
 ) -> Result<FileReport, TabularError> {
-    csv_file(def, input, ctx, limits, options).map(FileReport::in_row_order)
+    validate_csv_into(def, input, ctx, limits, options, &mut NoSink)
+}
+
+/// Validate a CSV file like [`validate_csv`], handing `sink` what the engine made of each record
+/// or table row, in file order, as the file is read.
+pub fn validate_csv_into<R: Read>(
+    def: &Definition,
+    input: R,
+    ctx: &Context,
+    limits: &Limits,
+    options: &Options,
+    sink: &mut dyn RecordSink,
+) -> Result<FileReport, TabularError> {
+    csv_file(def, input, ctx, limits, options, sink).map(FileReport::in_row_order)
 }
 
 fn csv_file<R: Read>(
@@ -74,6 +88,7 @@ fn csv_file<R: Read>(
     ctx: &Context,
     limits: &Limits,
     options: &Options,
+    sink: &mut dyn RecordSink,
 ) -> Result<FileReport, TabularError> {
     let mut limited = Limited { inner: input, left: limits.max_bytes, over: false };
     let mut reader = CsvReader::new(&mut limited, limits);
@@ -98,13 +113,13 @@ fn csv_file<R: Read>(
         Target::Table(t) => def.tables[t].id.clone(),
     };
     let (columns, items) = match_columns(def, target, headers, header_row, None, &path);
-    let mut report = FileReport { read_as: Some(read_as(def, target, None)), ..FileReport::default() };
+    let mut report = FileReport::started(read_as(def, target, None), sink);
     for item in items {
         report.push(item, options.max_items);
     }
     let mut rows = RowReader::new(def, target, columns, None, *ctx, options.max_items);
     if target == Target::Records && options.threads > 1 {
-        if let Some(refused) = parallel::records(&mut reader, &mut rows, limits, options.threads)? {
+        if let Some(refused) = parallel::records(&mut reader, &mut rows, limits, options.threads, sink)? {
             return Ok(refused);
         }
     } else {
@@ -113,7 +128,7 @@ fn csv_file<R: Read>(
                 Ok(Some(record)) => {
                     let mut cells: Vec<Input<'_>> =
                         record.fields.iter().map(|f| Input::Text(Cow::Borrowed(*f))).collect();
-                    if rows.row(record.row, &mut cells, limits).is_break() {
+                    if rows.row(record.row, &mut cells, limits, sink).is_break() {
                         break;
                     }
                 }
@@ -130,6 +145,6 @@ fn csv_file<R: Read>(
             "The file is larger than {limit} MB: split it into smaller files"
         ))));
     }
-    rows.finish(ctx, &mut report, limits, options.max_items);
+    rows.finish(ctx, &mut report, limits, options.max_items, sink);
     Ok(report)
 }

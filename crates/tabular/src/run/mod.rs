@@ -9,6 +9,7 @@
 mod csv_rows;
 mod parallel;
 mod rows;
+mod sink;
 mod workbook;
 
 use formwork_definition::validate::Item;
@@ -19,8 +20,9 @@ use crate::columns::recognised;
 use crate::layout::Target;
 use crate::{Refusal, refuse};
 
-pub use csv_rows::validate_csv;
-pub use workbook::validate_xlsx;
+pub use csv_rows::{validate_csv, validate_csv_into};
+pub use sink::{CheckedAnswers, NoSink, RecordSink};
+pub use workbook::{validate_xlsx, validate_xlsx_into};
 
 /// Choices for reading a file.
 #[derive(Clone, Debug)]
@@ -97,6 +99,12 @@ impl FileReport {
         self.errors.sort_by_key(|i| i.row.unwrap_or(0));
         self.warnings.sort_by_key(|i| i.row.unwrap_or(0));
         self
+    }
+
+    /// The report of a file found to hold `read_as`, which `sink` is told before any record.
+    fn started(read_as: ReadAs, sink: &mut dyn RecordSink) -> FileReport {
+        sink.start(&read_as);
+        FileReport { read_as: Some(read_as), ..FileReport::default() }
     }
 
     fn refused(item: Item) -> FileReport {

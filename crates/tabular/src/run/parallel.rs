@@ -1,7 +1,8 @@
 //! Records of a log checked on several threads. The reading thread parses the CSV, keeps every
 //! row's bookkeeping and hands batches of records to workers; their results are merged strictly in
-//! file order (record keys are checked there), so the report is the same as with one thread.
-//! Batches in flight are bounded, so memory stays bounded too.
+//! file order (record keys are checked there, and the sink is handed each record), so the report
+//! and what the sink receives are the same as with one thread. Batches read but not yet merged are
+//! bounded, so memory stays bounded too, however far one batch falls behind the others.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,19 +12,30 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use formwork_definition::Definition;
-use formwork_definition::validate::{
-    Answers, CheckedRecord, Context, Input, RecordBatch, SlotInput, check_record,
-};
+use formwork_definition::validate::{Answers, CheckedRecord, Context, Input, SlotInput, check_record};
 
 use super::FileReport;
 use super::csv_rows::csv_item;
-use super::rows::{Gather, RowLocate, RowReader};
+use super::rows::{Gather, RowLocate, RowReader, record_answers, take_record};
+use super::sink::RecordSink;
 use crate::columns::Columns;
 use crate::csv::CsvReader;
 use crate::{Limits, TabularError};
 
 /// Records per batch: large enough to keep a worker busy, small enough to start at once.
+#[cfg(not(test))]
 const BATCH: usize = 1_024;
+/// In tests, small batches: a file of a few hundred records goes through many batches, finished
+/// out of order and held back to keep memory bounded.
+#[cfg(test)]
+const BATCH: usize = 7;
+
+/// Batches read but not yet merged, per thread: enough to keep every worker busy while one batch
+/// is slower than the rest.
+const AHEAD: usize = 4;
+
+/// A record checked by a worker, with its answers for the sink (converted there, in parallel).
+type Checked = (CheckedRecord, serde_json::Map<String, serde_json::Value>);
 
 /// Records copied out of the reader's buffer: their fields end to end in `text`.
 struct Chunk {
@@ -52,10 +64,12 @@ struct Checker<'a> {
     columns: Columns,
     ctx: Context,
     missing: Vec<usize>,
+    /// Whether the sink wants answers.
+    answers: bool,
 }
 
 /// Check every record of a chunk.
-fn check(c: &Checker<'_>, chunk: &Chunk) -> Vec<CheckedRecord> {
+fn check(c: &Checker<'_>, chunk: &Chunk) -> Vec<Checked> {
     chunk
         .records
         .iter()
@@ -70,46 +84,61 @@ fn check(c: &Checker<'_>, chunk: &Chunk) -> Vec<CheckedRecord> {
             let rows_of = [row];
             let locate = RowLocate { columns: &c.columns, sheet: None, rows: &rows_of };
             let mut checked = check_record(c.def, &c.ctx, &answers, &[], index, row, &locate, &c.missing);
+            let answers = record_answers(c.def, &checked, c.answers);
             checked.values = Vec::new();
-            checked
+            (checked, answers)
         })
         .collect()
 }
 
 /// Merge the results that are next in file order.
-fn merge(rows: &mut RowReader<'_>, pending: &mut BTreeMap<usize, Vec<CheckedRecord>>, next: &mut usize) {
+fn merge(
+    rows: &mut RowReader<'_>,
+    pending: &mut BTreeMap<usize, Vec<Checked>>,
+    next: &mut usize,
+    sink: &mut dyn RecordSink,
+) {
     let RowReader { gather, columns, .. } = rows;
     let Gather::Records(batch) = gather else { return };
     while let Some(records) = pending.remove(next) {
-        for record in records {
+        for (record, answers) in records {
             let rows_of = [record.row];
             let locate = RowLocate { columns, sheet: None, rows: &rows_of };
-            RecordBatch::merge(batch, record, &locate);
+            take_record(batch, record, answers, &locate, sink);
         }
         *next += 1;
     }
 }
 
+/// Take the results workers have finished, first waiting for one when `wait`. `false` when the
+/// workers are gone (one panicked, which the end of the scope raises again): nothing more comes.
 fn take_results(
-    done: &Receiver<(usize, Vec<CheckedRecord>)>,
-    pending: &mut BTreeMap<usize, Vec<CheckedRecord>>,
+    done: &Receiver<(usize, Vec<Checked>)>,
+    pending: &mut BTreeMap<usize, Vec<Checked>>,
     wait: bool,
-) {
-    if wait && let Ok((seq, records)) = done.recv() {
-        pending.insert(seq, records);
+) -> bool {
+    if wait {
+        match done.recv() {
+            Ok((seq, records)) => {
+                pending.insert(seq, records);
+            }
+            Err(_) => return false,
+        }
     }
     while let Ok((seq, records)) = done.try_recv() {
         pending.insert(seq, records);
     }
+    true
 }
 
-/// Read every record of `reader` and check them on `threads` workers. `Some` when the file is
-/// refused as a whole.
+/// Read every record of `reader` and check them on `threads` workers, handing each to `sink` in
+/// file order. `Some` when the file is refused as a whole.
 pub(super) fn records<R: Read>(
     reader: &mut CsvReader<R>,
     rows: &mut RowReader<'_>,
     limits: &Limits,
     threads: usize,
+    sink: &mut dyn RecordSink,
 ) -> Result<Option<FileReport>, TabularError> {
     let Gather::Records(batch) = &rows.gather else { return Ok(None) };
     let checker = Checker {
@@ -117,12 +146,13 @@ pub(super) fn records<R: Read>(
         columns: rows.columns.clone(),
         ctx: *batch.context(),
         missing: batch.missing_columns().to_vec(),
+        answers: sink.wants_answers(),
     };
     let checker = &checker;
     std::thread::scope(|scope| {
         let (work_tx, work_rx): (SyncSender<Chunk>, Receiver<Chunk>) = sync_channel(threads * 2);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = channel::<(usize, Vec<CheckedRecord>)>();
+        let (done_tx, done_rx) = channel::<(usize, Vec<Checked>)>();
         for _ in 0..threads {
             let work_rx = Arc::clone(&work_rx);
             let done_tx = done_tx.clone();
@@ -139,9 +169,11 @@ pub(super) fn records<R: Read>(
                 }
             });
         }
-        drop(done_tx);
+        // Only workers hold the queue's receiving end and the results' sending end, so each side
+        // sees when the other is gone.
+        drop((work_rx, done_tx));
 
-        let mut pending: BTreeMap<usize, Vec<CheckedRecord>> = BTreeMap::new();
+        let mut pending: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
         let (mut next_merge, mut sent) = (0usize, 0usize);
         let mut chunk = Chunk::new(0);
         let mut index = 0usize;
@@ -173,7 +205,13 @@ pub(super) fn records<R: Read>(
                         }
                         sent += 1;
                         take_results(&done_rx, &mut pending, false);
-                        merge(rows, &mut pending, &mut next_merge);
+                        merge(rows, &mut pending, &mut next_merge, sink);
+                        // Wait for the oldest batch rather than read far ahead of it.
+                        while sent - next_merge >= threads * AHEAD
+                            && take_results(&done_rx, &mut pending, true)
+                        {
+                            merge(rows, &mut pending, &mut next_merge, sink);
+                        }
                     }
                 }
                 Ok(None) => break,
@@ -190,9 +228,8 @@ pub(super) fn records<R: Read>(
         if let Some(problem) = refused {
             return csv_item(problem).map(|item| Some(FileReport::refused(item)));
         }
-        while next_merge < sent {
-            take_results(&done_rx, &mut pending, true);
-            merge(rows, &mut pending, &mut next_merge);
+        while next_merge < sent && take_results(&done_rx, &mut pending, true) {
+            merge(rows, &mut pending, &mut next_merge, sink);
         }
         Ok(None)
     })

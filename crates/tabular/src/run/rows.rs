@@ -1,16 +1,19 @@
 //! The rows of one CSV file or sheet through the engine, wherever they came from: blank rows and
-//! the row limit, records checked one at a time, a table's rows gathered and checked as a whole, and
-//! where each value was in the file.
+//! the row limit, records checked one at a time, a table's rows gathered and checked as a whole,
+//! where each value was in the file, and what was checked handed to the caller's sink.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-use formwork_definition::Definition;
+use formwork_definition::validate::json::{row_to_json, values_to_json};
 use formwork_definition::validate::{
-    self, Answers, Code, Context, Input, Item, Locate, Location, Part, Place, RecordBatch, SlotInput,
+    self, Answers, CheckedRecord, Code, Context, Input, Item, Locate, Location, Part, Place, RecordBatch,
+    SlotInput, check_record,
 };
+use formwork_definition::{Definition, Severity, Value};
 
 use super::FileReport;
+use super::sink::{CheckedAnswers, RecordSink};
 use crate::columns::{Columns, column_letters};
 use crate::layout::Target;
 use crate::{Limits, file_item};
@@ -140,8 +143,15 @@ impl<'d> RowReader<'d> {
         None
     }
 
-    /// Take one row's cells (they are moved out, not copied).
-    pub(super) fn row(&mut self, row: u64, cells: &mut [Input<'_>], limits: &Limits) -> ControlFlow<()> {
+    /// Take one row's cells (they are moved out, not copied). A record is checked at once and handed
+    /// to `sink`; a table's row is kept for [`finish`](RowReader::finish).
+    pub(super) fn row(
+        &mut self,
+        row: u64,
+        cells: &mut [Input<'_>],
+        limits: &Limits,
+        sink: &mut dyn RecordSink,
+    ) -> ControlFlow<()> {
         if let Some(flow) = self.note(row, cells.iter().map(Input::is_empty), limits) {
             return flow;
         }
@@ -155,7 +165,10 @@ impl<'d> RowReader<'d> {
                 }
                 let rows = [row];
                 let locate = RowLocate { columns: &self.columns, sheet: self.sheet.as_deref(), rows: &rows };
-                batch.add(&answers, &[], row, &locate);
+                let (ctx, index, missing) = (batch.context(), batch.next_index(), batch.missing_columns());
+                let record = check_record(self.def, ctx, &answers, &[], index, row, &locate, missing);
+                let answers = record_answers(self.def, &record, sink.wants_answers());
+                take_record(batch, record, answers, &locate, sink);
             }
             Gather::Table(table) => {
                 let Target::Table(t) = self.target else { return ControlFlow::Continue(()) };
@@ -203,8 +216,15 @@ impl<'d> RowReader<'d> {
         })
     }
 
-    /// Validate what was gathered and add every item to `report`.
-    pub(super) fn finish(self, ctx: &Context, report: &mut FileReport, limits: &Limits, max: usize) {
+    /// Validate what was gathered and add every item to `report`; hand a table's rows to `sink`.
+    pub(super) fn finish(
+        self,
+        ctx: &Context,
+        report: &mut FileReport,
+        limits: &Limits,
+        max: usize,
+        sink: &mut dyn RecordSink,
+    ) {
         if let Some(refused) = self.refusal(limits) {
             *report = refused;
             return;
@@ -228,15 +248,56 @@ impl<'d> RowReader<'d> {
                 let locate =
                     RowLocate { columns: &self.columns, sheet: self.sheet.as_deref(), rows: &table.numbers };
                 let outcome = validate::validate_part(self.def, &answers, ctx, &locate, Part::Table(slot));
+                let mut row_errors = vec![false; table.numbers.len()];
                 for f in &outcome.findings {
                     if f.code == Code::Required
                         && matches!(f.place, Place::Cell(_, _, c) if self.columns.missing.contains(&c))
                     {
                         continue;
                     }
+                    if f.severity == Severity::Error
+                        && let Place::Cell(_, r, _) | Place::Row(_, r) = f.place
+                        && let Some(has_errors) = row_errors.get_mut(r)
+                    {
+                        *has_errors = true;
+                    }
                     report.push(validate::item(self.def, f, "", &locate), max);
+                }
+                let values = match outcome.values.get(slot) {
+                    Some(Value::List(rows)) if sink.wants_answers() => &rows[..],
+                    _ => &[],
+                };
+                for (index, (&row, has_errors)) in table.numbers.iter().zip(row_errors).enumerate() {
+                    let answers = match values.get(index) {
+                        Some(Value::Row(cells)) => row_to_json(&self.def.tables[t], cells),
+                        _ => serde_json::Map::new(),
+                    };
+                    sink.checked(CheckedAnswers { index, row: Some(row), answers, has_errors });
                 }
             }
         }
     }
+}
+
+/// A record's answers for a sink, when it wants them.
+pub(super) fn record_answers(
+    def: &Definition,
+    record: &CheckedRecord,
+    wanted: bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    if wanted { values_to_json(def, &record.values) } else { serde_json::Map::new() }
+}
+
+/// Take a record checked on its own into the batch, in file order (its key is checked against
+/// earlier records' there), and hand it to `sink` with its answers.
+pub(super) fn take_record(
+    batch: &mut RecordBatch<'_>,
+    record: CheckedRecord,
+    answers: serde_json::Map<String, serde_json::Value>,
+    locate: &dyn Locate,
+    sink: &mut dyn RecordSink,
+) {
+    let (index, row) = (record.index, record.row);
+    let has_errors = batch.merge(record, locate);
+    sink.checked(CheckedAnswers { index, row: Some(row), answers, has_errors });
 }

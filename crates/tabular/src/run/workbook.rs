@@ -7,12 +7,15 @@ use std::io::{Read, Seek};
 use std::ops::ControlFlow;
 
 use formwork_definition::model::QuestionType;
+use formwork_definition::validate::json::values_to_json;
 use formwork_definition::validate::{
     self, Answers, Code, Context, Input, Item, Locate, Location, Place, SlotInput,
 };
 use formwork_definition::{Definition, Kind};
+use serde_json::Map;
 
 use super::rows::{Gather, RowLocate, RowReader};
+use super::sink::{CheckedAnswers, NoSink, RecordSink};
 use super::{FileReport, Options, ReadAs, choose_table, read_as};
 use crate::columns::{Columns, column_letters, match_columns};
 use crate::layout::{ANSWER_COLUMN, META_SHEET, Target};
@@ -34,6 +37,7 @@ fn read_sheet<'d, R: Read + Seek>(
     target: Target,
     reading: &Reading<'_>,
     report: &mut FileReport,
+    sink: &mut dyn RecordSink,
 ) -> Result<Option<RowReader<'d>>, Refusal> {
     let (ctx, limits, options) = (reading.ctx, reading.limits, reading.options);
     let mut reader: Option<RowReader<'d>> = None;
@@ -51,12 +55,34 @@ fn read_sheet<'d, R: Read + Seek>(
                 Some(RowReader::new(def, target, columns, Some(sheet.to_string()), *ctx, options.max_items));
             ControlFlow::Continue(())
         }
-        Some(r) => r.row(row, cells, limits),
+        Some(r) => r.row(row, cells, limits, sink),
     })?;
     for item in header_items {
         report.push(item, options.max_items);
     }
     Ok(reader)
+}
+
+/// Read a sheet of records, or of one table's rows, into `report`.
+fn rows_sheet<R: Read + Seek>(
+    def: &Definition,
+    wb: &mut Workbook<R>,
+    sheet: &str,
+    target: Target,
+    r: &Reading<'_>,
+    report: &mut FileReport,
+    sink: &mut dyn RecordSink,
+) -> Result<(), Refusal> {
+    match read_sheet(def, wb, sheet, target, r, report, sink)? {
+        Some(rows) => rows.finish(r.ctx, report, r.limits, r.options.max_items, sink),
+        None => report.push(
+            file_item(format!(
+                "Sheet “{sheet}” is empty: it needs a header row, then one row for each record"
+            )),
+            r.options.max_items,
+        ),
+    }
+    Ok(())
 }
 
 fn header_text(cell: &Input<'_>) -> String {
@@ -78,7 +104,20 @@ pub fn validate_xlsx<R: Read + Seek>(
     limits: &Limits,
     options: &Options,
 ) -> Result<FileReport, TabularError> {
-    workbook_file(def, input, ctx, limits, options).map(FileReport::in_row_order)
+    validate_xlsx_into(def, input, ctx, limits, options, &mut NoSink)
+}
+
+/// Validate a workbook like [`validate_xlsx`], handing `sink` what the engine made of each record
+/// or table row, in the sheet's order, or of the whole return read from formwork's template.
+pub fn validate_xlsx_into<R: Read + Seek>(
+    def: &Definition,
+    input: R,
+    ctx: &Context,
+    limits: &Limits,
+    options: &Options,
+    sink: &mut dyn RecordSink,
+) -> Result<FileReport, TabularError> {
+    workbook_file(def, input, ctx, limits, options, sink).map(FileReport::in_row_order)
 }
 
 fn workbook_file<R: Read + Seek>(
@@ -87,6 +126,7 @@ fn workbook_file<R: Read + Seek>(
     ctx: &Context,
     limits: &Limits,
     options: &Options,
+    sink: &mut dyn RecordSink,
 ) -> Result<FileReport, TabularError> {
     let mut wb = match xlsx::open(input, limits) {
         Ok(wb) => wb,
@@ -97,9 +137,9 @@ fn workbook_file<R: Read + Seek>(
         if let Some(item) = wrong_template(def, &identity) {
             return Ok(FileReport::refused(item));
         }
-        return template_workbook(def, &mut wb, &identity, &reading);
+        return template_workbook(def, &mut wb, &identity, &reading, sink);
     }
-    plain_workbook(def, &mut wb, &reading)
+    plain_workbook(def, &mut wb, &reading, sink)
 }
 
 /// A `template` item when a workbook is another collection's template or another version's.
@@ -129,8 +169,9 @@ fn plain_workbook<R: Read + Seek>(
     def: &Definition,
     wb: &mut Workbook<R>,
     r: &Reading<'_>,
+    sink: &mut dyn RecordSink,
 ) -> Result<FileReport, TabularError> {
-    let (ctx, limits, options) = (r.ctx, r.limits, r.options);
+    let (limits, options) = (r.limits, r.options);
     let visible: Vec<String> =
         wb.sheets.iter().filter(|(n, v)| *v && n != META_SHEET).map(|(n, _)| n.clone()).collect();
     let sheet_and_target = match def.kind {
@@ -166,19 +207,11 @@ fn plain_workbook<R: Read + Seek>(
     let Some((sheet, target)) = sheet_and_target else {
         return Ok(FileReport::refused(file_item("The workbook has no sheet with data")));
     };
-    let mut report =
-        FileReport { read_as: Some(read_as(def, target, Some(sheet.clone()))), ..FileReport::default() };
-    match read_sheet(def, wb, &sheet, target, r, &mut report) {
-        Ok(Some(rows)) => rows.finish(ctx, &mut report, limits, options.max_items),
-        Ok(None) => report.push(
-            file_item(format!(
-                "Sheet “{sheet}” is empty: it needs a header row, then one row for each record"
-            )),
-            options.max_items,
-        ),
-        Err(item) => return Ok(FileReport::refused(*item)),
+    let mut report = FileReport::started(read_as(def, target, Some(sheet.clone())), sink);
+    match rows_sheet(def, wb, &sheet, target, r, &mut report, sink) {
+        Ok(()) => Ok(report),
+        Err(item) => Ok(FileReport::refused(*item)),
     }
-    Ok(report)
 }
 
 /// Where the answers of a template workbook came from.
@@ -224,30 +257,23 @@ fn template_workbook<R: Read + Seek>(
     wb: &mut Workbook<R>,
     identity: &Identity,
     r: &Reading<'_>,
+    sink: &mut dyn RecordSink,
 ) -> Result<FileReport, TabularError> {
     let (ctx, limits, options) = (r.ctx, r.limits, r.options);
-    let mut report = FileReport::default();
     let sheet_of = |what: &str| identity.sheets.iter().find(|(_, c)| c == what).map(|(n, _)| n.clone());
     if def.kind == Kind::Log {
         let Some(sheet) = sheet_of("records") else {
             return Ok(FileReport::refused(file_item("The workbook has no sheet of records")));
         };
-        report.read_as = Some(ReadAs::Records { sheet: Some(sheet.clone()) });
-        match read_sheet(def, wb, &sheet, Target::Records, r, &mut report) {
-            Ok(Some(rows)) => rows.finish(ctx, &mut report, limits, options.max_items),
-            Ok(None) => report.push(
-                file_item(format!(
-                    "Sheet “{sheet}” is empty: it needs a header row, then one row for each record"
-                )),
-                options.max_items,
-            ),
-            Err(item) => return Ok(FileReport::refused(*item)),
-        }
-        return Ok(report);
+        let mut report = FileReport::started(ReadAs::Records { sheet: Some(sheet.clone()) }, sink);
+        return match rows_sheet(def, wb, &sheet, Target::Records, r, &mut report, sink) {
+            Ok(()) => Ok(report),
+            Err(item) => Ok(FileReport::refused(*item)),
+        };
     }
 
     // A return: the questions sheet and one sheet per table make one submission.
-    report.read_as = Some(ReadAs::Submission);
+    let mut report = FileReport::started(ReadAs::Submission, sink);
     report.records = 1;
     let mut answers = Answers::empty(def);
     let mut question_rows: BTreeMap<usize, u64> = BTreeMap::new();
@@ -294,7 +320,7 @@ fn template_workbook<R: Read + Seek>(
     let mut missing_cells: Vec<(usize, usize)> = Vec::new();
     for (t, table) in def.tables.iter().enumerate() {
         let Some(sheet) = sheet_of(&format!("table:{}", table.id)) else { continue };
-        match read_sheet(def, wb, &sheet, Target::Table(t), r, &mut report) {
+        match read_sheet(def, wb, &sheet, Target::Table(t), r, &mut report, sink) {
             Ok(Some(reader)) => {
                 if let Some(refused) = reader.refusal(limits) {
                     return Ok(refused);
@@ -330,5 +356,7 @@ fn template_workbook<R: Read + Seek>(
         }
         report.push(validate::item(def, f, "", &locate), options.max_items);
     }
+    let answers = if sink.wants_answers() { values_to_json(def, &outcome.values) } else { Map::new() };
+    sink.checked(CheckedAnswers { index: 0, row: None, answers, has_errors: !report.is_valid() });
     Ok(report)
 }
