@@ -17,6 +17,7 @@ mod error_message;
 mod error_summary;
 mod fieldset;
 mod file_upload;
+pub(crate) mod form;
 mod hint;
 mod input;
 mod label;

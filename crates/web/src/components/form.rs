@@ -1,0 +1,96 @@
+//! Component params for a page's [`Form`]: what was typed and what is wrong with it, shown again
+//! in the controls and the error summary.
+
+use crate::pages::Form;
+
+use super::{
+    Attributes, Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, FileUpload, Hint, Input,
+    Label, Textarea,
+};
+
+/// The label formwork's form pages give their controls.
+fn label(text: &str) -> Label {
+    Label::text(text).classes("govuk-label--s")
+}
+
+fn hint(text: &str) -> Option<Hint> {
+    (!text.is_empty()).then(|| Hint::text(text))
+}
+
+/// A text input for field `name` of `form`, with its value and problem. `kind` is the input type;
+/// `autocomplete` and `hint` are left out when empty.
+pub(crate) fn text_input(
+    form: &Form,
+    name: &str,
+    label_text: &str,
+    kind: &str,
+    autocomplete: &str,
+    hint_text: &str,
+) -> Input {
+    Input {
+        id: Some(name.to_owned()),
+        name: Some(name.to_owned()),
+        input_type: Some(kind.to_owned()),
+        label: label(label_text),
+        hint: hint(hint_text),
+        error_message: form.error(name).map(ErrorMessage::text),
+        value: Some(form.value(name).to_owned()),
+        autocomplete: (!autocomplete.is_empty()).then(|| autocomplete.to_owned()),
+        spellcheck: (kind == "email").then_some(false),
+        ..Input::default()
+    }
+}
+
+/// A textarea for field `name` of `form`, with its value and problem.
+pub(crate) fn textarea(
+    form: &Form,
+    name: &str,
+    label_text: &str,
+    hint_text: &str,
+    rows: impl std::fmt::Display,
+) -> Textarea {
+    Textarea {
+        id: Some(name.to_owned()),
+        name: Some(name.to_owned()),
+        rows: Some(rows.to_string()),
+        label: label(label_text),
+        hint: hint(hint_text),
+        error_message: form.error(name).map(ErrorMessage::text),
+        value: Some(form.value(name).to_owned()),
+        ..Textarea::default()
+    }
+}
+
+/// The error summary of `form`: each problem links to its field.
+pub(crate) fn error_summary(form: &Form) -> ErrorSummary {
+    ErrorSummary {
+        title_text: Some("There is a problem".to_owned()),
+        error_list: form
+            .problems
+            .iter()
+            .map(|problem| ErrorSummaryItem {
+                content: Content::text(&problem.message),
+                href: Some(format!("#{}", problem.field)),
+                ..ErrorSummaryItem::default()
+            })
+            .collect(),
+        ..ErrorSummary::default()
+    }
+}
+
+/// A file upload for field `name`; `accept` lists the file types offered (e.g. `.csv,.xlsx`).
+pub(crate) fn file_upload(name: &str, label_text: &str, accept: &str) -> FileUpload {
+    FileUpload {
+        id: Some(name.to_owned()),
+        name: Some(name.to_owned()),
+        label: label(label_text),
+        attributes: Attributes::default().with("accept", accept),
+        ..FileUpload::default()
+    }
+}
+
+/// A form's submit button saying `text`; `secondary` for a form that is not the page's main one.
+pub(crate) fn submit(text: &str, secondary: bool) -> Button {
+    let button = Button::submit(text);
+    if secondary { button.classes("govuk-button--secondary") } else { button }
+}
