@@ -12,6 +12,7 @@
 //! cannot be reached becomes `Unavailable` (503, and `/readyz` says so).
 
 pub mod audit;
+pub mod bulk;
 mod clock;
 pub mod collections;
 pub mod invitations;

@@ -539,17 +539,51 @@ async fn open_invitations_are_found_by_email() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Migrations' checksums (issue 8). Self-contained: its own
+// Migrations' checksums, streamed reads and batch inserts (issue 8). Self-contained: its own
 // imports, and its own table where it needs one, so other tests' changes do not reach it.
 
 mod migrations_and_bulk {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use formwork_store::{Backend, MIGRATIONS};
+    use formwork_store::{Backend, MIGRATIONS, Store, StoreError, bulk};
+    use futures_util::{StreamExt as _, TryStreamExt as _};
     use sqlx::Row as _;
 
     use super::{NOW, on_both};
+
+    /// `bulk_rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)` in the test's own database.
+    async fn create_table(s: &Store) {
+        sqlx::raw_sql("CREATE TABLE bulk_rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)")
+            .execute(s.pool())
+            .await
+            .unwrap();
+    }
+
+    /// An error and its sources, as a log shows them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            text = format!("{text}: {s}");
+            source = s.source();
+        }
+        text
+    }
+
+    async fn count(s: &Store) -> i64 {
+        sqlx::query("SELECT COUNT(*) FROM bulk_rows").fetch_one(s.pool()).await.unwrap().get(0)
+    }
+
+    async fn insert_rows(
+        c: &mut sqlx::AnyConnection,
+        ns: impl IntoIterator<Item = i64>,
+    ) -> Result<u64, StoreError> {
+        bulk::insert(c, "bulk_rows", &["id", "n", "note"], ns, |n, row| {
+            row.push(format!("row-{n}")).push(n).push((n % 3 == 0).then(|| format!("note {n}")));
+        })
+        .await
+    }
 
     #[tokio::test]
     async fn every_migration_file_is_listed_and_applied_with_its_checksum() {
@@ -629,5 +663,208 @@ mod migrations_and_bulk {
             })
         })
         .await;
+    }
+
+    #[tokio::test]
+    async fn batch_inserts_span_statements_and_streamed_reads_see_every_row() {
+        on_both(|s| {
+            Box::pin(async move {
+                create_table(&s).await;
+                // More rows than one statement takes on either database (10,922 on PostgreSQL).
+                let mut tx = s.begin().await.unwrap();
+                assert_eq!(insert_rows(&mut tx, 0..25_000).await.unwrap(), 25_000);
+                tx.commit().await.unwrap();
+                assert_eq!(insert_rows(&mut s.conn().await.unwrap(), []).await.unwrap(), 0);
+
+                let mut c = s.conn().await.unwrap();
+                let query =
+                    sqlx::query("SELECT id, n, note FROM bulk_rows WHERE n >= $1 ORDER BY n").bind(0_i64);
+                let rows: Vec<(String, i64, Option<String>)> =
+                    bulk::stream(&mut c, query, |r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                        .try_collect()
+                        .await
+                        .unwrap();
+                assert_eq!(rows.len(), 25_000);
+                assert!(rows.iter().enumerate().all(|(i, (id, n, note))| {
+                    let i = i as i64;
+                    *n == i && *id == format!("row-{i}") && *note == (i % 3 == 0).then(|| format!("note {i}"))
+                }));
+
+                // A stream dropped part-way leaves the connection usable.
+                let first: Vec<i64> =
+                    bulk::stream(&mut c, sqlx::query("SELECT n FROM bulk_rows ORDER BY n"), |r| {
+                        Ok(r.try_get::<i64, _>(0)?)
+                    })
+                    .take(3)
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert_eq!(first, [0, 1, 2]);
+                let n: i64 =
+                    sqlx::query("SELECT COUNT(*) FROM bulk_rows").fetch_one(&mut *c).await.unwrap().get(0);
+                assert_eq!(n, 25_000);
+            })
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_insert_leaves_nothing_and_the_transaction_goes_on() {
+        on_both(|s| {
+            Box::pin(async move {
+                create_table(&s).await;
+                let mut tx = s.begin().await.unwrap();
+                // The last row repeats the first's id: its statement fails and the rows before it,
+                // in an earlier statement, go too.
+                let duplicate = insert_rows(&mut tx, (0..20_000).chain([0])).await.unwrap_err();
+                assert!(matches!(duplicate, StoreError::Conflict { .. }), "{duplicate:?}");
+                let short = bulk::insert(&mut tx, "bulk_rows", &["id", "n"], [1], |n, row| {
+                    row.push(n.to_string());
+                })
+                .await
+                .unwrap_err();
+                assert!(chain(&short).contains("1 values for 2 columns"), "{short:?}");
+                assert!(
+                    bulk::insert(&mut tx, "bulk_rows; --", &["id"], [1], |n, row| {
+                        row.push(n.to_string());
+                    })
+                    .await
+                    .is_err()
+                );
+                assert_eq!(insert_rows(&mut tx, [7]).await.unwrap(), 1);
+                tx.commit().await.unwrap();
+                assert_eq!(count(&s).await, 1);
+
+                let mut tx = s.begin().await.unwrap();
+                insert_rows(&mut tx, 100..200).await.unwrap();
+                tx.rollback().await.unwrap();
+                assert_eq!(count(&s).await, 1, "the caller's rollback takes the rows back");
+            })
+        })
+        .await;
+    }
+
+    /// Times 100,000 rows inserted by [`bulk::insert`] on both databases, by PostgreSQL's `COPY`
+    /// (which needs a `PgConnection`, so it is measured outside the store) and one row to a
+    /// statement, for docs/benchmarks.md. Not a test: it asserts nothing about time.
+    #[tokio::test]
+    #[ignore = "a measurement: cargo test -p formwork-store --test conformance -- --ignored --nocapture"]
+    async fn measure_batch_inserts() {
+        use std::time::{Duration, Instant};
+
+        use sqlx::Connection as _;
+
+        const ROWS: i64 = 100_000;
+        const RUNS: usize = 3;
+        const TABLE: &str = "CREATE TABLE measured (id TEXT PRIMARY KEY, at BIGINT NOT NULL, actor_id TEXT, \
+                             action TEXT NOT NULL, subject TEXT NOT NULL, details TEXT NOT NULL)";
+        fn row(n: i64) -> (String, i64, Option<&'static str>, &'static str, String, String) {
+            let actor = (n % 2 == 0).then_some("0190a1b2c3d4e5f60718293a4b5c6d7e");
+            (
+                format!("{n:032x}"),
+                NOW + n,
+                actor,
+                "record.create",
+                format!("returns/{n}"),
+                format!("{{\"row\":{n}}}"),
+            )
+        }
+        async fn multi_row(c: &mut sqlx::AnyConnection) -> Duration {
+            sqlx::raw_sql("DROP TABLE IF EXISTS measured").execute(&mut *c).await.unwrap();
+            sqlx::raw_sql(TABLE).execute(&mut *c).await.unwrap();
+            let start = Instant::now();
+            let mut tx = c.begin().await.unwrap();
+            let columns = ["id", "at", "actor_id", "action", "subject", "details"];
+            let n = bulk::insert(&mut tx, "measured", &columns, (0..ROWS).map(row), |r, v| {
+                v.push(r.0).push(r.1).push(r.2).push(r.3).push(r.4).push(r.5);
+            })
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(n, ROWS as u64);
+            start.elapsed()
+        }
+        async fn one_by_one(c: &mut sqlx::AnyConnection) -> Duration {
+            sqlx::raw_sql("DROP TABLE IF EXISTS measured").execute(&mut *c).await.unwrap();
+            sqlx::raw_sql(TABLE).execute(&mut *c).await.unwrap();
+            let start = Instant::now();
+            let mut tx = c.begin().await.unwrap();
+            for r in (0..ROWS).map(row) {
+                sqlx::query("INSERT INTO measured (id, at, actor_id, action, subject, details) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(r.0).bind(r.1).bind(r.2).bind(r.3).bind(r.4).bind(r.5)
+                    .execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            start.elapsed()
+        }
+        async fn copy(c: &mut sqlx::PgConnection) -> Duration {
+            sqlx::raw_sql("DROP TABLE IF EXISTS measured").execute(&mut *c).await.unwrap();
+            sqlx::raw_sql(TABLE).execute(&mut *c).await.unwrap();
+            let start = Instant::now();
+            let mut tx = c.begin().await.unwrap();
+            let mut copy = tx
+                .copy_in_raw("COPY measured (id, at, actor_id, action, subject, details) FROM STDIN")
+                .await
+                .unwrap();
+            let mut buffer = String::new();
+            for r in (0..ROWS).map(row) {
+                use std::fmt::Write as _;
+                let actor = r.2.unwrap_or("\\N");
+                writeln!(buffer, "{}\t{}\t{actor}\t{}\t{}\t{}", r.0, r.1, r.3, r.4, r.5).unwrap();
+                if buffer.len() > 1 << 20 {
+                    copy.send(std::mem::take(&mut buffer).into_bytes()).await.unwrap();
+                }
+            }
+            copy.send(buffer.into_bytes()).await.unwrap();
+            assert_eq!(copy.finish().await.unwrap(), ROWS as u64);
+            tx.commit().await.unwrap();
+            start.elapsed()
+        }
+        fn report(what: &str, mut times: Vec<Duration>) {
+            times.sort();
+            println!(
+                "{what}: median {:.3} s, fastest {:.3} s, slowest {:.3} s",
+                times[times.len() / 2].as_secs_f64(),
+                times[0].as_secs_f64(),
+                times[times.len() - 1].as_secs_f64()
+            );
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite =
+            Store::connect(&format!("sqlite://{}/measure.db", dir.path().display()), 1).await.unwrap();
+        let mut c = sqlite.conn().await.unwrap();
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            times.push(multi_row(&mut c).await);
+        }
+        report("SQLite, bulk::insert (multi-row INSERT)", times);
+        report("SQLite, one row to a statement", vec![one_by_one(&mut c).await]);
+        drop(c);
+
+        let schema = format!("t_{}", formwork_store::new_id());
+        let admin = Store::connect(&super::postgres_url(), 1).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        let url = format!("{}?options=-c%20search_path%3D{schema}", super::postgres_url());
+        let postgres = Store::connect(&url, 1).await.unwrap();
+        let mut c = postgres.conn().await.unwrap();
+        let mut native = sqlx::PgConnection::connect(&url).await.unwrap();
+        let (mut inserts, mut copies) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            inserts.push(multi_row(&mut c).await);
+            copies.push(copy(&mut native).await);
+        }
+        report("PostgreSQL, bulk::insert (multi-row INSERT)", inserts);
+        report("PostgreSQL, COPY FROM STDIN on a PgConnection", copies);
+        report("PostgreSQL, one row to a statement", vec![one_by_one(&mut c).await]);
+        drop(c);
+        postgres.close().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(admin.pool())
+            .await
+            .unwrap();
     }
 }
