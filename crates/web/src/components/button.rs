@@ -49,6 +49,17 @@ impl Button {
         Self { content: Content::text(text), ..Self::default() }
     }
 
+    /// A link to `href` that looks like a button, with extra classes when not empty (e.g.
+    /// `govuk-button--secondary`).
+    pub fn link(text: &str, href: &str, extra: &str) -> Self {
+        Self {
+            content: Content::text(text),
+            href: Some(href.to_owned()),
+            classes: (!extra.is_empty()).then(|| extra.to_owned()),
+            ..Self::default()
+        }
+    }
+
     /// The same button with extra classes.
     pub fn classes(self, classes: impl Into<String>) -> Self {
         Self { classes: Some(classes.into()), ..self }

@@ -93,3 +93,8 @@ pub(crate) fn described_by<'a>(ids: impl IntoIterator<Item = Option<&'a str>>) -
     let joined = ids.into_iter().flatten().filter(|id| !id.is_empty()).collect::<Vec<_>>().join(" ");
     (!joined.is_empty()).then_some(joined)
 }
+
+/// A GOV.UK link to `href` saying `text`, as trusted markup for a table cell or summary list value.
+pub fn link(href: &str, text: &str) -> String {
+    format!("<a class=\"govuk-link\" href=\"{}\">{}</a>", escape(href), escape(text))
+}

@@ -55,7 +55,25 @@ pub struct TableCell {
     pub attributes: Attributes,
 }
 
+impl Table {
+    /// A table with a caption that only screen readers read (for a table whose heading is already
+    /// on the page) and these header cells; rows are added after.
+    pub fn with_hidden_caption(caption: &str, head: Vec<TableCell>) -> Self {
+        Self {
+            caption: Some(caption.to_owned()),
+            caption_classes: Some("govuk-table__caption--s govuk-visually-hidden".to_owned()),
+            head,
+            ..Self::default()
+        }
+    }
+}
+
 impl TableCell {
+    /// A cell of a number, aligned right.
+    pub fn numeric(text: impl Into<String>) -> Self {
+        Self { format: Some("numeric".to_owned()), ..Self::text(text) }
+    }
+
     /// A cell saying `text`.
     pub fn text(text: impl Into<String>) -> Self {
         Self { content: Content::text(text), ..Self::default() }

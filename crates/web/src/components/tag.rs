@@ -1,5 +1,6 @@
 //! Tag: a short status label, e.g. "Completed".
 
+use askama::Template;
 use serde::Deserialize;
 
 use super::{Attributes, Content, classes, de};
@@ -29,4 +30,15 @@ impl Tag {
     pub fn class(&self) -> String {
         classes("govuk-tag", self.classes.as_deref())
     }
+
+    /// The tag's markup, for a table cell or summary list value built in Rust.
+    pub fn to_html(&self) -> String {
+        TagHtml { tag: self }.render().unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(source = r#"{% import "govuk/tag.html" as c %}{% call c::tag(tag) %}{% endcall %}"#, ext = "html")]
+struct TagHtml<'a> {
+    tag: &'a Tag,
 }

@@ -24,6 +24,26 @@ struct List {
     collections: Vec<Collection>,
     can_publish: bool,
 }
+impl List {
+    /// The collections: the title (a link to the collection), the kind and the latest version.
+    fn table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell, link};
+        let head = vec![TableCell::text("Title"), TableCell::text("Kind"), TableCell::numeric("Version")];
+        let rows = self
+            .collections
+            .iter()
+            .map(|collection| {
+                let href = format!("/collections/{}", collection.slug);
+                vec![
+                    TableCell::html(link(&href, &collection.title)),
+                    TableCell::text(&collection.kind),
+                    TableCell::numeric(collection.latest_version.to_string()),
+                ]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Collections", head) }
+    }
+}
 
 /// `GET /collections`.
 pub(crate) async fn list(ctx: Ctx) -> Result<Response, AppError> {

@@ -46,6 +46,22 @@ struct List {
     organisations: Vec<Organisation>,
     can_add: bool,
 }
+impl List {
+    /// The organisations: the name (a link to the organisation) and the slug.
+    fn table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell, link};
+        let head = vec![TableCell::text("Name"), TableCell::text("Slug")];
+        let rows = self
+            .organisations
+            .iter()
+            .map(|organisation| {
+                let href = format!("/organisations/{}", organisation.slug);
+                vec![TableCell::html(link(&href, &organisation.name)), TableCell::text(&organisation.slug)]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Organisations", head) }
+    }
+}
 
 /// `GET /organisations`.
 pub(crate) async fn list(ctx: Ctx) -> Result<Response, AppError> {

@@ -28,6 +28,32 @@ struct List {
     people: Vec<User>,
     invitations: Vec<Invitation>,
 }
+impl List {
+    /// Everyone with an account: the email address (a link to the person), name, staff role and
+    /// whether the account is disabled.
+    fn people_table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell, Tag, link};
+        let head = ["Email address", "Name", "Staff role", "Status"].map(TableCell::text).to_vec();
+        let rows = self
+            .people
+            .iter()
+            .map(|person| {
+                let status = if person.disabled {
+                    TableCell::html(Tag::new("Disabled", Some("govuk-tag--grey")).to_html())
+                } else {
+                    TableCell::text("Active")
+                };
+                vec![
+                    TableCell::html(link(&format!("/people/{}", person.id), &person.email)),
+                    TableCell::text(person.name.as_deref().unwrap_or_default()),
+                    TableCell::text(person.staff_role.as_ref().map(ToString::to_string).unwrap_or_default()),
+                    status,
+                ]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Everyone with an account", head) }
+    }
+}
 
 impl List {
     fn when(&self, millis: &i64) -> String {
