@@ -2,9 +2,10 @@
 //! and matching people who sign in through an OpenID Connect provider to their accounts.
 
 use formwork_mail::Email;
+use formwork_store::audit::{self, AuditEvent};
 use formwork_store::sessions::{self, Session};
 use formwork_store::users::{self, User};
-use formwork_store::{invitations, new_token, password_resets, sign_in_attempts};
+use formwork_store::{invitations, new_token, oidc_sign_ins, password_resets, sign_in_attempts};
 
 use crate::policy::{Action, check};
 use crate::{Actor, App, Problem, Result, ServiceError, commit, passwords};
@@ -167,7 +168,7 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
                 app.link(&format!("/reset-password/{token}"))
             ),
         };
-        formwork_jobs::enqueue_email(&mut tx, &email, now).await?;
+        crate::jobs::SendEmail::enqueue(&mut tx, email, now).await?;
     }
     commit(tx).await?;
     app.wake_worker();
@@ -205,15 +206,8 @@ pub async fn reset_password(app: &App, token: &str, password: &str, confirm: &st
     users::set_password(&mut tx, &user.id, &hash, now).await?;
     sessions::delete_for_user(&mut tx, &user.id).await?;
     sign_in_attempts::clear(&mut tx, &format!("email:{}", user.email)).await?;
-    formwork_store::audit::record(
-        &mut tx,
-        Some(&user.id),
-        "password.reset",
-        &user.id,
-        &serde_json::json!({}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::PasswordReset { user: user.id.clone() };
+    audit::record(&mut tx, Some(&user.id), &event, now).await?;
     commit(tx).await?;
     Ok(user)
 }
@@ -245,15 +239,8 @@ pub async fn change_password(
     let mut tx = app.begin().await?;
     users::set_password(&mut tx, &user.id, &hash, now).await?;
     sessions::delete_for_user(&mut tx, &user.id).await?;
-    formwork_store::audit::record(
-        &mut tx,
-        Some(&user.id),
-        "password.change",
-        &user.id,
-        &serde_json::json!({}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::PasswordChanged { user: user.id.clone() };
+    audit::record(&mut tx, Some(&user.id), &event, now).await?;
     commit(tx).await
 }
 
@@ -341,7 +328,26 @@ pub async fn sign_in_with_provider(app: &App, claims: &ProviderClaims) -> Result
     commit(tx).await?;
     tracing::info!(user.id = %user.id, "linked an account to the identity provider at first sign-in");
     let mut conn = app.store.conn().await?;
-    users::by_id(&mut conn, &user.id)
-        .await?
-        .ok_or_else(|| ServiceError::Internal("linked account vanished".into()))
+    users::by_id(&mut conn, &user.id).await?.ok_or_else(|| ServiceError::internal("linked account vanished"))
+}
+
+pub use formwork_store::oidc_sign_ins::Pending as ProviderSignIn;
+
+/// How long a person has to come back from the identity provider (ms).
+const PROVIDER_SIGN_IN_LIFETIME: i64 = 10 * 60 * 1000;
+
+/// Remember a sign-in through the identity provider that has started, under its `state`, until
+/// the person comes back (ten minutes at most).
+pub async fn begin_provider_sign_in(app: &App, state: &str, pending: &ProviderSignIn) -> Result<()> {
+    let now = app.now();
+    let mut conn = app.store.conn().await?;
+    oidc_sign_ins::create(&mut conn, state, pending, now, now + PROVIDER_SIGN_IN_LIFETIME).await?;
+    Ok(())
+}
+
+/// Take the sign-in `state` names, if it is still live: it works once, so a replayed callback
+/// finds nothing.
+pub async fn take_provider_sign_in(app: &App, state: &str) -> Result<Option<ProviderSignIn>> {
+    let mut conn = app.store.conn().await?;
+    Ok(oidc_sign_ins::take(&mut conn, state, app.now()).await?)
 }

@@ -7,9 +7,12 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use formwork_definition::schedule::Period;
 use formwork_definition::{Definition, Kind, diagnostic};
-use formwork_store::collections::{self as store, Collection, Publication, Version};
+use formwork_store::collections::{self as store, Publication};
+
+use formwork_store::AnyConnection;
+use formwork_store::audit::{self, AuditEvent};
+pub use formwork_store::collections::{Collection, Version};
 use formwork_store::organisations::{self as orgs, Organisation};
-use formwork_store::{AnyConnection, audit};
 use serde::Serialize;
 
 use crate::policy::{Action, check};
@@ -59,7 +62,7 @@ pub async fn definition(app: &App, slug: &str, version: i64) -> Result<Arc<Defin
     let mut conn = app.store.conn().await?;
     let stored = store::version_of(&mut conn, slug, version).await?.ok_or_else(|| not_found(slug))?;
     let definition = formwork_definition::load(stored.source.as_bytes()).map_err(|problems| {
-        ServiceError::Internal(format!(
+        ServiceError::internal(format!(
             "published definition {slug} v{version} no longer loads: {} problems",
             problems.len()
         ))
@@ -116,15 +119,12 @@ pub async fn publish(app: &App, actor: &Actor, source: &[u8]) -> Result<Publishe
     let publication =
         Publication { slug: &definition.collection, version, title: &definition.title, kind, source: &text };
     store::publish(&mut tx, &publication, actor.user_id(), now).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "collection.publish",
-        &definition.collection,
-        &serde_json::json!({"version": version, "title": definition.title}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::CollectionPublished {
+        collection: definition.collection.clone(),
+        version,
+        title: definition.title.clone(),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     tracing::info!(collection.slug = %definition.collection, collection.version = version, "published a collection");
     let published =
@@ -232,15 +232,11 @@ pub async fn assign(app: &App, actor: &Actor, slug: &str, organisation_slug: &st
         )
     })?;
     store::assign(&mut tx, slug, &organisation.id, now).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "collection.assign",
-        slug,
-        &serde_json::json!({"organisation": organisation.slug}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::CollectionAssigned {
+        collection: slug.to_string(),
+        organisation: organisation.slug.clone(),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     Ok(organisation)
 }
@@ -255,14 +251,8 @@ pub async fn unassign(app: &App, actor: &Actor, slug: &str, organisation_slug: &
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("There is no organisation “{organisation_slug}”")))?;
     store::unassign(&mut tx, slug, &organisation.id).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "collection.unassign",
-        slug,
-        &serde_json::json!({"organisation": organisation.slug}),
-        now,
-    )
-    .await?;
+    let event =
+        AuditEvent::CollectionUnassigned { collection: slug.to_string(), organisation: organisation.slug };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await
 }

@@ -3,15 +3,41 @@
 //! for a week; accepting it creates the account or adds to an existing one.
 
 use formwork_mail::Email;
-use formwork_store::invitations::{self as store, Invitation, Unusable};
+use formwork_store::audit::{self, AuditEvent};
+use formwork_store::invitations::{self as store, Stored};
 use formwork_store::organisations::{self as orgs, Organisation};
 use formwork_store::users::{self, User};
-use formwork_store::{AnyConnection, Tx, audit};
+use formwork_store::{AnyConnection, StoreError, Tx};
+
+pub use formwork_store::invitations::{Invitation, InvitationState};
 
 use crate::fields::{self, MAX_NAME};
 use crate::organisations::checked_roles;
 use crate::policy::{Action, check};
 use crate::{Actor, App, Result, ServiceError, StaffRole, commit};
+
+/// Why an invitation link cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// No invitation has this token.
+    Unknown,
+    /// It has been used.
+    Accepted,
+    /// It has expired.
+    Expired,
+    /// It was withdrawn.
+    Withdrawn,
+}
+
+/// Whom an invitation is to: an organisation (by slug) or the staff. Pages and the API name it
+/// in their paths, and an invitation outside it is not found there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitedTo<'a> {
+    /// The organisation with this slug.
+    Organisation(&'a str),
+    /// The staff.
+    Staff,
+}
 
 /// An invitation as its link's page shows it.
 #[derive(Clone, Debug)]
@@ -62,7 +88,7 @@ async fn send(
             app.link(&format!("/invitations/{token}"))
         ),
     };
-    formwork_jobs::enqueue_email(conn, &email, app.now()).await?;
+    crate::jobs::SendEmail::enqueue(conn, email, app.now()).await?;
     Ok(())
 }
 
@@ -144,15 +170,13 @@ async fn issue(
     )
     .await?;
     send(app, &mut tx, actor, &invitation, &token, to).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "invitation.create",
-        organisation_id.unwrap_or("staff"),
-        &serde_json::json!({"email": email, "roles": roles}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::InvitationCreated {
+        invitation: invitation.id.clone(),
+        organisation: organisation_id.map(str::to_string),
+        email: email.to_string(),
+        roles: roles.to_vec(),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     app.wake_worker();
     Ok(invitation)
@@ -177,42 +201,64 @@ pub async fn for_staff(app: &App, actor: &Actor) -> Result<Vec<Invitation>> {
     Ok(store::list(&mut conn, None).await?)
 }
 
-/// Withdraw an invitation that has not been accepted.
-pub async fn withdraw(app: &App, actor: &Actor, id: &str) -> Result<Invitation> {
+/// Withdraw an invitation that has not been accepted, found among the invitations `to` an
+/// organisation or the staff (elsewhere it is not found). Of a withdrawal and an acceptance at
+/// once, exactly one happens; the other is told the invitation has changed.
+pub async fn withdraw(app: &App, actor: &Actor, to: InvitedTo<'_>, id: &str) -> Result<Invitation> {
     if matches!(actor, Actor::Anonymous) {
         return Err(ServiceError::SignInRequired);
     }
+    let missing = || ServiceError::NotFound("There is no such invitation".into());
+    let organisation = match to {
+        InvitedTo::Organisation(slug) => {
+            let organisation = crate::organisations::find(app, actor, slug).await?;
+            check(actor, Action::ManageMembers(&organisation.id))?;
+            Some(organisation)
+        }
+        InvitedTo::Staff => {
+            check(actor, Action::ManagePeople)?;
+            None
+        }
+    };
     let now = app.now();
     let mut tx = app.begin().await?;
-    let missing = || ServiceError::NotFound("There is no such invitation".into());
     let invitation = store::by_id(&mut tx, id).await?.ok_or_else(missing)?;
-    match &invitation.organisation_id {
-        Some(org) => match check(actor, Action::ManageMembers(org)) {
-            Err(ServiceError::NotFound(_)) => return Err(missing()),
-            other => other?,
-        },
-        None => check(actor, Action::ManagePeople)?,
+    if invitation.organisation_id.as_deref() != organisation.as_ref().map(|o| o.id.as_str()) {
+        return Err(missing());
     }
-    store::revoke(&mut tx, id, now).await.map_err(|_| {
-        ServiceError::Conflict("This invitation has already been accepted or withdrawn".into())
-    })?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "invitation.withdraw",
-        id,
-        &serde_json::json!({"email": invitation.email}),
-        now,
-    )
-    .await?;
+    let withdrawn =
+        store::transition(&mut tx, &invitation, Stored::Withdrawn, None, now).await.map_err(|e| match e {
+            StoreError::Conflict { .. } => {
+                ServiceError::Conflict("This invitation has already been accepted or withdrawn".into())
+            }
+            other => other.into(),
+        })?;
+    let event =
+        AuditEvent::InvitationWithdrawn { invitation: invitation.id.clone(), email: invitation.email };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
-    Ok(Invitation { revoked_at: Some(now), ..invitation })
+    Ok(withdrawn)
+}
+
+/// The invitation a link's token names, if it can still be used.
+async fn usable(
+    conn: &mut AnyConnection,
+    token: &str,
+    now: i64,
+) -> Result<std::result::Result<Invitation, Unusable>> {
+    let Some(invitation) = store::by_token(conn, token).await? else { return Ok(Err(Unusable::Unknown)) };
+    Ok(match invitation.state_at(now) {
+        InvitationState::Pending => Ok(invitation),
+        InvitationState::Accepted => Err(Unusable::Accepted),
+        InvitationState::Withdrawn => Err(Unusable::Withdrawn),
+        InvitationState::Expired => Err(Unusable::Expired),
+    })
 }
 
 /// What an invitation link's page shows, or why the link no longer works.
 pub async fn look_up(app: &App, token: &str) -> Result<std::result::Result<InvitationView, Unusable>> {
     let mut conn = app.store.conn().await?;
-    let invitation = match store::usable(&mut conn, token, app.now()).await? {
+    let invitation = match usable(&mut conn, token, app.now()).await? {
         Ok(invitation) => invitation,
         Err(why) => return Ok(Err(why)),
     };
@@ -232,15 +278,29 @@ pub fn unusable_message(why: Unusable) -> &'static str {
         }
         Unusable::Accepted => "This invitation has already been accepted. Sign in to use the service",
         Unusable::Expired => "This invitation has expired. Ask the person who invited you to send a new one",
-        Unusable::Revoked => {
+        Unusable::Withdrawn => {
             "This invitation has been withdrawn. Ask the person who invited you if you need access"
         }
     }
 }
 
-async fn apply(app: &App, conn: &mut AnyConnection, invitation: &Invitation, user: &User) -> Result<()> {
+/// Accept `invitation` for `user`: the transition, the roles it gives and the history, in `conn`'s
+/// transaction. The invitation as accepted.
+async fn apply(
+    app: &App,
+    conn: &mut AnyConnection,
+    invitation: &Invitation,
+    user: &User,
+) -> Result<Invitation> {
     let now = app.now();
-    store::accept(conn, &invitation.id, &user.id, now).await?;
+    let accepted = store::transition(conn, invitation, Stored::Accepted, Some(&user.id), now).await.map_err(
+        |e| match e {
+            StoreError::Conflict { .. } => ServiceError::Conflict(
+                "This invitation has just been withdrawn or accepted. Ask the person who invited you".into(),
+            ),
+            other => other.into(),
+        },
+    )?;
     match &invitation.organisation_id {
         Some(org) => {
             let mut roles =
@@ -258,49 +318,66 @@ async fn apply(app: &App, conn: &mut AnyConnection, invitation: &Invitation, use
             users::set_staff_role(conn, &user.id, role.map(StaffRole::as_str), now).await?;
         }
     }
-    audit::record(
-        conn,
-        Some(&user.id),
-        "invitation.accept",
-        &invitation.id,
-        &serde_json::json!({"roles": invitation.roles}),
-        now,
-    )
-    .await?;
-    Ok(())
+    let event = AuditEvent::InvitationAccepted {
+        invitation: invitation.id.clone(),
+        user: user.id.clone(),
+        roles: invitation.roles.clone(),
+    };
+    audit::record(conn, Some(&user.id), &event, now).await?;
+    Ok(accepted)
 }
 
-async fn usable(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitation> {
-    store::usable(conn, token, now).await?.map_err(|why| ServiceError::Conflict(unusable_message(why).into()))
+/// The invitation a link's token names, or a conflict saying why it cannot be used.
+async fn open(conn: &mut AnyConnection, token: &str, now: i64) -> Result<Invitation> {
+    usable(conn, token, now).await?.map_err(|why| ServiceError::Conflict(unusable_message(why).into()))
+}
+
+/// An accepted invitation and the organisation it joined the person to (`None`: the staff).
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    /// The invitation, as accepted.
+    pub invitation: Invitation,
+    /// The organisation joined.
+    pub organisation: Option<Organisation>,
+}
+
+async fn accepted(conn: &mut AnyConnection, invitation: Invitation) -> Result<Accepted> {
+    let organisation = match &invitation.organisation_id {
+        Some(id) => orgs::by_id(conn, id).await?,
+        None => None,
+    };
+    Ok(Accepted { invitation, organisation })
 }
 
 /// Accept an invitation as the signed-in person, whose email address must be the one invited.
-pub async fn accept(app: &App, actor: &Actor, token: &str) -> Result<Invitation> {
+pub async fn accept(app: &App, actor: &Actor, token: &str) -> Result<Accepted> {
     let person = actor.as_person().ok_or(ServiceError::SignInRequired)?;
     let mut tx = app.begin().await?;
-    let invitation = usable(&mut tx, token, app.now()).await?;
+    let invitation = open(&mut tx, token, app.now()).await?;
     if invitation.email != person.user.email {
         return Err(ServiceError::Forbidden(format!(
             "This invitation is for {}, but you are signed in as {}. Sign out, then open the link again",
             invitation.email, person.user.email
         )));
     }
-    apply(app, &mut tx, &invitation, &person.user).await?;
+    let invitation = apply(app, &mut tx, &invitation, &person.user).await?;
+    let accepted = accepted(&mut tx, invitation).await?;
     commit(tx).await?;
-    Ok(invitation)
+    Ok(accepted)
 }
 
-/// Accept an invitation by making a local account for its email address.
+/// Accept an invitation by making a local account for its email address: the account, and the
+/// invitation accepted.
 pub async fn accept_with_new_account(
     app: &App,
     token: &str,
     name: &str,
     password: &str,
     confirm: &str,
-) -> Result<User> {
+) -> Result<(User, Accepted)> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
-    let invitation = usable(&mut conn, token, now).await?;
+    let invitation = open(&mut conn, token, now).await?;
     if users::by_email(&mut conn, &invitation.email).await?.is_some() {
         return Err(ServiceError::Conflict(format!(
             "There is already an account for {}: sign in to accept",
@@ -320,9 +397,10 @@ pub async fn accept_with_new_account(
     }
     let hash = crate::passwords::hash(password).await?;
     let mut tx = app.begin().await?;
-    let invitation = usable(&mut tx, token, now).await?;
+    let invitation = open(&mut tx, token, now).await?;
     let user = users::create(&mut tx, &invitation.email, Some(&name), Some(&hash), None, now).await?;
-    apply(app, &mut tx, &invitation, &user).await?;
+    let invitation = apply(app, &mut tx, &invitation, &user).await?;
+    let accepted = accepted(&mut tx, invitation).await?;
     commit(tx).await?;
-    Ok(user)
+    Ok((user, accepted))
 }

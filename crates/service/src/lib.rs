@@ -13,6 +13,7 @@ pub mod demo;
 mod error;
 pub mod fields;
 pub mod invitations;
+pub mod jobs;
 pub mod organisations;
 pub mod passwords;
 pub mod people;
@@ -70,8 +71,8 @@ type DefinitionCache = HashMap<(String, i64), Arc<Definition>>;
 /// What every operation works with: the database, the time and the settings.
 #[derive(Clone, Debug)]
 pub struct App {
-    /// The database.
-    pub store: Store,
+    /// The database: reached only through the operations of this crate.
+    pub(crate) store: Store,
     /// The time.
     pub clock: Clock,
     /// The settings.
@@ -94,6 +95,11 @@ impl App {
         self
     }
 
+    /// True when the database answers (`/readyz`).
+    pub async fn database_answers(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+
     /// Now, in milliseconds since 1970.
     pub fn now(&self) -> i64 {
         self.clock.now()
@@ -102,6 +108,11 @@ impl App {
     /// A link to `path` on this service.
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.settings.base_url.trim_end_matches('/'))
+    }
+
+    /// What wakes this process's job worker, if it has one.
+    pub(crate) fn waker(&self) -> Option<Arc<Notify>> {
+        self.wake.clone()
     }
 
     pub(crate) fn wake_worker(&self) {

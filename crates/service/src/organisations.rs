@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use formwork_store::organisations::{self as store, Membership, Organisation};
-use formwork_store::{AnyConnection, audit, users};
+use formwork_store::organisations::{self as store};
+
+use formwork_store::audit::{self, AuditEvent};
+pub use formwork_store::organisations::{Membership, Organisation};
+use formwork_store::{AnyConnection, users};
 use serde::Serialize;
 
 use crate::fields::{self, MAX_NAME};
@@ -34,6 +37,15 @@ pub struct OrganisationInput {
     pub slug: Option<String>,
     /// Identifiers other systems know it by (`ukprn` → `10001234`).
     pub external_ids: BTreeMap<String, String>,
+}
+
+/// Changes to an organisation; `None` keeps what it has (the API's `PATCH`).
+#[derive(Clone, Debug, Default)]
+pub struct OrganisationChanges {
+    /// Its name.
+    pub name: Option<String>,
+    /// Identifiers other systems know it by, all of them.
+    pub external_ids: Option<BTreeMap<String, String>>,
 }
 
 fn not_found(slug: &str) -> ServiceError {
@@ -127,44 +139,45 @@ pub async fn create(app: &App, actor: &Actor, input: &OrganisationInput) -> Resu
     let mut tx = app.begin().await?;
     let organisation =
         store::create(&mut tx, &slug, &name, &external_ids, now).await.map_err(|e| match e {
-            formwork_store::StoreError::Conflict(_) => ServiceError::invalid(
+            formwork_store::StoreError::Conflict { .. } => ServiceError::invalid(
                 "slug",
                 "unique",
                 format!("An organisation with the slug {slug} already exists: choose another slug"),
             ),
             other => other.into(),
         })?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "organisation.create",
-        &organisation.id,
-        &serde_json::json!({"slug": slug, "name": name}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::OrganisationCreated { organisation: organisation.id.clone(), slug, name };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     Ok(organisation)
 }
 
-/// Change an organisation's name and identifiers (service admins). Its slug never changes: links
-/// and files refer to it.
-pub async fn update(app: &App, actor: &Actor, slug: &str, input: &OrganisationInput) -> Result<Organisation> {
+/// Change an organisation's name and identifiers (service admins), merging `changes` with what is
+/// stored in the same transaction (two changes at once never undo each other's fields). Its slug
+/// never changes: links and files refer to it.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    slug: &str,
+    changes: &OrganisationChanges,
+) -> Result<Organisation> {
     let mut tx = app.begin().await?;
     let organisation = find_on(&mut tx, actor, slug, |id| Action::SeeOrganisation(id)).await?;
     check(actor, Action::ManageOrganisations)?;
-    let (name, _, external_ids) = check_input(input, false)?;
+    let input = OrganisationInput {
+        name: changes.name.clone().unwrap_or_else(|| organisation.name.clone()),
+        slug: None,
+        external_ids: changes.external_ids.clone().unwrap_or_else(|| organisation.external_ids.clone()),
+    };
+    let (name, _, external_ids) = check_input(&input, false)?;
     let now = app.now();
     store::update(&mut tx, &organisation.id, &name, &external_ids, now).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "organisation.update",
-        &organisation.id,
-        &serde_json::json!({"name": name}),
-        now,
-    )
-    .await?;
+    let changes = audit::diff(
+        &serde_json::json!({"name": organisation.name, "external_ids": organisation.external_ids}),
+        &serde_json::json!({"name": name, "external_ids": external_ids}),
+    );
+    let event = AuditEvent::OrganisationUpdated { organisation: organisation.id.clone(), changes };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     Ok(Organisation { name, external_ids, ..organisation })
 }
@@ -294,18 +307,15 @@ pub async fn add_member(
     };
     keeps_an_admin(&mut tx, actor, &organisation.id, &user.id, &roles).await?;
     store::set_membership(&mut tx, &organisation.id, &user.id, &roles, now).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "membership.set",
-        &organisation.id,
-        &serde_json::json!({"user": user.id, "roles": roles}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::MembershipSet {
+        organisation: organisation.id.clone(),
+        user: user.id.clone(),
+        roles: roles.clone(),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     let membership = store::membership_of(&mut tx, &organisation.id, &user.id)
         .await?
-        .ok_or_else(|| ServiceError::Internal("membership vanished".into()))?;
+        .ok_or_else(|| ServiceError::internal("membership vanished"))?;
     commit(tx).await?;
     Ok(membership)
 }
@@ -328,18 +338,15 @@ pub async fn set_roles(
     }
     keeps_an_admin(&mut tx, actor, &organisation.id, user_id, &roles).await?;
     store::set_membership(&mut tx, &organisation.id, user_id, &roles, now).await?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "membership.set",
-        &organisation.id,
-        &serde_json::json!({"user": user_id, "roles": roles}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::MembershipSet {
+        organisation: organisation.id.clone(),
+        user: user_id.to_string(),
+        roles: roles.clone(),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     let membership = store::membership_of(&mut tx, &organisation.id, user_id)
         .await?
-        .ok_or_else(|| ServiceError::Internal("membership vanished".into()))?;
+        .ok_or_else(|| ServiceError::internal("membership vanished"))?;
     commit(tx).await?;
     Ok(membership)
 }
@@ -353,15 +360,9 @@ pub async fn remove_member(app: &App, actor: &Actor, slug: &str, user_id: &str) 
     store::remove_membership(&mut tx, &organisation.id, user_id)
         .await
         .map_err(|_| ServiceError::NotFound(format!("{user_id} is not a member of {slug}")))?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "membership.remove",
-        &organisation.id,
-        &serde_json::json!({"user": user_id}),
-        now,
-    )
-    .await?;
+    let event =
+        AuditEvent::MembershipRemoved { organisation: organisation.id.clone(), user: user_id.to_string() };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await
 }
 

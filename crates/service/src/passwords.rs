@@ -78,10 +78,10 @@ pub async fn hash(password: &str) -> Result<String, ServiceError> {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Internal(format!("hashing a password failed: {e}")))
+            .map_err(|e| ServiceError::internal(format!("hashing a password failed: {e}")))
     })
     .await
-    .map_err(|e| ServiceError::Internal(e.to_string()))?
+    .map_err(|e| ServiceError::internal(e))?
 }
 
 /// True when `password` matches `hash`. With no hash, a dummy hash is checked so that the answer

@@ -1,7 +1,10 @@
 //! People's accounts, managed by service admins: add, name, staff roles, disable.
 
-use formwork_store::users::{self, User};
-use formwork_store::{audit, organisations, sessions};
+use formwork_store::users;
+
+use formwork_store::audit::{self, AuditEvent};
+pub use formwork_store::users::User;
+use formwork_store::{organisations, sessions};
 
 use crate::fields::{self, MAX_NAME};
 use crate::policy::{Action, check};
@@ -64,20 +67,17 @@ pub async fn create(app: &App, actor: &Actor, new: &NewPerson) -> Result<User> {
     let user = users::create(&mut tx, &email, name, hash.as_deref(), role.map(StaffRole::as_str), now)
         .await
         .map_err(|e| match e {
-            formwork_store::StoreError::Conflict(m) => {
-                ServiceError::invalid("email", "unique", capitalise(&m))
+            formwork_store::StoreError::Conflict { what, .. } => {
+                ServiceError::invalid("email", "unique", capitalise(&what))
             }
             other => other.into(),
         })?;
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "person.create",
-        &user.id,
-        &serde_json::json!({"email": email, "staff_role": role.map(StaffRole::as_str)}),
-        now,
-    )
-    .await?;
+    let event = AuditEvent::PersonCreated {
+        user: user.id.clone(),
+        email: email.clone(),
+        staff_role: role.map(|r| r.as_str().to_string()),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     Ok(user)
 }
@@ -156,18 +156,15 @@ pub async fn update(app: &App, actor: &Actor, id: &str, changes: &PersonChanges)
             sessions::delete_for_user(&mut tx, id).await?;
         }
     }
-    audit::record(
-        &mut tx,
-        actor.user_id(),
-        "person.update",
-        id,
-        &serde_json::json!({"name": name, "staff_role": role.map(|r| r.map(StaffRole::as_str)), "disabled": changes.disabled}),
-        now,
-    )
-    .await?;
-    let updated = users::by_id(&mut tx, &user.id)
-        .await?
-        .ok_or_else(|| ServiceError::Internal("person vanished".into()))?;
+    let updated =
+        users::by_id(&mut tx, &user.id).await?.ok_or_else(|| ServiceError::internal("person vanished"))?;
+    let editable =
+        |u: &User| serde_json::json!({"name": u.name, "staff_role": u.staff_role, "disabled": u.disabled});
+    let event = AuditEvent::PersonUpdated {
+        user: user.id.clone(),
+        changes: audit::diff(&editable(&user), &editable(&updated)),
+    };
+    audit::record(&mut tx, actor.user_id(), &event, now).await?;
     commit(tx).await?;
     Ok(updated)
 }

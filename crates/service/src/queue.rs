@@ -1,5 +1,6 @@
 //! The job queue as service admins see it: what is waiting, what failed and why, and retrying.
 
+use formwork_store::audit::{self, AuditEvent};
 use formwork_store::jobs::{self, Job};
 use serde::Serialize;
 
@@ -32,14 +33,7 @@ pub struct JobView {
 impl From<Job> for JobView {
     fn from(job: Job) -> JobView {
         let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-        let summary = match job.kind.as_str() {
-            formwork_jobs::SEND_EMAIL => format!(
-                "Email to {}: {}",
-                payload["to"].as_str().unwrap_or("?"),
-                payload["subject"].as_str().unwrap_or("?")
-            ),
-            _ => String::new(),
-        };
+        let summary = crate::jobs::summary(&job.kind, &payload);
         JobView {
             id: job.id,
             kind: job.kind,
@@ -79,15 +73,15 @@ pub async fn retry(app: &App, actor: &Actor, id: &str) -> Result<()> {
     jobs::retry(&mut conn, id, app.now())
         .await
         .map_err(|_| ServiceError::NotFound("There is no failed job with this id".into()))?;
-    formwork_store::audit::record(
-        &mut conn,
-        actor.user_id(),
-        "job.retry",
-        id,
-        &serde_json::json!({}),
-        app.now(),
-    )
-    .await?;
+    let event = AuditEvent::JobRetried { job: id.to_string() };
+    audit::record(&mut conn, actor.user_id(), &event, app.now()).await?;
     app.wake_worker();
     Ok(())
+}
+
+/// How many jobs are waiting or running, and how many have failed for good: for `/metrics`, which
+/// its own token guards, so no person's policy applies.
+pub async fn counts(app: &App) -> Result<(i64, i64)> {
+    let mut conn = app.store.conn().await?;
+    Ok(jobs::counts(&mut conn).await?)
 }

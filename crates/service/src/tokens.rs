@@ -1,7 +1,9 @@
 //! API tokens: a person makes them for their programs; each is shown once, stored hashed, and can
 //! be revoked; its last use is recorded.
 
-use formwork_store::tokens::{self as store, ApiToken};
+use formwork_store::tokens as store;
+
+pub use formwork_store::tokens::ApiToken;
 
 use crate::policy::{Action, check};
 use crate::{Actor, App, Result, ServiceError, fields};

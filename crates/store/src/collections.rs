@@ -92,7 +92,7 @@ pub async fn publish(c: &mut AnyConnection, p: &Publication<'_>, by: Option<&str
         }
         Some(existing) => {
             if p.version <= existing.latest_version {
-                return Err(StoreError::Conflict(format!(
+                return Err(StoreError::conflict(format!(
                     "version {} of {} cannot be published: version {} is already published and versions never change; publish version {} or later",
                     p.version,
                     p.slug,
@@ -101,7 +101,7 @@ pub async fn publish(c: &mut AnyConnection, p: &Publication<'_>, by: Option<&str
                 )));
             }
             if existing.kind != p.kind {
-                return Err(StoreError::Conflict(format!(
+                return Err(StoreError::conflict(format!(
                     "{} is a {}; a new version cannot make it a {}",
                     p.slug, existing.kind, p.kind
                 )));
@@ -125,10 +125,7 @@ pub async fn publish(c: &mut AnyConnection, p: &Publication<'_>, by: Option<&str
         .bind(now)
         .execute(&mut *c)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("version {} of {} is already published", p.version, p.slug)),
-            other => other,
-        })?;
+        .map_err(|e| StoreError::from(e).conflict_as(format!("version {} of {} is already published", p.version, p.slug)))?;
     Ok(())
 }
 

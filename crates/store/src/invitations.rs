@@ -6,6 +6,71 @@ use sqlx::any::AnyRow;
 
 use crate::{Result, StoreError, get, hash_token, join_roles, new_id, new_token, split_roles};
 
+/// Where an invitation is in its life, as stored. Changed only by [`transition`], a conditional
+/// update; whether a pending invitation still works is a matter of time ([`Invitation::state_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stored {
+    /// Sent, neither accepted nor withdrawn.
+    Pending,
+    /// Accepted: the person joined.
+    Accepted,
+    /// Withdrawn by an administrator.
+    Withdrawn,
+}
+
+impl Stored {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stored::Pending => "pending",
+            Stored::Accepted => "accepted",
+            Stored::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// True when an invitation may move from this state to `to`: only a pending invitation is
+    /// accepted or withdrawn; nothing leaves accepted or withdrawn.
+    pub fn may_become(self, to: Stored) -> bool {
+        matches!((self, to), (Stored::Pending, Stored::Accepted | Stored::Withdrawn))
+    }
+
+    fn parse(text: &str) -> Result<Stored> {
+        match text {
+            "pending" => Ok(Stored::Pending),
+            "accepted" => Ok(Stored::Accepted),
+            "withdrawn" => Ok(Stored::Withdrawn),
+            other => Err(StoreError::Config(format!("an invitation has the unknown state “{other}”"))),
+        }
+    }
+}
+
+/// Where an invitation is in its life, at a moment: the one place this is worked out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Its link works.
+    Pending,
+    /// It has been used.
+    Accepted,
+    /// It was withdrawn.
+    Withdrawn,
+    /// It was not used in time.
+    Expired,
+}
+
+impl InvitationState {
+    /// As the API names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationState::Pending => "pending",
+            InvitationState::Accepted => "accepted",
+            InvitationState::Withdrawn => "withdrawn",
+            InvitationState::Expired => "expired",
+        }
+    }
+}
+
 /// An invitation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Invitation {
@@ -27,6 +92,22 @@ pub struct Invitation {
     pub accepted_at: Option<i64>,
     /// When it was withdrawn.
     pub revoked_at: Option<i64>,
+    /// Its state as stored.
+    pub stored: Stored,
+    /// How many times its state has changed: a transition names the revision it started from.
+    pub revision: i64,
+}
+
+impl Invitation {
+    /// Its state at `now`.
+    pub fn state_at(&self, now: i64) -> InvitationState {
+        match self.stored {
+            Stored::Accepted => InvitationState::Accepted,
+            Stored::Withdrawn => InvitationState::Withdrawn,
+            Stored::Pending if self.expires_at <= now => InvitationState::Expired,
+            Stored::Pending => InvitationState::Pending,
+        }
+    }
 }
 
 fn invitation(row: &AnyRow) -> Result<Invitation> {
@@ -41,20 +122,9 @@ fn invitation(row: &AnyRow) -> Result<Invitation> {
         expires_at: get(row, "expires_at")?,
         accepted_at: get(row, "accepted_at")?,
         revoked_at: get(row, "revoked_at")?,
+        stored: Stored::parse(&get::<String>(row, "state")?)?,
+        revision: get(row, "revision")?,
     })
-}
-
-/// Why an invitation link cannot be used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unusable {
-    /// No invitation has this token.
-    Unknown,
-    /// It has been used.
-    Accepted,
-    /// It has expired.
-    Expired,
-    /// It was withdrawn.
-    Revoked,
 }
 
 /// Send an invitation: the record and the token for its link.
@@ -88,69 +158,58 @@ pub async fn create(
     Ok((invitation(&row)?, token))
 }
 
-/// The invitation a link's token names, if it can still be used.
-pub async fn usable(
-    c: &mut AnyConnection,
-    token: &str,
-    now: i64,
-) -> Result<std::result::Result<Invitation, Unusable>> {
+/// The invitation a link's token names, if any.
+pub async fn by_token(c: &mut AnyConnection, token: &str) -> Result<Option<Invitation>> {
     let row = sqlx::query("SELECT * FROM invitations WHERE token_hash = $1")
         .bind(hash_token(token))
         .fetch_optional(&mut *c)
         .await?;
-    let Some(row) = row else { return Ok(Err(Unusable::Unknown)) };
-    let found = invitation(&row)?;
-    Ok(if found.accepted_at.is_some() {
-        Err(Unusable::Accepted)
-    } else if found.revoked_at.is_some() {
-        Err(Unusable::Revoked)
-    } else if found.expires_at <= now {
-        Err(Unusable::Expired)
-    } else {
-        Ok(found)
-    })
+    row.as_ref().map(invitation).transpose()
 }
 
-/// Mark an invitation accepted by a person. Only one acceptance succeeds, however many arrive at
-/// once: the others get a conflict.
-pub async fn accept(c: &mut AnyConnection, id: &str, user_id: &str, now: i64) -> Result<()> {
+/// Move `found` to `to`, only if it is still as it was read — same state, same revision — and, to
+/// accept it, not expired at `now`. Of two transitions of one invitation at once exactly one
+/// succeeds; the other gets a conflict. The invitation as it now is.
+pub async fn transition(
+    c: &mut AnyConnection,
+    found: &Invitation,
+    to: Stored,
+    by: Option<&str>,
+    now: i64,
+) -> Result<Invitation> {
+    if !found.stored.may_become(to) {
+        return Err(StoreError::conflict(format!(
+            "an invitation that is {} cannot be {}",
+            found.stored.as_str(),
+            to.as_str()
+        )));
+    }
     let done = sqlx::query(
-        "UPDATE invitations SET accepted_at = $1, accepted_by = $2 \
-         WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+        "UPDATE invitations SET state = $1, revision = revision + 1, \
+             accepted_at = CASE WHEN $1 = 'accepted' THEN $2 ELSE accepted_at END, \
+             accepted_by = CASE WHEN $1 = 'accepted' THEN $3 ELSE accepted_by END, \
+             revoked_at = CASE WHEN $1 = 'withdrawn' THEN $2 ELSE revoked_at END \
+         WHERE id = $4 AND state = $5 AND revision = $6 AND ($1 <> 'accepted' OR expires_at > $2)",
     )
+    .bind(to.as_str())
     .bind(now)
-    .bind(user_id)
-    .bind(id)
+    .bind(by)
+    .bind(&found.id)
+    .bind(found.stored.as_str())
+    .bind(found.revision)
     .execute(&mut *c)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::Conflict(
-            "this invitation has already been used, withdrawn or has expired".into(),
-        ));
+        return Err(StoreError::conflict("this invitation has changed since it was read"));
     }
-    Ok(())
-}
-
-/// Withdraw an invitation.
-pub async fn revoke(c: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut *c)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("open invitation {id}")));
-    }
-    Ok(())
+    by_id(c, &found.id).await?.ok_or_else(|| StoreError::not_found(format!("invitation {}", found.id)))
 }
 
 /// True when an invitation to `email` can still be accepted (a first sign-in through the identity
 /// provider may then create the account).
 pub async fn open_for_email(c: &mut AnyConnection, email: &str, now: i64) -> Result<bool> {
     let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM invitations WHERE email = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+        "SELECT COUNT(*) AS n FROM invitations WHERE email = $1 AND state = 'pending' AND expires_at > $2",
     )
     .bind(crate::users::normalise_email(email))
     .bind(now)

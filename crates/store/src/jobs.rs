@@ -86,18 +86,56 @@ pub async fn claim(c: &mut AnyConnection, worker: &str, now: i64, lease_until: i
     row.as_ref().map(job).transpose()
 }
 
-/// A job finished: it is removed.
-pub async fn complete(c: &mut AnyConnection, id: &str, worker: &str) -> Result<()> {
-    sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2")
+/// Extend `worker`'s lease on a job it is running to `lease_until` (its heartbeat). False when the
+/// worker no longer holds the job: its lease ended and another worker took it over.
+pub async fn renew(c: &mut AnyConnection, id: &str, worker: &str, lease_until: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3")
+        .bind(lease_until)
         .bind(id)
         .bind(worker)
         .execute(&mut *c)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// A job finished: it is removed — only if `worker` still holds it (a worker whose lease was taken
+/// over leaves the job to the worker that holds it now). True if it was removed.
+pub async fn complete(c: &mut AnyConnection, id: &str, worker: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2")
+        .bind(id)
+        .bind(worker)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Claim slot `slot` of the recurring job `name` (a time in ms, e.g. today at 07:00): true for
+/// exactly one caller per slot, however many ask at once; that caller then enqueues the slot's job
+/// in the same transaction. A slot at or before the last one claimed is never claimed. The first
+/// time a job is seen, its current slot is only noted (false): a new recurring job starts with
+/// its next slot, while a slot missed because no worker was running is caught up, once.
+pub async fn claim_slot(c: &mut AnyConnection, name: &str, slot: i64, now: i64) -> Result<bool> {
+    sqlx::query(
+        "INSERT INTO recurring_jobs (name, last_slot, enqueued_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(slot)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE recurring_jobs SET last_slot = $1, enqueued_at = $2 WHERE name = $3 AND last_slot < $1",
+    )
+    .bind(slot)
+    .bind(now)
+    .bind(name)
+    .execute(&mut *c)
+    .await?;
+    Ok(moved.rows_affected() == 1)
 }
 
 /// A job's attempt failed: it is due again at `retry_at`, or failed for good once its attempts are
-/// used up.
+/// used up — only if `worker` still holds it. True if the job was changed.
 pub async fn fail(
     c: &mut AnyConnection,
     id: &str,
@@ -105,8 +143,8 @@ pub async fn fail(
     error: &str,
     retry_at: i64,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
+) -> Result<bool> {
+    let done = sqlx::query(
         "UPDATE jobs SET locked_by = NULL, locked_until = NULL, last_error = $1, run_at = $2, \
          failed_at = CASE WHEN attempts >= max_attempts THEN $3 ELSE NULL END \
          WHERE id = $4 AND locked_by = $5",
@@ -118,12 +156,17 @@ pub async fn fail(
     .bind(worker)
     .execute(&mut *c)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Use up a job's attempts, so that its next failure is final (a job that can never succeed).
-pub async fn exhaust(c: &mut AnyConnection, id: &str) -> Result<()> {
-    sqlx::query("UPDATE jobs SET attempts = max_attempts WHERE id = $1").bind(id).execute(&mut *c).await?;
+/// Use up the attempts of a job `worker` holds, so that its next failure is final (a job that can
+/// never succeed).
+pub async fn exhaust(c: &mut AnyConnection, id: &str, worker: &str) -> Result<()> {
+    sqlx::query("UPDATE jobs SET attempts = max_attempts WHERE id = $1 AND locked_by = $2")
+        .bind(id)
+        .bind(worker)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
@@ -137,7 +180,7 @@ pub async fn retry(c: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
     .execute(&mut *c)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("failed job {id}")));
+        return Err(StoreError::not_found(format!("failed job {id}")));
     }
     Ok(())
 }

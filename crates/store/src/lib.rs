@@ -43,35 +43,75 @@ pub use migrate::MIGRATIONS;
 /// The connection repositories take: a pooled connection or a transaction dereferences to it.
 pub use sqlx::AnyConnection;
 
-/// What went wrong in the store.
+/// What went wrong in the store. The database's own wording is kept only as a source, for the
+/// log: every message here is formwork's, and what reaches a person is the service's sentence.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// What was asked for does not exist.
-    #[error("not found: {0}")]
-    NotFound(String),
-    /// The change conflicts with what is stored (a duplicate, or a stale version).
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// What was asked for does not exist (or a row it refers to no longer does).
+    #[error("not found: {what}")]
+    NotFound {
+        /// What was looked for, in formwork's words.
+        what: String,
+        /// The database's error, when it reported the absence (a foreign key).
+        #[source]
+        source: Option<sqlx::Error>,
+    },
+    /// The change conflicts with what is stored: a duplicate, or a stale state or revision.
+    #[error("conflict: {what}")]
+    Conflict {
+        /// What conflicts, in formwork's words.
+        what: String,
+        /// The database's error, when it reported the conflict (a unique constraint).
+        #[source]
+        source: Option<sqlx::Error>,
+    },
     /// The database cannot be reached now; try again.
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
     /// The configuration names a database formwork cannot use.
     #[error("{0}")]
     Config(String),
+    /// A value could not be written as JSON for the database.
+    #[error("a value cannot be stored as JSON")]
+    Encode(#[source] serde_json::Error),
     /// Anything else the database reported.
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("the database reported an error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// Nothing matches `what`.
+    pub fn not_found(what: impl Into<String>) -> StoreError {
+        StoreError::NotFound { what: what.into(), source: None }
+    }
+
+    /// `what` conflicts with what is stored.
+    pub fn conflict(what: impl Into<String>) -> StoreError {
+        StoreError::Conflict { what: what.into(), source: None }
+    }
+
+    /// The same error saying `what` in formwork's words, when it is a conflict (a repository that
+    /// knows which unique constraint a statement can break names it for the person).
+    pub fn conflict_as(self, what: impl Into<String>) -> StoreError {
+        match self {
+            StoreError::Conflict { source, .. } => StoreError::Conflict { what: what.into(), source },
+            other => other,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         match &e {
-            sqlx::Error::RowNotFound => StoreError::NotFound("no such row".into()),
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.message().to_string())
+            sqlx::Error::RowNotFound => {
+                StoreError::NotFound { what: "What you asked for does not exist".into(), source: Some(e) }
             }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                what: "This conflicts with something already stored: reload the page and try again".into(),
+                source: Some(e),
+            },
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                StoreError::NotFound(db.message().to_string())
+                StoreError::NotFound { what: "What this refers to no longer exists".into(), source: Some(e) }
             }
             // PostgreSQL's "connection exception" class, a server shutting down or starting up, or
             // out of connections: all pass.
@@ -80,7 +120,7 @@ impl From<sqlx::Error> for StoreError {
                     c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")
                 }) =>
             {
-                StoreError::Unavailable(db.message().to_string())
+                StoreError::Unavailable(e)
             }
             // A connection that breaks mid-conversation shows as a protocol error.
             sqlx::Error::Io(_)
@@ -88,8 +128,8 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
-            _ => StoreError::Database(e.to_string()),
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
+            _ => StoreError::Database(e),
         }
     }
 }
@@ -213,9 +253,16 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
-    /// A new transaction.
+    /// A new transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`, waiting its
+    /// turn under the busy timeout): a deferred transaction that reads and then writes fails
+    /// outright when another wrote in between, where PostgreSQL would wait for the row. With it,
+    /// two conflicting changes at once end as on PostgreSQL — one wins, the other's conditional
+    /// update finds the row changed and reports a conflict.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// True when the database answers.

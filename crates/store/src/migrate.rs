@@ -50,6 +50,9 @@ pub static MIGRATIONS: &[Migration] = &[
     same(2, "collections", include_str!("../migrations/0002_collections.sql")),
     same(3, "jobs", include_str!("../migrations/0003_jobs.sql")),
     same(4, "oidc sign-ins", include_str!("../migrations/0004_oidc_sign_ins.sql")),
+    same(5, "recurring jobs", include_str!("../migrations/0005_recurring_jobs.sql")),
+    same(6, "invitation state", include_str!("../migrations/0006_invitation_state.sql")),
+    same(7, "audit history", include_str!("../migrations/0007_audit_history.sql")),
 ];
 
 /// An arbitrary number that names formwork's migration lock in PostgreSQL.

@@ -52,10 +52,7 @@ pub async fn create(
         .bind(now)
         .execute(&mut *c)
         .await
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!("an organisation with the slug “{slug}” already exists")),
-            other => other,
-        })?;
+        .map_err(|e| StoreError::from(e).conflict_as(format!("an organisation with the slug “{slug}” already exists")))?;
     Ok(Organisation {
         id,
         slug: slug.into(),
@@ -83,7 +80,7 @@ pub async fn update(
             .execute(&mut *c)
             .await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("organisation {id}")));
+        return Err(StoreError::not_found(format!("organisation {id}")));
     }
     Ok(())
 }
@@ -169,7 +166,7 @@ pub async fn remove_membership(c: &mut AnyConnection, organisation_id: &str, use
         .execute(&mut *c)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("membership".into()));
+        return Err(StoreError::not_found("membership"));
     }
     Ok(())
 }

@@ -114,7 +114,7 @@ pub async fn revoke(c: &mut AnyConnection, user_id: &str, id: &str, now: i64) ->
     .execute(&mut *c)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("token {id}")));
+        return Err(StoreError::not_found(format!("token {id}")));
     }
     Ok(())
 }

@@ -77,11 +77,8 @@ pub async fn create(
     .bind(now)
     .execute(&mut *c)
     .await
-    .map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict(format!("a person with the email address {email} already exists")),
-        other => other,
-    })?;
-    by_id(c, &id).await?.ok_or(StoreError::NotFound(id))
+    .map_err(|e| StoreError::from(e).conflict_as(format!("a person with the email address {email} already exists")))?;
+    by_id(c, &id).await?.ok_or(StoreError::not_found(id))
 }
 
 /// A person by id.
@@ -117,7 +114,7 @@ pub async fn list(c: &mut AnyConnection) -> Result<Vec<User>> {
 
 async fn changed(done: sqlx::any::AnyQueryResult, id: &str) -> Result<()> {
     if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound(format!("person {id}")));
+        return Err(StoreError::not_found(format!("person {id}")));
     }
     Ok(())
 }

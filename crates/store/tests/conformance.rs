@@ -76,12 +76,12 @@ async fn organisations_have_unique_slugs_and_members() {
             assert_eq!(organisations::by_slug(&mut c, "leeds").await.unwrap().unwrap(), org);
             let again =
                 organisations::create(&mut c, "leeds", "Another", &BTreeMap::new(), NOW).await.unwrap_err();
-            assert!(matches!(again, StoreError::Conflict(m) if m.contains("leeds")));
+            assert!(matches!(again, StoreError::Conflict { what: m, .. } if m.contains("leeds")));
             organisations::update(&mut c, &org.id, "Leeds CC", &BTreeMap::new(), NOW + 1).await.unwrap();
             assert_eq!(organisations::by_id(&mut c, &org.id).await.unwrap().unwrap().name, "Leeds CC");
             assert!(matches!(
                 organisations::update(&mut c, "nope", "x", &BTreeMap::new(), NOW).await,
-                Err(StoreError::NotFound(_))
+                Err(StoreError::NotFound { .. })
             ));
 
             let ann = users::create(&mut c, " Ann@Example.ORG ", Some("Ann"), None, None, NOW).await.unwrap();
@@ -105,7 +105,7 @@ async fn organisations_have_unique_slugs_and_members() {
             assert!(organisations::membership_of(&mut c, &org.id, &ann.id).await.unwrap().is_none());
             assert!(matches!(
                 organisations::remove_membership(&mut c, &org.id, &ann.id).await,
-                Err(StoreError::NotFound(_))
+                Err(StoreError::NotFound { .. })
             ));
         })
     })
@@ -122,7 +122,7 @@ async fn people_sign_in_and_are_locked_out_after_failures() {
                 .unwrap();
             assert!(matches!(
                 users::create(&mut c, "BOB@example.org", None, None, None, NOW).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Conflict { .. })
             ));
             assert_eq!(users::by_email(&mut c, "Bob@Example.org").await.unwrap().unwrap().id, bob.id);
             for n in 1..=5 {
@@ -145,7 +145,7 @@ async fn people_sign_in_and_are_locked_out_after_failures() {
             let carol = users::create(&mut c, "carol@example.org", None, None, None, NOW).await.unwrap();
             assert!(matches!(
                 users::link_oidc(&mut c, &carol.id, "https://id.example", "sub-1", NOW).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Conflict { .. })
             ));
 
             for n in 0..3 {
@@ -204,7 +204,7 @@ async fn api_tokens_are_hashed_revocable_and_record_their_use() {
             let other = users::create(&mut c, "mallory@example.org", None, None, None, NOW).await.unwrap();
             assert!(matches!(
                 tokens::revoke(&mut c, &other.id, &record.id, NOW).await,
-                Err(StoreError::NotFound(_))
+                Err(StoreError::NotFound { .. })
             ));
             tokens::revoke(&mut c, &eve.id, &record.id, NOW + 6).await.unwrap();
             assert!(tokens::authenticate(&mut c, &secret, NOW + 7).await.unwrap().is_none());
@@ -215,6 +215,7 @@ async fn api_tokens_are_hashed_revocable_and_record_their_use() {
 
 #[tokio::test]
 async fn invitations_are_accepted_once_and_expire() {
+    use invitations::{InvitationState, Stored};
     on_both(|s| {
         Box::pin(async move {
             let mut c = s.conn().await.unwrap();
@@ -225,25 +226,34 @@ async fn invitations_are_accepted_once_and_expire() {
                     .await
                     .unwrap();
             assert_eq!(inv.email, "fay@example.org");
-            assert_eq!(invitations::usable(&mut c, &token, NOW).await.unwrap().unwrap().id, inv.id);
-            assert_eq!(
-                invitations::usable(&mut c, &token, NOW + HOUR).await.unwrap(),
-                Err(invitations::Unusable::Expired)
-            );
-            assert_eq!(
-                invitations::usable(&mut c, "nope", NOW).await.unwrap(),
-                Err(invitations::Unusable::Unknown)
-            );
+            let found = invitations::by_token(&mut c, &token).await.unwrap().unwrap();
+            assert_eq!((found.id.as_str(), found.state_at(NOW)), (inv.id.as_str(), InvitationState::Pending));
+            assert_eq!(found.state_at(NOW + HOUR), InvitationState::Expired);
+            assert!(invitations::by_token(&mut c, "nope").await.unwrap().is_none());
             let fay = users::create(&mut c, "fay@example.org", None, None, None, NOW).await.unwrap();
-            invitations::accept(&mut c, &inv.id, &fay.id, NOW + 1).await.unwrap();
-            assert!(matches!(
-                invitations::accept(&mut c, &inv.id, &fay.id, NOW + 2).await,
-                Err(StoreError::Conflict(_))
-            ));
-            assert_eq!(
-                invitations::usable(&mut c, &token, NOW + 2).await.unwrap(),
-                Err(invitations::Unusable::Accepted)
+            assert!(
+                matches!(
+                    invitations::transition(&mut c, &found, Stored::Accepted, Some(&fay.id), NOW + HOUR)
+                        .await,
+                    Err(StoreError::Conflict { .. })
+                ),
+                "an expired invitation cannot be accepted"
             );
+            let accepted = invitations::transition(&mut c, &found, Stored::Accepted, Some(&fay.id), NOW + 1)
+                .await
+                .unwrap();
+            assert_eq!(
+                (accepted.state_at(NOW + 1), accepted.revision, accepted.accepted_at),
+                (InvitationState::Accepted, 1, Some(NOW + 1))
+            );
+            assert!(
+                matches!(
+                    invitations::transition(&mut c, &found, Stored::Withdrawn, None, NOW + 2).await,
+                    Err(StoreError::Conflict { .. })
+                ),
+                "a transition from a state that has changed is refused"
+            );
+            assert!(!invitations::open_for_email(&mut c, "fay@example.org", NOW + 2).await.unwrap());
 
             let (second, token) = invitations::create(
                 &mut c,
@@ -256,10 +266,12 @@ async fn invitations_are_accepted_once_and_expire() {
             )
             .await
             .unwrap();
-            invitations::revoke(&mut c, &second.id, NOW).await.unwrap();
+            assert!(invitations::open_for_email(&mut c, "gus@example.org", NOW).await.unwrap());
+            invitations::transition(&mut c, &second, Stored::Withdrawn, None, NOW).await.unwrap();
+            let withdrawn = invitations::by_token(&mut c, &token).await.unwrap().unwrap();
             assert_eq!(
-                invitations::usable(&mut c, &token, NOW).await.unwrap(),
-                Err(invitations::Unusable::Revoked)
+                (withdrawn.state_at(NOW), withdrawn.revoked_at),
+                (InvitationState::Withdrawn, Some(NOW))
             );
             assert_eq!(invitations::list(&mut c, None).await.unwrap().len(), 1);
             assert_eq!(invitations::list(&mut c, Some(&org.id)).await.unwrap().len(), 1);
@@ -269,7 +281,8 @@ async fn invitations_are_accepted_once_and_expire() {
 }
 
 #[tokio::test]
-async fn two_people_accepting_one_invitation_at_once_get_one_success() {
+async fn of_conflicting_transitions_of_one_invitation_at_once_exactly_one_wins() {
+    use invitations::Stored;
     on_both(|s| {
         Box::pin(async move {
             let mut c = s.conn().await.unwrap();
@@ -284,15 +297,22 @@ async fn two_people_accepting_one_invitation_at_once_get_one_success() {
             )
             .await
             .unwrap();
-            let a = users::create(&mut c, "hal@example.org", None, None, None, NOW).await.unwrap();
+            let hal = users::create(&mut c, "hal@example.org", None, None, None, NOW).await.unwrap();
             drop(c);
-            let attempts = (0..4).map(|_| {
-                let (s, id, user) = (s.clone(), inv.id.clone(), a.id.clone());
+            // Four acceptances and four withdrawals, each read then changed in its own transaction.
+            let attempts = (0..8).map(|i| {
+                let (s, id, user) = (s.clone(), inv.id.clone(), hal.id.clone());
                 tokio::spawn(async move {
                     let mut tx = s.begin().await.unwrap();
-                    let result = invitations::accept(&mut tx, &id, &user, NOW + 1).await;
+                    let found = invitations::by_id(&mut tx, &id).await.unwrap().unwrap();
+                    let to = if i % 2 == 0 { Stored::Accepted } else { Stored::Withdrawn };
+                    let result = invitations::transition(&mut tx, &found, to, Some(&user), NOW + 1).await;
                     tx.commit().await.unwrap();
-                    result.is_ok()
+                    match result {
+                        Ok(_) => true,
+                        Err(StoreError::Conflict { .. }) => false,
+                        Err(other) => panic!("a losing transition must be a conflict, not {other:?}"),
+                    }
                 })
             });
             let mut successes = 0;
@@ -300,6 +320,8 @@ async fn two_people_accepting_one_invitation_at_once_get_one_success() {
                 successes += usize::from(attempt.await.unwrap());
             }
             assert_eq!(successes, 1);
+            let mut c = s.conn().await.unwrap();
+            assert_eq!(invitations::by_id(&mut c, &inv.id).await.unwrap().unwrap().revision, 1);
         })
     })
     .await;
@@ -338,7 +360,9 @@ async fn published_versions_never_change() {
             tx.commit().await.unwrap();
             let mut c = s.conn().await.unwrap();
             let again = collections::publish(&mut c, &v1, None, NOW).await.unwrap_err();
-            assert!(matches!(again, StoreError::Conflict(m) if m.contains("versions never change")));
+            assert!(
+                matches!(again, StoreError::Conflict { what: m, .. } if m.contains("versions never change"))
+            );
             let log = collections::Publication {
                 slug: "towns",
                 version: 2,
@@ -348,7 +372,7 @@ async fn published_versions_never_change() {
             };
             assert!(matches!(
                 collections::publish(&mut c, &log, None, NOW).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Conflict { .. })
             ));
             let v2 = collections::Publication {
                 slug: "towns",
@@ -378,7 +402,7 @@ async fn published_versions_never_change() {
             assert!(collections::assigned_to(&mut c, &org.id).await.unwrap().is_empty());
             assert!(matches!(
                 collections::assign(&mut c, "nope", &org.id, NOW).await,
-                Err(StoreError::NotFound(_))
+                Err(StoreError::NotFound { .. })
             ));
         })
     })
@@ -464,36 +488,41 @@ async fn workers_claiming_at_once_never_share_a_job() {
 }
 
 #[tokio::test]
-async fn admin_actions_are_recorded() {
+async fn changes_are_recorded_as_typed_events_and_read_by_subject() {
+    use audit::{AuditEvent, Change};
     on_both(|s| {
         Box::pin(async move {
             let mut c = s.conn().await.unwrap();
-            audit::record(
-                &mut c,
-                None,
-                "organisation.create",
-                "leeds",
-                &serde_json::json!({"name": "Leeds"}),
-                NOW,
-            )
-            .await
-            .unwrap();
-            audit::record(
-                &mut c,
-                Some("u1"),
-                "collection.publish",
-                "towns",
-                &serde_json::json!({"version": 2}),
-                NOW + 1,
-            )
-            .await
-            .unwrap();
+            let created = AuditEvent::OrganisationCreated {
+                organisation: "o1".into(),
+                slug: "leeds".into(),
+                name: "Leeds".into(),
+            };
+            let renamed = AuditEvent::OrganisationUpdated {
+                organisation: "o1".into(),
+                changes: vec![Change { field: "name".into(), old: "Leeds".into(), new: "Leeds City".into() }],
+            };
+            let published = AuditEvent::CollectionPublished {
+                collection: "towns".into(),
+                version: 2,
+                title: "Towns".into(),
+            };
+            audit::record(&mut c, None, &created, NOW).await.unwrap();
+            audit::record(&mut c, Some("u1"), &published, NOW + 1).await.unwrap();
+            audit::record(&mut c, Some("u1"), &renamed, NOW + 2).await.unwrap();
             let events = audit::latest(&mut c, 10).await.unwrap();
             assert_eq!(
                 events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-                vec!["collection.publish", "organisation.create"]
+                vec!["organisation.update", "collection.publish", "organisation.create"]
             );
-            assert_eq!(events[0].details["version"], 2);
+            assert_eq!(events[1].details["version"], 2);
+            let history = audit::history(&mut c, "organisation:o1", 10).await.unwrap();
+            assert_eq!(
+                history.iter().map(audit::Event::event).collect::<Vec<_>>(),
+                vec![Some(renamed), Some(created)],
+                "one subject's history, newest first, with its field changes"
+            );
+            assert_eq!(history[0].actor_id.as_deref(), Some("u1"));
         })
     })
     .await;
@@ -531,7 +560,9 @@ async fn open_invitations_are_found_by_email() {
                     .unwrap();
             assert!(invitations::open_for_email(&mut c, "new@example.gov.uk ", NOW).await.unwrap());
             assert!(!invitations::open_for_email(&mut c, "new@example.gov.uk", NOW + HOUR).await.unwrap());
-            invitations::revoke(&mut c, &invitation.id, NOW).await.unwrap();
+            invitations::transition(&mut c, &invitation, invitations::Stored::Withdrawn, None, NOW)
+                .await
+                .unwrap();
             assert!(!invitations::open_for_email(&mut c, "new@example.gov.uk", NOW).await.unwrap());
         })
     })

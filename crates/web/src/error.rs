@@ -43,12 +43,6 @@ pub enum AppError {
     TooLarge(String),
 }
 
-impl From<formwork_store::StoreError> for AppError {
-    fn from(e: formwork_store::StoreError) -> AppError {
-        AppError::Service(e.into())
-    }
-}
-
 /// What the renderer needs to know about an error response.
 #[derive(Clone, Debug)]
 pub(crate) struct ErrorInfo {
@@ -94,16 +88,16 @@ impl AppError {
                     details: serde_json::to_value(diagnostics).unwrap_or_default(),
                     internal: None,
                 },
-                ServiceError::Unavailable(m) => ErrorInfo {
-                    internal: Some(m.clone()),
+                ServiceError::Unavailable(_) => ErrorInfo {
+                    internal: Some(e.log_text()),
                     ..simple(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "unavailable",
                         "The service is unavailable at the moment. Try again in a few minutes",
                     )
                 },
-                ServiceError::Internal(m) => ErrorInfo {
-                    internal: Some(m.clone()),
+                ServiceError::Internal(_) => ErrorInfo {
+                    internal: Some(e.log_text()),
                     ..simple(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "internal",
@@ -156,7 +150,7 @@ impl IntoResponse for AppError {
 
 /// The response to a panic in a handler: a 500, rendered like any other error.
 pub(crate) fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    AppError::Service(ServiceError::Internal("a request handler panicked".into())).into_response()
+    AppError::Service(ServiceError::internal("a request handler panicked")).into_response()
 }
 
 /// True for requests answered in JSON: the API, and anything that asks only for JSON.
@@ -286,7 +280,7 @@ mod tests {
     #[tokio::test]
     async fn internal_errors_do_not_say_what_went_wrong() {
         let response =
-            AppError::Service(ServiceError::Internal("password authentication failed for postgres".into()))
+            AppError::Service(ServiceError::internal("password authentication failed for postgres"))
                 .into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!text(response).await.contains("postgres"));

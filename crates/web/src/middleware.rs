@@ -44,6 +44,13 @@ fn nonce() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A new secret for a form's CSRF cookie: 256 random bits, URL-safe.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// The middleware around every request.
 pub(crate) async fn around(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();

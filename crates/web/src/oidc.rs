@@ -61,9 +61,9 @@ pub(crate) struct Started {
     pub pkce_verifier: String,
 }
 
+/// The identity provider could not be used; the error middleware logs why, once.
 fn unavailable(what: &str, e: impl std::fmt::Display) -> ServiceError {
-    tracing::warn!(error = %e, "{what}");
-    ServiceError::Unavailable(format!("{what}: {e}"))
+    ServiceError::Unavailable(format!("{what}: {e}").into())
 }
 
 impl Client {

@@ -140,7 +140,7 @@ impl Ctx {
             (Some(token), _) => page.csrf = token.to_string(),
             (None, Some(cookie)) => page.csrf = cookie.clone(),
             (None, None) => {
-                let token = formwork_store::new_token().0;
+                let token = crate::middleware::random_token();
                 let secure = self.state.config().secure();
                 page.new_csrf_cookie =
                     Some(cookies::set(cookies::csrf_name(secure), &token, secure, "Strict", None));

@@ -137,6 +137,8 @@ fn refused(e: &ServiceError) {
             eprint!("{rendered}");
             eprintln!("formwork: {e}");
         }
+        // An operator at the command line is shown the cause of a fault, as the log would be.
+        ServiceError::Unavailable(_) | ServiceError::Internal(_) => eprintln!("formwork: {}", e.log_text()),
         other => eprintln!("formwork: {other}"),
     }
 }

@@ -2,14 +2,15 @@
 //! process. Stops gracefully on Ctrl-C or SIGTERM: requests in hand and the job in hand finish.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use formwork_jobs::Worker;
+use formwork_service::jobs::{self, JobContext};
 use formwork_service::{App, Settings};
 use formwork_store::Clock;
 use formwork_web::{AppState, Config, OidcConfig};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::commands::boot;
 use crate::config::ServeArgs;
@@ -45,8 +46,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let worker = if args.no_worker {
         None
     } else {
-        let worker = Worker::new(formwork_jobs::Context { store: store.clone(), mailer, clock }, worker_id());
-        app = app.with_waker(worker.waker());
+        app = app.with_waker(Arc::new(Notify::new()));
+        let worker = jobs::worker(JobContext { app: app.clone(), files: files.clone(), mailer }, worker_id());
         Some(tokio::spawn(worker.run(worker_stop)))
     };
     let demo = if args.demo {

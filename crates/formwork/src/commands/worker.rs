@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use formwork_jobs::Worker;
+use formwork_service::jobs::{self, JobContext};
+use formwork_service::{App, Settings};
 use formwork_store::Clock;
 use tokio::sync::watch;
 
@@ -14,11 +15,9 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
     boot::logging(args.database.log_format);
     boot::runtime()?.block_on(async {
         let store = boot::database(&args.database).await?;
-        let (_, mailer) = boot::resources(&args.resources)?;
-        let worker = Worker::new(
-            formwork_jobs::Context { store: store.clone(), mailer, clock: Clock::system() },
-            worker_id(),
-        );
+        let (files, mailer) = boot::resources(&args.resources)?;
+        let app = App::new(store.clone(), Clock::system(), Settings::default());
+        let worker = jobs::worker(JobContext { app, files, mailer }, worker_id());
         if args.once {
             let ran = worker.run_due().await?;
             println!("ran {ran} job{}", if ran == 1 { "" } else { "s" });

@@ -160,8 +160,8 @@ pub(crate) async fn template_xlsx(
     let definition = collections::latest_definition(&state, api.actor(), &slug).await?;
     let bytes = tokio::task::spawn_blocking(move || formwork_tabular::template::xlsx(&definition, None))
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
-        .map_err(|e| ServiceError::Internal(format!("writing a template failed: {e}")))?;
+        .map_err(|e| ServiceError::internal(e))?
+        .map_err(|e| ServiceError::internal(format!("writing a template failed: {e}")))?;
     Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -191,7 +191,7 @@ pub(crate) async fn template_csv(
         formwork_tabular::TabularError::Unsupported(message) => {
             ServiceError::invalid("table", "choice", message)
         }
-        other => ServiceError::Internal(other.to_string()),
+        other => ServiceError::internal(other),
     })?;
     Ok(download(text.into_bytes(), "text/csv; charset=utf-8", &format!("{slug}-template.csv")))
 }

@@ -62,13 +62,8 @@ pub(crate) async fn update(
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<OrganisationChanges>,
 ) -> Result<Json<OrganisationBody>, AppError> {
-    let current = organisations::find(&state, api.actor(), &slug).await?;
-    let input = OrganisationInput {
-        name: body.name.unwrap_or(current.name),
-        slug: None,
-        external_ids: body.external_ids.unwrap_or(current.external_ids),
-    };
-    Ok(Json(organisations::update(&state, api.actor(), &slug, &input).await?.into()))
+    let changes = organisations::OrganisationChanges { name: body.name, external_ids: body.external_ids };
+    Ok(Json(organisations::update(&state, api.actor(), &slug, &changes).await?.into()))
 }
 
 /// An organisation's members (staff, and the organisation's admins).
@@ -162,14 +157,6 @@ pub(crate) async fn withdraw(
     api: Api,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (organisation, list) = invitations::for_organisation(&state, api.actor(), &slug).await?;
-    if !list.iter().any(|i| i.id == id) {
-        return Err(formwork_service::ServiceError::NotFound(format!(
-            "{} has no invitation {id}",
-            organisation.name
-        ))
-        .into());
-    }
-    invitations::withdraw(&state, api.actor(), &id).await?;
+    invitations::withdraw(&state, api.actor(), invitations::InvitedTo::Organisation(&slug), &id).await?;
     Ok(no_content())
 }

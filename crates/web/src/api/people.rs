@@ -103,19 +103,7 @@ pub(crate) async fn withdraw(
     api: Api,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.store.conn().await?;
-    let staff = formwork_store::invitations::by_id(&mut conn, &id)
-        .await?
-        .is_some_and(|i| i.organisation_id.is_none());
-    drop(conn);
-    formwork_service::policy::check(api.actor(), formwork_service::policy::Action::ManagePeople)?;
-    if !staff {
-        return Err(formwork_service::ServiceError::NotFound(
-            "There is no such invitation to the staff".into(),
-        )
-        .into());
-    }
-    invitations::withdraw(&state, api.actor(), &id).await?;
+    invitations::withdraw(&state, api.actor(), invitations::InvitedTo::Staff, &id).await?;
     Ok(no_content())
 }
 
@@ -127,14 +115,7 @@ pub(crate) async fn accept(
     api: Api,
     ApiJson(body): ApiJson<AcceptInvitation>,
 ) -> Result<Json<InvitationBody>, AppError> {
-    let invitation = invitations::accept(&state, api.actor(), &body.token).await?;
-    let organisation = match &invitation.organisation_id {
-        Some(id) => {
-            formwork_store::organisations::by_id(&mut *state.store.conn().await?, id).await?.map(|o| o.slug)
-        }
-        None => None,
-    };
-    let now = state.now();
-    let accepted = formwork_store::invitations::Invitation { accepted_at: Some(now), ..invitation };
-    Ok(Json(InvitationBody::new(accepted, organisation, now)))
+    let accepted = invitations::accept(&state, api.actor(), &body.token).await?;
+    let organisation = accepted.organisation.map(|o| o.slug);
+    Ok(Json(InvitationBody::new(accepted.invitation, organisation, state.now())))
 }

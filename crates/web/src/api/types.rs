@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use formwork_service::invitations::Invitation;
+use formwork_service::organisations::{Membership, Organisation};
+use formwork_service::people::User;
 use formwork_service::queue::JobView;
-use formwork_store::invitations::Invitation;
-use formwork_store::organisations::{Membership, Organisation};
-use formwork_store::tokens::ApiToken;
-use formwork_store::users::User;
+use formwork_service::tokens::ApiToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

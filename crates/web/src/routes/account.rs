@@ -5,9 +5,9 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::{ServiceError, accounts, people, tokens};
-use formwork_store::organisations::Membership;
-use formwork_store::tokens::ApiToken;
-use formwork_store::users::User;
+use formwork_service::organisations::Membership;
+use formwork_service::tokens::ApiToken;
+use formwork_service::people::User;
 
 use crate::error::AppError;
 use crate::forms::FormData;

@@ -9,8 +9,8 @@ use formwork_definition::{Kind, SectionContent};
 use formwork_service::collections::{self, CollectionView};
 use formwork_service::policy::{Action, check};
 use formwork_service::{Problem, ServiceError, organisations};
-use formwork_store::collections::{Collection, Version};
-use formwork_store::organisations::Organisation;
+use formwork_service::collections::{Collection, Version};
+use formwork_service::organisations::Organisation;
 
 use crate::error::AppError;
 use crate::forms::FormData;

@@ -6,9 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use formwork_service::collections::Collection;
+use formwork_service::organisations::Organisation;
 use formwork_service::{collections, organisations};
-use formwork_store::collections::Collection;
-use formwork_store::organisations::Organisation;
 use serde_json::json;
 
 use crate::AppState;
@@ -73,7 +73,7 @@ pub(crate) async fn healthz() -> Response {
 /// `GET /readyz`: the database and storage answer; 503 saying which does not.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let limit = Duration::from_secs(3);
-    let database = matches!(tokio::time::timeout(limit, state.store.ping()).await, Ok(Ok(())));
+    let database = matches!(tokio::time::timeout(limit, state.app().database_answers()).await, Ok(true));
     let storage = matches!(tokio::time::timeout(limit, state.files().ping()).await, Ok(Ok(())));
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let body = json!({"status": if database && storage { "ready" } else { "unavailable" }, "database": word(database), "storage": word(storage)});
@@ -104,10 +104,10 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
             return response;
         }
     }
-    let queue = match tokio::time::timeout(Duration::from_secs(2), async {
-        let mut conn = state.store.conn().await?;
-        formwork_store::jobs::counts(&mut conn).await
-    })
+    let queue = match tokio::time::timeout(
+        Duration::from_secs(2),
+        formwork_service::queue::counts(state.app()),
+    )
     .await
     {
         Ok(Ok(counts)) => Some(counts),

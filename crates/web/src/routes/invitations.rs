@@ -5,8 +5,8 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::ServiceError;
+use formwork_service::invitations::Invitation;
 use formwork_service::invitations::{self, InvitationView};
-use formwork_store::invitations::Invitation;
 
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -82,14 +82,9 @@ pub(crate) async fn accept(
     form: FormData,
 ) -> Result<Response, AppError> {
     if form.principal.signed_in() {
-        let invitation = invitations::accept(&ctx.state, &form.principal.actor, &token).await?;
-        let slug = match &invitation.organisation_id {
-            Some(id) => formwork_store::organisations::by_id(&mut *ctx.state.store.conn().await?, id)
-                .await?
-                .map(|o| o.slug),
-            None => None,
-        };
-        return Ok(Redirect::to(&landing(&invitation, slug)).into_response());
+        let accepted = invitations::accept(&ctx.state, &form.principal.actor, &token).await?;
+        let slug = accepted.organisation.map(|o| o.slug);
+        return Ok(Redirect::to(&landing(&accepted.invitation, slug)).into_response());
     }
     match invitations::accept_with_new_account(
         &ctx.state,
@@ -100,14 +95,8 @@ pub(crate) async fn accept(
     )
     .await
     {
-        Ok(user) => {
-            let mut conn = ctx.state.store.conn().await?;
-            let slug = formwork_store::organisations::memberships_of(&mut conn, &user.id)
-                .await?
-                .first()
-                .map(|m| m.organisation_slug.clone());
-            drop(conn);
-            let to = slug.map_or_else(
+        Ok((user, accepted)) => {
+            let to = accepted.organisation.map(|o| o.slug).map_or_else(
                 || "/?notice=invitation-accepted".to_string(),
                 |s| format!("/organisations/{s}?notice=invitation-accepted"),
             );

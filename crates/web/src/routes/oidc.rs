@@ -4,15 +4,12 @@ use std::collections::HashMap;
 
 use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
-use formwork_service::{ServiceError, accounts};
-use formwork_store::oidc_sign_ins::{self, Pending};
+use formwork_service::ServiceError;
+use formwork_service::accounts::{self, ProviderSignIn};
 
 use crate::error::AppError;
 use crate::pages::Ctx;
 use crate::routes::sign_in::{safe_return, signed_in};
-
-/// How long a person has to come back from the provider.
-const PENDING_LIFETIME: i64 = 10 * 60 * 1000;
 
 fn not_configured() -> AppError {
     AppError::Service(ServiceError::NotFound(
@@ -27,14 +24,12 @@ pub(crate) async fn start(
 ) -> Result<Response, AppError> {
     let client = ctx.state.oidc().ok_or_else(not_configured)?;
     let started = client.start().await?;
-    let now = ctx.state.now();
-    let pending = Pending {
+    let pending = ProviderSignIn {
         nonce: started.nonce,
         pkce_verifier: started.pkce_verifier,
         return_to: safe_return(query.get("return_to").map_or("/", String::as_str)),
     };
-    let mut conn = ctx.state.store.conn().await?;
-    oidc_sign_ins::create(&mut conn, &started.state, &pending, now, now + PENDING_LIFETIME).await?;
+    accounts::begin_provider_sign_in(&ctx.state, &started.state, &pending).await?;
     Ok(Redirect::to(&started.url).into_response())
 }
 
@@ -58,14 +53,12 @@ pub(crate) async fn callback(
             message: "The sign-in link is incomplete. Try signing in again".into(),
         });
     };
-    let mut conn = ctx.state.store.conn().await?;
-    let Some(pending) = oidc_sign_ins::take(&mut conn, state, ctx.state.now()).await? else {
+    let Some(pending) = accounts::take_provider_sign_in(&ctx.state, state).await? else {
         return Err(AppError::BadRequest {
             code: "bad_callback",
             message: "This sign-in has expired or has already been used. Try signing in again".into(),
         });
     };
-    drop(conn);
     let claims = client.finish(code, &pending.nonce, &pending.pkce_verifier).await?;
     let user = accounts::sign_in_with_provider(&ctx.state, &claims).await?;
     signed_in(&ctx.state, &ctx.principal.via, &user.id, &pending.return_to).await

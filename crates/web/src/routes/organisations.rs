@@ -7,10 +7,12 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use formwork_service::organisations::{self, OrganisationInput, Overview, RoleInfo};
+use formwork_service::invitations::InvitedTo;
+use formwork_service::organisations::{
+    self, Membership, Organisation, OrganisationChanges, OrganisationInput, Overview, RoleInfo,
+};
 use formwork_service::policy::{Action, check};
 use formwork_service::{Problem, ServiceError, invitations};
-use formwork_store::organisations::{Membership, Organisation};
 
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -137,7 +139,10 @@ pub(crate) async fn edit(ctx: Ctx, Path(slug): Path<String>) -> Result<Response,
 /// `POST /organisations/{slug}/edit`.
 pub(crate) async fn update(ctx: Ctx, Path(slug): Path<String>, form: FormData) -> Result<Response, AppError> {
     let outcome = match input(&form) {
-        Ok(input) => organisations::update(&ctx.state, &form.principal.actor, &slug, &input).await,
+        Ok(input) => {
+            let changes = OrganisationChanges { name: Some(input.name), external_ids: Some(input.external_ids) };
+            organisations::update(&ctx.state, &form.principal.actor, &slug, &changes).await
+        }
         Err(problem) => Err(ServiceError::Invalid(vec![problem])),
     };
     match outcome {
@@ -237,12 +242,7 @@ pub(crate) async fn withdraw_invitation(
     Path((slug, id)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, AppError> {
-    let organisation = organisations::find(&ctx.state, ctx.actor(), &slug).await?;
-    let invitation = formwork_store::invitations::by_id(&mut *ctx.state.store.conn().await?, &id).await?;
-    if invitation.is_none_or(|i| i.organisation_id.as_deref() != Some(organisation.id.as_str())) {
-        return Err(ServiceError::NotFound("There is no such invitation".into()).into());
-    }
-    invitations::withdraw(&ctx.state, &form.principal.actor, &id).await?;
+    invitations::withdraw(&ctx.state, &form.principal.actor, InvitedTo::Organisation(&slug), &id).await?;
     Ok(Redirect::to(&format!("/organisations/{slug}?notice=invitation-withdrawn")).into_response())
 }
 

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::people::{self, NewPerson, PersonChanges};
 use formwork_service::{ServiceError, StaffRole, invitations};
-use formwork_store::invitations::Invitation;
-use formwork_store::organisations::Membership;
-use formwork_store::users::User;
+use formwork_service::invitations::Invitation;
+use formwork_service::organisations::Membership;
+use formwork_service::people::User;
 
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -216,6 +216,6 @@ pub(crate) async fn withdraw_invitation(
     Path(id): Path<String>,
     form: FormData,
 ) -> Result<Response, AppError> {
-    invitations::withdraw(&ctx.state, &form.principal.actor, &id).await?;
+    invitations::withdraw(&ctx.state, &form.principal.actor, invitations::InvitedTo::Staff, &id).await?;
     Ok(Redirect::to("/people?notice=invitation-withdrawn").into_response())
 }

@@ -364,7 +364,7 @@ impl Matrix<'_> {
     }
 
     async fn fresh_failed_job(&self) -> String {
-        let mut conn = self.app.state.store.conn().await.unwrap();
+        let mut conn = self.app.store().conn().await.unwrap();
         let id = formwork_store::jobs::enqueue(&mut conn, "no_such_job", &json!({}), 1, 0, 0).await.unwrap();
         drop(conn);
         self.app.run_jobs().await;
@@ -591,7 +591,7 @@ async fn fingerprint(app: &TestApp) -> String {
         "SELECT id || COALESCE(failed_at, 0) || attempts AS x FROM jobs ORDER BY id",
         "SELECT id || COALESCE(revoked_at, 0) AS x FROM api_tokens ORDER BY id",
     ] {
-        for row in sqlx::query(query).fetch_all(app.state.store.pool()).await.unwrap() {
+        for row in sqlx::query(query).fetch_all(app.store().pool()).await.unwrap() {
             out.push_str(&row.try_get::<String, _>("x").unwrap());
             out.push('\n');
         }
@@ -606,7 +606,7 @@ async fn matrix(backend: Backend) {
     let mut tokens = BTreeMap::new();
     for who in EVERYONE {
         if let Some(email) = who.email() {
-            let mut conn = app.state.store.conn().await.unwrap();
+            let mut conn = app.store().conn().await.unwrap();
             let user = formwork_store::users::by_email(&mut conn, email).await.unwrap().unwrap();
             users.insert(who, user.id);
             tokens.insert(who, app.token(email).await);

@@ -33,12 +33,12 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     app.run_jobs().await;
     let invitation = app.link_in_last_email_to("newcomer@example.org");
     let reset = app.link_in_last_email_to("certifier@northshire.test");
-    let mut conn = app.state.store.conn().await.unwrap();
+    let mut conn = app.store().conn().await.unwrap();
     let editor =
         formwork_store::users::by_email(&mut conn, "editor@northshire.test").await.unwrap().unwrap().id;
     drop(conn);
     formwork_store::jobs::enqueue(
-        &mut app.state.store.conn().await.unwrap(),
+        &mut app.store().conn().await.unwrap(),
         "no_such_job",
         &json!({}),
         1,

@@ -145,7 +145,7 @@ async fn a_person_signs_in_through_the_provider_matched_by_email_then_by_subject
     assert_eq!(editor["linked_to_identity_provider"], true);
 
     // Next time, the subject finds the account, even if the provider's email address changed.
-    let mut conn = app.state.store.conn().await.unwrap();
+    let mut conn = app.store().conn().await.unwrap();
     sqlx::query("UPDATE users SET email = 'renamed@northshire.test' WHERE email = 'editor@northshire.test'")
         .execute(&mut *conn)
         .await

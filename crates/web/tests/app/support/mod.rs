@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use formwork_files::Files;
 use formwork_jobs::Worker;
 use formwork_mail::{Email, Mailer};
+use formwork_service::jobs::{self, JobContext};
 use formwork_service::{Actor, App, Settings};
 use formwork_store::testing::TestDatabase;
 use formwork_store::{Backend, Clock, Store};
@@ -64,8 +65,10 @@ pub struct TestApp {
     pub clock: Clock,
     /// Kept until the app is dropped (a PostgreSQL schema is removed then).
     _db: Option<TestDatabase>,
+    /// The database, for tests to look at what was stored.
+    store: Store,
     pub sent: Arc<Mutex<Vec<Email>>>,
-    worker: Worker,
+    worker: Worker<JobContext>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -145,11 +148,9 @@ impl Builder {
             service_name: "Submit a return".into(),
             ..Settings::default()
         };
-        let worker = Worker::new(
-            formwork_jobs::Context { store: store.clone(), mailer, clock: clock.clone() },
-            "test-worker",
-        );
-        let app = App::new(store, clock.clone(), settings);
+        let app = App::new(store.clone(), clock.clone(), settings);
+        let worker =
+            jobs::worker(JobContext { app: app.clone(), files: files.clone(), mailer }, "test-worker");
         let config = Config {
             base_url: base.clone(),
             oidc: self.oidc,
@@ -166,7 +167,7 @@ impl Builder {
             })
             .await;
         });
-        TestApp { base, state, clock, _db: db, sent, worker, stop: Some(stop) }
+        TestApp { base, state, clock, _db: db, store, sent, worker, stop: Some(stop) }
     }
 }
 
@@ -189,6 +190,12 @@ impl TestApp {
 
     pub fn app(&self) -> &App {
         self.state.app()
+    }
+
+    /// The database itself, for a test to look at what was stored (the app reaches it only
+    /// through the service).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// A client with no cookies.

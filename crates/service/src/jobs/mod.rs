@@ -1,0 +1,49 @@
+//! The bodies of formwork's background jobs, one module per job, above the service so that they use
+//! its rules, its definition cache, the object store and the mailer. The queue itself (leases,
+//! retries, recurring slots) is `formwork_jobs`; [`registry`] lists every job a worker runs.
+
+mod send_email;
+
+use formwork_files::Files;
+use formwork_jobs::{Registry, Worker};
+use formwork_mail::Mailer;
+
+use crate::App;
+
+pub use send_email::SendEmail;
+
+/// What job bodies work with.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    /// The operations, with the database and the clock.
+    pub app: App,
+    /// Where files are kept.
+    pub files: Files,
+    /// Where emails go.
+    pub mailer: Mailer,
+}
+
+/// Every job formwork runs.
+pub fn registry() -> Registry<JobContext> {
+    Registry::new().register::<SendEmail>()
+}
+
+/// A worker for every job formwork runs, named `id`; it wakes when `ctx.app` enqueues a job.
+pub fn worker(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
+    let store = ctx.app.store.clone();
+    let clock = ctx.app.clock.clone();
+    let wake = ctx.app.waker();
+    let worker = Worker::new(store, clock, ctx, registry(), id);
+    match wake {
+        Some(wake) => worker.with_waker(wake),
+        None => worker,
+    }
+}
+
+/// A summary of a job for the queue page: what it is about, never its secrets.
+pub(crate) fn summary(kind: &str, payload: &serde_json::Value) -> String {
+    match kind {
+        SendEmail::KIND_NAME => send_email::summary(payload),
+        _ => String::new(),
+    }
+}

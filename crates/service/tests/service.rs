@@ -1,0 +1,90 @@
+//! The operations on SQLite and PostgreSQL where several people act at once.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should stop loudly at anything unexpected"
+)]
+
+use formwork_service::invitations::{self, InvitationState, InvitedTo};
+use formwork_service::organisations::{self, OrganisationInput};
+use formwork_service::people::{self, NewPerson};
+use formwork_service::{Actor, App, ServiceError, Settings};
+use formwork_store::testing::TestDatabase;
+use formwork_store::{Backend, Clock, jobs};
+
+const NOW: i64 = 1_795_341_600_000;
+
+async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(TestDatabase) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        test(
+            TestDatabase::new(backend, NOW)
+                .await
+                .expect("PostgreSQL must be running: scripts/setup starts it"),
+        )
+        .await;
+    }
+}
+
+/// The token in the link of the last invitation email queued.
+async fn last_invitation_token(db: &TestDatabase) -> String {
+    let mut conn = db.store.conn().await.unwrap();
+    let job = jobs::pending(&mut conn, 100).await.unwrap().pop().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&job.payload).unwrap();
+    let body = payload["body"].as_str().unwrap();
+    let start = body.find("/invitations/").unwrap() + "/invitations/".len();
+    body[start..].split_whitespace().next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn of_a_withdrawal_and_an_acceptance_at_once_exactly_one_happens() {
+    on_both(|db| async move {
+        let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
+        let input =
+            OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
+        organisations::create(&app, &Actor::System, &input).await.unwrap();
+        let new = NewPerson { email: "fay@example.org".into(), ..NewPerson::default() };
+        let fay = people::create(&app, &Actor::System, &new).await.unwrap();
+        let fay = Actor::person(&mut db.store.conn().await.unwrap(), fay).await.unwrap();
+        for round in 0..6 {
+            let roles = ["org_admin".to_string()];
+            let invitation =
+                invitations::invite_member(&app, &Actor::System, "york", "fay@example.org", &roles)
+                    .await
+                    .unwrap();
+            let token = last_invitation_token(&db).await;
+            let withdraw =
+                invitations::withdraw(&app, &Actor::System, InvitedTo::Organisation("york"), &invitation.id);
+            let accept = invitations::accept(&app, &fay, &token);
+            // Alternate which starts first, so both orders meet on both databases.
+            let (withdrawn, accepted) = if round % 2 == 0 {
+                tokio::join!(withdraw, accept)
+            } else {
+                let (a, w) = tokio::join!(accept, withdraw);
+                (w, a)
+            };
+            match (&withdrawn, &accepted) {
+                (Ok(w), Err(ServiceError::Conflict(_))) => {
+                    assert_eq!(w.state_at(NOW), InvitationState::Withdrawn);
+                }
+                (Err(ServiceError::Conflict(_)), Ok(a)) => {
+                    assert_eq!(a.invitation.state_at(NOW), InvitationState::Accepted);
+                }
+                other => {
+                    panic!("round {round}: exactly one must happen and the other conflict, got {other:?}")
+                }
+            }
+            // Take the membership away again, so the next round's invitation can be accepted.
+            if accepted.is_ok() {
+                let (_, members) = organisations::members(&app, &Actor::System, "york").await.unwrap();
+                let id = members[0].user_id.clone();
+                organisations::remove_member(&app, &Actor::System, "york", &id).await.unwrap();
+            }
+        }
+    })
+    .await;
+}
