@@ -114,6 +114,16 @@ fn arithmetic_and_comparisons() {
 }
 
 #[test]
+fn subtraction_and_division_group_from_the_left() {
+    // Grouped from the right these would give 9, 3, 50 and 1.
+    assert_eq!(eval("n - 4 - 3"), Outcome::Value(dec("3")));
+    assert_eq!(eval("n - 4 + 3"), Outcome::Value(dec("9")));
+    assert_eq!(eval("100 / n / 5"), Outcome::Value(dec("2")));
+    assert_eq!(eval("n / 5 * 2"), Outcome::Value(dec("4")));
+    assert_eq!(eval("sum(rows.map(r, r.amount)) - 2 - 0.5"), Outcome::Value(dec("0.10")));
+}
+
+#[test]
 fn unanswered_values_make_comparisons_undecided() {
     let mut a = answers();
     a[0] = Value::Null;
