@@ -248,7 +248,7 @@ async fn usable(
 ) -> Result<std::result::Result<Invitation, Unusable>> {
     let Some(invitation) = store::by_token(conn, token).await? else { return Ok(Err(Unusable::Unknown)) };
     Ok(match invitation.state_at(now) {
-        InvitationState::Pending => Ok(invitation),
+        InvitationState::Open => Ok(invitation),
         InvitationState::Accepted => Err(Unusable::Accepted),
         InvitationState::Withdrawn => Err(Unusable::Withdrawn),
         InvitationState::Expired => Err(Unusable::Expired),

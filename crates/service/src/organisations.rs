@@ -124,6 +124,14 @@ fn check_input(
                 "length",
                 format!("Enter a value of 100 characters or fewer for {key}"),
             ));
+        } else if value.chars().any(char::is_control) {
+            problems.push(Problem::new(
+                "external_ids",
+                "pattern",
+                format!(
+                    "The value for {key} must be one line of text, without tabs or other control characters"
+                ),
+            ));
         } else {
             external_ids.insert(key, value.to_string());
         }
@@ -280,7 +288,9 @@ async fn keeps_an_admin(
     }
 }
 
-/// Give a person with an account roles in an organisation (replacing roles they had).
+/// Give a person with an account roles in an organisation (replacing roles they had), without
+/// an invitation: only for an administrator at the command line. Everyone else invites
+/// ([`crate::invitations::invite_member`]), and the person accepts.
 pub async fn add_member(
     app: &App,
     actor: &Actor,
@@ -288,7 +298,7 @@ pub async fn add_member(
     email: &str,
     roles: &[String],
 ) -> Result<Membership> {
-    find(app, actor, slug).await.and_then(|o| check(actor, Action::ManageMembers(&o.id)))?;
+    check(actor, Action::AddMemberWithoutInvitation)?;
     let mut problems = Vec::new();
     let email = fields::email("email", email, &mut problems);
     if !problems.is_empty() {
@@ -394,7 +404,7 @@ pub async fn overview(app: &App, actor: &Actor, slug: &str) -> Result<Overview> 
         let invitations = formwork_store::invitations::list(&mut conn, Some(&organisation.id))
             .await?
             .into_iter()
-            .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none() && i.expires_at > now)
+            .filter(|i| i.state_at(now) == formwork_store::invitations::InvitationState::Open)
             .collect();
         (Some(store::members(&mut conn, &organisation.id).await?), Some(invitations))
     } else {

@@ -50,7 +50,7 @@ impl Stored {
 #[serde(rename_all = "snake_case")]
 pub enum InvitationState {
     /// Its link works.
-    Pending,
+    Open,
     /// It has been used.
     Accepted,
     /// It was withdrawn.
@@ -63,7 +63,7 @@ impl InvitationState {
     /// As the API names it.
     pub fn as_str(self) -> &'static str {
         match self {
-            InvitationState::Pending => "pending",
+            InvitationState::Open => "open",
             InvitationState::Accepted => "accepted",
             InvitationState::Withdrawn => "withdrawn",
             InvitationState::Expired => "expired",
@@ -105,7 +105,7 @@ impl Invitation {
             Stored::Accepted => InvitationState::Accepted,
             Stored::Withdrawn => InvitationState::Withdrawn,
             Stored::Pending if self.expires_at <= now => InvitationState::Expired,
-            Stored::Pending => InvitationState::Pending,
+            Stored::Pending => InvitationState::Open,
         }
     }
 }

@@ -227,7 +227,7 @@ async fn invitations_are_accepted_once_and_expire() {
                     .unwrap();
             assert_eq!(inv.email, "fay@example.org");
             let found = invitations::by_token(&mut c, &token).await.unwrap().unwrap();
-            assert_eq!((found.id.as_str(), found.state_at(NOW)), (inv.id.as_str(), InvitationState::Pending));
+            assert_eq!((found.id.as_str(), found.state_at(NOW)), (inv.id.as_str(), InvitationState::Open));
             assert_eq!(found.state_at(NOW + HOUR), InvitationState::Expired);
             assert!(invitations::by_token(&mut c, "nope").await.unwrap().is_none());
             let fay = users::create(&mut c, "fay@example.org", None, None, None, NOW).await.unwrap();

@@ -146,15 +146,7 @@ pub(crate) struct InvitationBody {
 
 impl InvitationBody {
     pub fn new(i: Invitation, organisation: Option<String>, now: i64) -> InvitationBody {
-        let status = if i.accepted_at.is_some() {
-            "accepted"
-        } else if i.revoked_at.is_some() {
-            "withdrawn"
-        } else if i.expires_at <= now {
-            "expired"
-        } else {
-            "open"
-        };
+        let status = i.state_at(now).as_str();
         InvitationBody {
             id: i.id,
             email: i.email,

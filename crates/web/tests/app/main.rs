@@ -16,4 +16,5 @@ mod collections;
 mod invitations;
 mod oidc;
 mod operations;
+mod shapes;
 mod support;
