@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Attributes, Content, classes, de};
+use super::{Attributes, Content, classes, de, escape};
 
 /// Params of the button.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -58,6 +58,13 @@ impl Button {
             classes: (!extra.is_empty()).then(|| extra.to_owned()),
             ..Self::default()
         }
+    }
+
+    /// A submit button for an action on one of several things: `text`, then `hidden` words for
+    /// screen readers that say which thing (e.g. "Withdraw" and " the invitation to …").
+    pub fn action(text: &str, hidden: &str, extra: &str) -> Self {
+        let html = format!("{}<span class=\"govuk-visually-hidden\">{}</span>", escape(text), escape(hidden));
+        Self { content: Content::html(html), classes: Some(extra.to_owned()), ..Self::default() }
     }
 
     /// The same button with extra classes.

@@ -1,6 +1,8 @@
 //! Component params for a page's [`Form`]: what was typed and what is wrong with it, shown again
 //! in the controls and the error summary.
 
+use askama::Template;
+
 use crate::pages::Form;
 
 use super::{
@@ -93,4 +95,17 @@ pub(crate) fn file_upload(name: &str, label_text: &str, accept: &str) -> FileUpl
 pub(crate) fn submit(text: &str, secondary: bool) -> Button {
     let button = Button::submit(text);
     if secondary { button.classes("govuk-button--secondary") } else { button }
+}
+
+/// A small form holding one button that posts to `action`, for an action on a table row.
+pub(crate) fn inline_form(action: &str, csrf: &str, button: &Button) -> String {
+    InlineForm { action, csrf, button }.render().unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "inline_form.html")]
+struct InlineForm<'a> {
+    action: &'a str,
+    csrf: &'a str,
+    button: &'a Button,
 }

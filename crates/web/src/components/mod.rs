@@ -64,8 +64,10 @@ pub use task_list::{TaskList, TaskListItem, TaskStatus};
 pub use textarea::Textarea;
 pub use warning_text::WarningText;
 
-/// Escapes text for HTML content and attribute values, as askama and Nunjucks do.
-pub(crate) fn escape(text: &str) -> String {
+/// Escapes text for HTML content and double-quoted attribute values. Apostrophes stay as typed
+/// (every attribute the components write is double-quoted), so "organisation's" reads the same in
+/// the page source as in the browser.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -73,7 +75,6 @@ pub(crate) fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
     }

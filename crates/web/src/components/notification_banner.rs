@@ -46,6 +46,11 @@ impl NotificationBanner {
         Self { content: Content::text(text), banner_type: Some("success".to_owned()), ..Self::default() }
     }
 
+    /// The green banner a page shows after an action, saying what was done (the `notice`).
+    pub fn notice(text: &str) -> Self {
+        Self { title_id: Some("notice-title".to_owned()), ..Self::success(text) }
+    }
+
     fn is_success(&self) -> bool {
         self.banner_type.as_deref() == Some("success")
     }

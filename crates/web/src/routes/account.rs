@@ -29,9 +29,45 @@ struct Account {
 }
 
 impl Account {
-    fn when(&self, millis: &i64) -> String {
-        when(*millis)
+    /// The person's API tokens, each with a button to revoke it unless it is revoked already.
+    fn tokens_table(&self) -> crate::components::Table {
+        use crate::components::form::inline_form;
+        use crate::components::{Button, Table, TableCell};
+        let mut head = ["Name", "Made", "Last used"].map(TableCell::text).to_vec();
+        head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Action</span>"));
+        let rows = self
+            .tokens
+            .iter()
+            .map(|token| {
+                let action = match token.revoked_at {
+                    Some(at) => TableCell::text(format!("Revoked {}", when(at))),
+                    None => {
+                        let revoke = Button::action(
+                            "Revoke",
+                            &format!(" {}", token.name),
+                            "govuk-button--warning govuk-!-margin-bottom-0",
+                        );
+                        let action = format!("/account/tokens/{}/revoke", token.id);
+                        TableCell::html(inline_form(&action, &self.page.csrf, &revoke))
+                    }
+                };
+                vec![
+                    TableCell::text(&token.name),
+                    TableCell::text(when(token.created_at)),
+                    TableCell::text(token.last_used_at.map(when).unwrap_or_else(|| "Never".to_owned())),
+                    action,
+                ]
+            })
+            .collect();
+        Table {
+            rows,
+            caption: Some("Your tokens".to_owned()),
+            caption_classes: Some("govuk-table__caption--s".to_owned()),
+            head,
+            ..Table::default()
+        }
     }
+
     fn roles(&self, m: &Membership) -> String {
         m.roles.join(", ")
     }

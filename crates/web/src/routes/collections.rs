@@ -24,6 +24,7 @@ struct List {
     collections: Vec<Collection>,
     can_publish: bool,
 }
+
 impl List {
     /// The collections: the title (a link to the collection), the kind and the latest version.
     fn table(&self) -> crate::components::Table {
@@ -124,9 +125,109 @@ struct Show {
 }
 
 impl Show {
-    fn when(&self, millis: &i64) -> String {
-        when(*millis)
+    /// The collection's slug, kind, latest version and template downloads.
+    fn details(&self) -> crate::components::SummaryList {
+        use crate::components::{Cell, SummaryList, SummaryRow, link};
+        let collection = &self.view.collection;
+        let api = format!("/api/v1/collections/{}", collection.slug);
+        let templates = format!(
+            "{}<br>{}",
+            link(&format!("{api}/template.xlsx"), "Spreadsheet template (XLSX)"),
+            link(&format!("{api}/template.csv"), "CSV template")
+        );
+        let row =
+            |key: &str, value: Cell| SummaryRow { key: Cell::text(key), value, ..SummaryRow::default() };
+        SummaryList {
+            rows: vec![
+                row("Slug", Cell::text(&collection.slug)),
+                row("Kind", Cell::text(self.kind())),
+                row("Latest version", Cell::text(collection.latest_version.to_string())),
+                row("Templates", Cell::html(templates)),
+            ],
+            ..SummaryList::default()
+        }
     }
+
+    /// The roles the definition gives members, with what each may do.
+    fn roles(&self) -> crate::components::SummaryList {
+        use crate::components::{Cell, SummaryList, SummaryRow};
+        let rows = self
+            .view
+            .definition
+            .roles
+            .iter()
+            .map(|role| SummaryRow {
+                key: Cell::text(role.id.to_string()),
+                value: Cell::text(role.description.to_string()),
+                ..SummaryRow::default()
+            })
+            .collect();
+        SummaryList { rows, ..SummaryList::default() }
+    }
+
+    /// The periods that have started, with their dates.
+    fn periods_table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell};
+        let head = ["Period", "From", "To", "Due"].map(TableCell::text).to_vec();
+        let rows = self
+            .view
+            .periods
+            .iter()
+            .map(|period| {
+                vec![
+                    TableCell::text(period.label.to_string()),
+                    TableCell::text(self.date(&period.start)),
+                    TableCell::text(self.date(&period.end)),
+                    TableCell::text(self.date(&period.due)),
+                ]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Periods", head) }
+    }
+
+    /// The published versions, each linking to its definition.
+    fn versions_table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell, link};
+        let slug = &self.view.collection.slug;
+        let head = ["Version", "Title", "Published"].map(TableCell::text).to_vec();
+        let rows = self
+            .view
+            .versions
+            .iter()
+            .map(|version| {
+                let href = format!("/collections/{slug}/versions/{}", version.version);
+                vec![
+                    TableCell::html(link(&href, &format!("Version {}", version.version))),
+                    TableCell::text(&version.title),
+                    TableCell::text(when(version.published_at)),
+                ]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Versions", head) }
+    }
+
+    /// The choice of an organisation to assign, from those not assigned yet.
+    fn organisation_select(&self) -> crate::components::Select {
+        use crate::components::{ErrorMessage, Label, Select, SelectItem};
+        let items = self
+            .unassigned
+            .iter()
+            .map(|organisation| SelectItem {
+                value: Some(organisation.slug.clone()),
+                text: Some(organisation.name.clone()),
+                ..SelectItem::default()
+            })
+            .collect();
+        Select {
+            id: Some("organisation".to_owned()),
+            name: Some("organisation".to_owned()),
+            items,
+            label: Label::text("Assign an organisation").classes("govuk-label--s"),
+            error_message: self.form.error("organisation").map(ErrorMessage::text),
+            ..Select::default()
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self.view.definition.kind {
             Kind::Return => "Return: one submission per organisation per period",

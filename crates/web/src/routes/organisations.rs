@@ -48,6 +48,7 @@ struct List {
     organisations: Vec<Organisation>,
     can_add: bool,
 }
+
 impl List {
     /// The organisations: the name (a link to the organisation) and the slug.
     fn table(&self) -> crate::components::Table {
@@ -171,14 +172,117 @@ struct Show {
 }
 
 impl Show {
+    /// The organisation's slug, identifiers in other systems and collections.
+    fn details(&self) -> crate::components::SummaryList {
+        use crate::components::{Cell, SummaryList, SummaryRow, escape, link};
+        let organisation = &self.overview.organisation;
+        let list = |items: Vec<String>, none: &str| {
+            if items.is_empty() {
+                Cell::text(none)
+            } else {
+                let items: String = items.iter().map(|item| format!("<li>{item}</li>")).collect();
+                Cell::html(format!("<ul class=\"govuk-list\">{items}</ul>"))
+            }
+        };
+        let identifiers = organisation
+            .external_ids
+            .iter()
+            .map(|(name, value)| escape(&format!("{name}: {value}")))
+            .collect();
+        let collections = self
+            .overview
+            .collections
+            .iter()
+            .map(|collection| link(&format!("/collections/{}", collection.slug), &collection.title))
+            .collect();
+        let row =
+            |key: &str, value: Cell| SummaryRow { key: Cell::text(key), value, ..SummaryRow::default() };
+        SummaryList {
+            rows: vec![
+                row("Slug", Cell::text(&organisation.slug)),
+                row("Identifiers", list(identifiers, "None")),
+                row("Collections", list(collections, "None yet")),
+            ],
+            ..SummaryList::default()
+        }
+    }
+
+    /// The members, with a link to change each one's roles when the person viewing may.
+    fn members_table(&self) -> crate::components::Table {
+        use crate::components::{Table, TableCell, escape};
+        let manage = self.overview.can_manage_members;
+        let mut head = ["Name", "Email address", "Roles"].map(TableCell::text).to_vec();
+        if manage {
+            head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Action</span>"));
+        }
+        let slug = &self.overview.organisation.slug;
+        let rows = self
+            .overview
+            .members
+            .iter()
+            .flatten()
+            .map(|member| {
+                let mut row = vec![
+                    TableCell::text(member.name.clone().unwrap_or_default()),
+                    TableCell::text(&member.email),
+                    TableCell::text(self.roles(member)),
+                ];
+                if manage {
+                    row.push(TableCell::html(format!(
+                        "<a class=\"govuk-link\" href=\"/organisations/{}/members/{}\">Change<span class=\"govuk-visually-hidden\"> {}</span></a>",
+                        escape(slug),
+                        escape(&member.user_id),
+                        escape(&member.email)
+                    )));
+                }
+                row
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Members", head) }
+    }
+
+    /// The invitations waiting to be accepted, each with a button to withdraw it when the person
+    /// viewing may.
+    fn invitations_table(&self) -> crate::components::Table {
+        use crate::components::form::inline_form;
+        use crate::components::{Button, Table, TableCell};
+        let manage = self.overview.can_manage_members;
+        let mut head = ["Email address", "Roles", "Expires"].map(TableCell::text).to_vec();
+        if manage {
+            head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Action</span>"));
+        }
+        let slug = &self.overview.organisation.slug;
+        let rows = self
+            .overview
+            .invitations
+            .iter()
+            .flatten()
+            .map(|invitation| {
+                let mut row = vec![
+                    TableCell::text(&invitation.email),
+                    TableCell::text(self.list(&invitation.roles)),
+                    TableCell::text(when(invitation.expires_at)),
+                ];
+                if manage {
+                    let withdraw = Button::action(
+                        "Withdraw",
+                        &format!(" the invitation to {}", invitation.email),
+                        "govuk-button--secondary govuk-!-margin-bottom-0",
+                    );
+                    let action = format!("/organisations/{slug}/invitations/{}/withdraw", invitation.id);
+                    row.push(TableCell::html(inline_form(&action, &self.page.csrf, &withdraw)));
+                }
+                row
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Invitations", head) }
+    }
+
     fn roles(&self, m: &Membership) -> String {
         m.roles.join(", ")
     }
     fn list(&self, roles: &[String]) -> String {
         roles.join(", ")
-    }
-    fn when(&self, millis: &i64) -> String {
-        when(*millis)
     }
 }
 

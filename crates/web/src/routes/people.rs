@@ -28,6 +28,7 @@ struct List {
     people: Vec<User>,
     invitations: Vec<Invitation>,
 }
+
 impl List {
     /// Everyone with an account: the email address (a link to the person), name, staff role and
     /// whether the account is disabled.
@@ -53,11 +54,32 @@ impl List {
             .collect();
         Table { rows, ..Table::with_hidden_caption("Everyone with an account", head) }
     }
-}
 
-impl List {
-    fn when(&self, millis: &i64) -> String {
-        when(*millis)
+    /// Invitations to the staff, each with a button to withdraw it.
+    fn invitations_table(&self) -> crate::components::Table {
+        use crate::components::form::inline_form;
+        use crate::components::{Button, Table, TableCell};
+        let mut head = ["Email address", "Role", "Expires"].map(TableCell::text).to_vec();
+        head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Action</span>"));
+        let rows = self
+            .invitations
+            .iter()
+            .map(|invitation| {
+                let withdraw = Button::action(
+                    "Withdraw",
+                    &format!(" the invitation to {}", invitation.email),
+                    "govuk-button--secondary govuk-!-margin-bottom-0",
+                );
+                let action = format!("/people/invitations/{}/withdraw", invitation.id);
+                vec![
+                    TableCell::text(&invitation.email),
+                    TableCell::text(invitation.roles.join(", ")),
+                    TableCell::text(when(invitation.expires_at)),
+                    TableCell::html(inline_form(&action, &self.page.csrf, &withdraw)),
+                ]
+            })
+            .collect();
+        Table { rows, ..Table::with_hidden_caption("Invitations to the staff", head) }
     }
 }
 
@@ -68,7 +90,7 @@ pub(crate) async fn list(ctx: Ctx) -> Result<Response, AppError> {
     let invitations = invitations::for_staff(&ctx.state, ctx.actor())
         .await?
         .into_iter()
-        .filter(|i| i.state_at(now) == invitations::InvitationState::Open)
+        .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none() && i.expires_at > now)
         .collect();
     let page = ctx.page("People", "/people");
     Ok(render(&page, &List { page: page.clone(), people, invitations }))
@@ -129,9 +151,43 @@ struct Show {
 }
 
 impl Show {
-    fn roles(&self, m: &Membership) -> String {
-        m.roles.join(", ")
+    /// The person's email address, how they sign in and their organisations.
+    fn details(&self) -> crate::components::SummaryList {
+        use crate::components::{Cell, SummaryList, SummaryRow};
+        let person = &self.person;
+        let signs_in_with = match (person.password_hash.is_some(), person.oidc_subject.is_some()) {
+            (true, true) => "A password and The identity provider",
+            (true, false) => "A password",
+            (false, true) => "The identity provider",
+            (false, false) => "Not yet signed in",
+        };
+        let row =
+            |key: &str, value: Cell| SummaryRow { key: Cell::text(key), value, ..SummaryRow::default() };
+        SummaryList {
+            rows: vec![
+                row("Email address", Cell::text(&person.email)),
+                row("Signs in with", Cell::text(signs_in_with)),
+                row("Organisations", memberships(&self.memberships)),
+            ],
+            ..SummaryList::default()
+        }
     }
+}
+
+/// A person's organisations, each linking to its page, with their roles there; "None" without any.
+fn memberships(memberships: &[Membership]) -> crate::components::Cell {
+    use crate::components::{Cell, escape, link};
+    if memberships.is_empty() {
+        return Cell::text("None");
+    }
+    let items: String = memberships
+        .iter()
+        .map(|m| {
+            let organisation = link(&format!("/organisations/{}", m.organisation_slug), &m.organisation_name);
+            format!("<li>{organisation}: {}</li>", escape(&m.roles.join(", ")))
+        })
+        .collect();
+    Cell::html(format!("<ul class=\"govuk-list\">{items}</ul>"))
 }
 
 async fn person_page(
