@@ -90,7 +90,7 @@ pub(crate) async fn list(ctx: Ctx) -> Result<Response, AppError> {
     let invitations = invitations::for_staff(&ctx.state, ctx.actor())
         .await?
         .into_iter()
-        .filter(|i| i.accepted_at.is_none() && i.revoked_at.is_none() && i.expires_at > now)
+        .filter(|i| i.state_at(now) == invitations::InvitationState::Open)
         .collect();
     let page = ctx.page("People", "/people");
     Ok(render(&page, &List { page: page.clone(), people, invitations }))
