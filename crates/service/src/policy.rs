@@ -28,6 +28,10 @@ pub enum Action<'a> {
     SeeMembers(&'a str),
     /// Invite, change and remove an organisation's members (by id).
     ManageMembers(&'a str),
+    /// Put a person with an account into an organisation without their accepting an invitation.
+    /// Only an administrator at the command line: anyone else could pull any account into their
+    /// organisation, and learn from the answer which addresses have accounts.
+    AddMemberWithoutInvitation,
     /// List, add and change people; invite staff.
     ManagePeople,
     /// List collections (each person sees those they may see).
@@ -52,6 +56,11 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
         Actor::System => return Ok(()),
         Actor::Person(person) => person,
     };
+    if matches!(action, Action::AddMemberWithoutInvitation) {
+        return Err(ServiceError::Forbidden(
+            "People join an organisation by accepting an invitation: invite them instead".into(),
+        ));
+    }
     if person.staff == Some(StaffRole::Admin) {
         return Ok(());
     }
@@ -96,7 +105,8 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
                 Err(hidden())
             }
         }
-        Action::ManageOrganisations
+        Action::AddMemberWithoutInvitation
+        | Action::ManageOrganisations
         | Action::ManagePeople
         | Action::PublishCollections
         | Action::AssignOrganisations
@@ -170,6 +180,17 @@ mod tests {
         assert!(matches!(check(&reviewer, Action::ManageMembers("any")), Err(ServiceError::Forbidden(_))));
         assert!(matches!(check(&reviewer, Action::PublishCollections), Err(ServiceError::Forbidden(_))));
         assert!(check(&person(Some(StaffRole::Admin), &[]), Action::ManageJobs).is_ok());
+    }
+
+    #[test]
+    fn only_the_command_line_adds_members_without_an_invitation() {
+        for actor in [person(Some(StaffRole::Admin), &[]), person(None, &[("own", &["org_admin"])])] {
+            assert!(matches!(
+                check(&actor, Action::AddMemberWithoutInvitation),
+                Err(ServiceError::Forbidden(_))
+            ));
+        }
+        assert!(check(&Actor::System, Action::AddMemberWithoutInvitation).is_ok());
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub enum AdminCommand {
         #[arg(long, value_parser = ["reviewer", "analyst", "admin"])]
         staff: Option<String>,
     },
-    /// Give a person roles in an organisation (replacing roles they had there).
+    /// Give a person with an account roles in an organisation (replacing roles they had there),
+    /// at once: the one way to add a member without an invitation (the pages and the API invite).
     AddMember {
         /// The person's email address.
         #[arg(long)]

@@ -9,7 +9,7 @@ use formwork_service::organisations::{self, OrganisationInput};
 
 use crate::AppState;
 use crate::api::types::{
-    ErrorBody, InvitationBody, MemberBody, NewInvitation, NewMember, NewOrganisation, OrganisationBody,
+    ErrorBody, InvitationBody, MemberBody, NewInvitation, NewOrganisation, OrganisationBody,
     OrganisationChanges, Roles,
 };
 use crate::api::{Api, ApiJson};
@@ -79,19 +79,22 @@ pub(crate) async fn members(
     Ok(Json(members.into_iter().map(MemberBody::from).collect()))
 }
 
-/// Give a person who has an account roles in the organisation (its admins, service admins).
-/// Someone without an account must be invited instead.
-#[utoipa::path(post, path = "/api/v1/organisations/{slug}/members", tag = "organisations", request_body = NewMember,
+/// Invite someone to be a member, by email (its admins, service admins).
+///
+/// They become a member with these roles when they accept, as with `POST …/invitations`. The
+/// answer is 202 with the invitation, the same whether or not the address has an account: nobody
+/// joins without agreeing, and nobody learns who has an account.
+#[utoipa::path(post, path = "/api/v1/organisations/{slug}/members", tag = "organisations", request_body = NewInvitation,
     params(("slug" = String, Path, description = "The organisation's slug")),
-    responses((status = 201, body = MemberBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = InvitationBody, description = "Invited: a member once they accept"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn add_member(
     State(state): State<AppState>,
     api: Api,
     Path(slug): Path<String>,
-    ApiJson(body): ApiJson<NewMember>,
-) -> Result<(StatusCode, Json<MemberBody>), AppError> {
-    let member = organisations::add_member(&state, api.actor(), &slug, &body.email, &body.roles).await?;
-    Ok((StatusCode::CREATED, Json(member.into())))
+    ApiJson(body): ApiJson<NewInvitation>,
+) -> Result<(StatusCode, Json<InvitationBody>), AppError> {
+    let invitation = invitations::invite_member(&state, api.actor(), &slug, &body.email, &body.roles).await?;
+    Ok((StatusCode::ACCEPTED, Json(InvitationBody::new(invitation, Some(slug), state.now()))))
 }
 
 /// Change a member's roles.

@@ -115,14 +115,6 @@ impl From<Membership> for MemberBody {
     }
 }
 
-/// Give a person with an account roles in an organisation.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewMember {
-    pub email: String,
-    pub roles: Vec<String>,
-}
-
 /// A member's roles.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
