@@ -315,7 +315,9 @@ pub async fn sign_in_with_provider(app: &App, claims: &ProviderClaims) -> Result
             user
         }
         None if invitations::open_for_email(&mut tx, &email, now).await? => {
-            users::create(&mut tx, &email, claims.name.as_deref(), None, None, now).await?
+            // A name the provider sends with a control character in it is left out, not stored.
+            let name = claims.name.as_deref().filter(|n| !n.chars().any(char::is_control));
+            users::create(&mut tx, &email, name, None, None, now).await?
         }
         None => {
             return Err(ServiceError::Forbidden(format!(

@@ -17,14 +17,44 @@ pub fn required_text(
     let value = value.trim();
     if value.is_empty() {
         problems.push(Problem::new(field, "required", format!("Enter {label}")));
-    } else if value.chars().count() > max {
+    } else {
+        check_text(field, label, value, max, problems);
+    }
+    value.to_string()
+}
+
+/// An optional, trimmed piece of text of at most `max` characters: `None` when empty.
+pub fn optional_text(
+    field: &str,
+    label: &str,
+    value: Option<&str>,
+    max: usize,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    check_text(field, label, value, max, problems);
+    Some(value.to_string())
+}
+
+/// The problems of a name or label that is not empty: too long, or holding a control character
+/// (a NUL, a line break, a tab): a name is one line of text, and PostgreSQL cannot store a NUL.
+fn check_text(field: &str, label: &str, value: &str, max: usize, problems: &mut Vec<Problem>) {
+    if value.chars().count() > max {
         problems.push(Problem::new(
             field,
             "length",
             format!("{} must be {max} characters or fewer", capitalise(label)),
         ));
+    } else if value.chars().any(char::is_control) {
+        problems.push(Problem::new(
+            field,
+            "pattern",
+            format!(
+                "{} must be one line of text, without tabs or other control characters",
+                capitalise(label)
+            ),
+        ));
     }
-    value.to_string()
 }
 
 /// An email address, trimmed and lower-cased, or a problem.
@@ -121,5 +151,27 @@ mod tests {
         required_text("name", "the organisation's name", "12345678901", 10, &mut problems);
         assert_eq!(problems[0].message, "Enter the organisation's name");
         assert_eq!(problems[1].message, "Organisation's name must be 10 characters or fewer");
+    }
+
+    #[test]
+    fn names_with_control_characters_are_refused() {
+        for bad in ["a\u{0}b", "two\nlines", "a\tb", "bell\u{7}!", "del\u{7f}!", "next\u{85}line"] {
+            let mut problems = Vec::new();
+            required_text("name", "the organisation's name", bad, 200, &mut problems);
+            optional_text("name", "the organisation's name", Some(bad), 200, &mut problems);
+            assert_eq!(problems.len(), 2, "{bad:?}");
+            assert_eq!(problems[0].code, "pattern");
+            assert_eq!(
+                problems[0].message,
+                "Organisation's name must be one line of text, without tabs or other control characters"
+            );
+        }
+        let mut problems = Vec::new();
+        assert_eq!(
+            required_text("name", "a name", " Zoë O’Brien-Łukasz ", 200, &mut problems),
+            "Zoë O’Brien-Łukasz"
+        );
+        assert_eq!(optional_text("name", "a name", Some("  "), 200, &mut problems), None);
+        assert!(problems.is_empty(), "{problems:?}");
     }
 }

@@ -8,7 +8,7 @@ use formwork_store::{organisations, sessions};
 
 use crate::fields::{self, MAX_NAME};
 use crate::policy::{Action, check};
-use crate::{Actor, App, Problem, Result, ServiceError, StaffRole, commit, passwords};
+use crate::{Actor, App, Result, ServiceError, StaffRole, commit, passwords};
 
 /// A new person.
 #[derive(Clone, Debug, Default)]
@@ -38,10 +38,7 @@ pub async fn create(app: &App, actor: &Actor, new: &NewPerson) -> Result<User> {
     check(actor, Action::ManagePeople)?;
     let mut problems = Vec::new();
     let email = fields::email("email", &new.email, &mut problems);
-    let name = new.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
-        problems.push(Problem::new("name", "length", format!("Name must be {MAX_NAME} characters or fewer")));
-    }
+    let name = fields::optional_text("name", "name", new.name.as_deref(), MAX_NAME, &mut problems);
     if let Some(password) = &new.password
         && let Some(problem) = passwords::problem("password", password, &email)
     {
@@ -64,14 +61,15 @@ pub async fn create(app: &App, actor: &Actor, new: &NewPerson) -> Result<User> {
     };
     let now = app.now();
     let mut tx = app.begin().await?;
-    let user = users::create(&mut tx, &email, name, hash.as_deref(), role.map(StaffRole::as_str), now)
-        .await
-        .map_err(|e| match e {
-            formwork_store::StoreError::Conflict { what, .. } => {
-                ServiceError::invalid("email", "unique", capitalise(&what))
-            }
-            other => other.into(),
-        })?;
+    let user =
+        users::create(&mut tx, &email, name.as_deref(), hash.as_deref(), role.map(StaffRole::as_str), now)
+            .await
+            .map_err(|e| match e {
+                formwork_store::StoreError::Conflict { what, .. } => {
+                    ServiceError::invalid("email", "unique", capitalise(&what))
+                }
+                other => other.into(),
+            })?;
     let event = AuditEvent::PersonCreated {
         user: user.id.clone(),
         email: email.clone(),
@@ -124,13 +122,13 @@ pub async fn update(app: &App, actor: &Actor, id: &str, changes: &PersonChanges)
         Some(text) => Some(staff_role("staff_role", Some(text))?),
         None => None,
     };
-    let name = changes.name.as_deref().map(str::trim);
-    if name.is_some_and(|n| n.chars().count() > MAX_NAME) {
-        return Err(ServiceError::invalid(
-            "name",
-            "length",
-            format!("Name must be {MAX_NAME} characters or fewer"),
-        ));
+    let mut problems = Vec::new();
+    let name = changes
+        .name
+        .as_deref()
+        .map(|name| fields::optional_text("name", "name", Some(name), MAX_NAME, &mut problems));
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
     }
     if actor.user_id() == Some(id)
         && (changes.disabled == Some(true) || role.is_some_and(|r| r != Some(StaffRole::Admin)))
@@ -145,7 +143,7 @@ pub async fn update(app: &App, actor: &Actor, id: &str, changes: &PersonChanges)
         .await?
         .ok_or_else(|| ServiceError::NotFound("There is no such person".into()))?;
     if let Some(name) = name {
-        users::set_name(&mut tx, id, Some(name).filter(|n| !n.is_empty()), now).await?;
+        users::set_name(&mut tx, id, name.as_deref(), now).await?;
     }
     if let Some(role) = role {
         users::set_staff_role(&mut tx, id, role.map(StaffRole::as_str), now).await?;
