@@ -25,13 +25,22 @@ const LOCKED: &str = "You have entered the wrong password too many times. Wait 1
 /// Sign in with an email address and password, from network address `address`.
 ///
 /// Unknown addresses, wrong passwords and disabled accounts get the same answer, after the same
-/// work, so nobody learns which accounts exist.
+/// work, so nobody learns which accounts exist. The lockout is kept by address, not by account,
+/// for the same reason: the fifth wrong password within the window locks any address for the
+/// window, whether or not it has an account.
 pub async fn sign_in_with_password(app: &App, email: &str, password: &str, address: &str) -> Result<User> {
     let now = app.now();
     let email = users::normalise_email(email);
     let mut problems = Vec::new();
     if email.is_empty() {
         problems.push(Problem::new("email", "required", "Enter your email address"));
+    } else if email.chars().any(char::is_control) {
+        // No account's address has one, and PostgreSQL could not even look for it.
+        problems.push(Problem::new(
+            "email",
+            "type",
+            "Enter an email address in the correct format, like name@example.com",
+        ));
     }
     if password.is_empty() {
         problems.push(Problem::new("password", "required", "Enter your password"));
@@ -48,10 +57,9 @@ pub async fn sign_in_with_password(app: &App, email: &str, password: &str, addre
                 .into(),
         ));
     }
+    let lock_key = format!("lock:{email}");
     let user = users::by_email(&mut conn, &email).await?;
-    let locked = user.as_ref().is_some_and(|u| u.locked_until.is_some_and(|t| t > now))
-        || sign_in_attempts::count_since(&mut conn, &email_key, now - WINDOW).await? >= LOCKOUT_AFTER;
-    if locked {
+    if sign_in_attempts::count_since(&mut conn, &lock_key, now - WINDOW).await? > 0 {
         return Err(ServiceError::TooManyAttempts(LOCKED.into()));
     }
     drop(conn);
@@ -69,14 +77,15 @@ pub async fn sign_in_with_password(app: &App, email: &str, password: &str, addre
             sign_in_attempts::prune(&mut conn, now - 3_600_000).await?;
             sign_in_attempts::record(&mut conn, &address_key, now).await?;
             sign_in_attempts::record(&mut conn, &email_key, now).await?;
-            if let Some(user) = &user {
-                let failures =
-                    users::record_failed_sign_in(&mut conn, &user.id, LOCKOUT_AFTER, now + WINDOW, now)
-                        .await?;
-                if failures >= LOCKOUT_AFTER {
-                    tracing::warn!(user.id = %user.id, failures, "an account was locked after wrong passwords");
-                    return Err(ServiceError::TooManyAttempts(LOCKED.into()));
+            if sign_in_attempts::count_since(&mut conn, &email_key, now - WINDOW).await? >= LOCKOUT_AFTER {
+                // The lock is the same row for an account and an unknown address, so that its
+                // answers and its length say nothing about which addresses have accounts.
+                sign_in_attempts::record(&mut conn, &lock_key, now).await?;
+                sign_in_attempts::clear(&mut conn, &email_key).await?;
+                if let Some(user) = &user {
+                    tracing::warn!(user.id = %user.id, "an account was locked after wrong passwords");
                 }
+                return Err(ServiceError::TooManyAttempts(LOCKED.into()));
             }
             Err(ServiceError::invalid("email", "credentials", WRONG))
         }
@@ -206,6 +215,7 @@ pub async fn reset_password(app: &App, token: &str, password: &str, confirm: &st
     users::set_password(&mut tx, &user.id, &hash, now).await?;
     sessions::delete_for_user(&mut tx, &user.id).await?;
     sign_in_attempts::clear(&mut tx, &format!("email:{}", user.email)).await?;
+    sign_in_attempts::clear(&mut tx, &format!("lock:{}", user.email)).await?;
     let event = AuditEvent::PasswordReset { user: user.id.clone() };
     audit::record(&mut tx, Some(&user.id), &event, now).await?;
     commit(tx).await?;
