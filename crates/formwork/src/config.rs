@@ -119,6 +119,14 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// The longest a client may take to send a request's headers, in seconds; its connection is
+    /// then closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub header_read_timeout_seconds: u64,
+    /// The longest to wait for the next part of a request's body, in seconds; the request is then
+    /// answered 408 and its connection closed.
+    #[arg(long, env = "BODY_READ_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub body_read_timeout_seconds: u64,
     /// Take clients' addresses from `X-Forwarded-For` (set behind a load balancer that adds it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
@@ -167,6 +175,9 @@ impl ServeArgs {
         }
         if self.max_upload_bytes < 1024 {
             bail!("MAX_UPLOAD_BYTES must be at least 1024");
+        }
+        if self.header_read_timeout_seconds == 0 || self.body_read_timeout_seconds == 0 {
+            bail!("HEADER_READ_TIMEOUT_SECONDS and BODY_READ_TIMEOUT_SECONDS must be at least 1");
         }
         if let Some(token) = &self.metrics_token
             && token.0.len() < 16

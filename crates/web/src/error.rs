@@ -41,6 +41,19 @@ pub enum AppError {
     /// The body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// The body stopped arriving before it was complete.
+    #[error("timed out")]
+    TimedOut,
+}
+
+impl AppError {
+    /// A body larger than `limit` bytes, the most the service accepts.
+    pub(crate) fn too_large(limit: usize) -> AppError {
+        AppError::TooLarge(format!(
+            "The request is too large: the most this service accepts is {} MB",
+            limit / 1024 / 1024
+        ))
+    }
 }
 
 /// What the renderer needs to know about an error response.
@@ -117,12 +130,22 @@ impl AppError {
                 "The API token is not valid: it may have been revoked. Make a new one on your account page",
             ),
             AppError::TooLarge(m) => simple(StatusCode::PAYLOAD_TOO_LARGE, "too_large", m),
+            AppError::TimedOut => simple(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "The request took too long to arrive. Check your connection and try again",
+            ),
         }
     }
 }
 
-/// The headers that tell a client what to do next: when to try again, how to authenticate.
+/// The headers that tell a client what to do next: when to try again, how to authenticate,
+/// that the connection ends.
 fn advise(info: &ErrorInfo, response: &mut Response) {
+    // The rest of the body was not read: the connection cannot carry another request.
+    if matches!(info.status, StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if info.status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }

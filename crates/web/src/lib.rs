@@ -13,14 +13,15 @@ pub mod components;
 mod cookies;
 mod error;
 mod forms;
+mod limits;
 mod metrics;
 mod middleware;
 mod oidc;
 mod pages;
 mod routes;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use formwork_files::Files;
@@ -38,8 +39,14 @@ pub struct Config {
     pub base_url: String,
     /// Sign-in through an OpenID Connect provider, when configured.
     pub oidc: Option<OidcConfig>,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes. A `Content-Length` over it is refused before
+    /// the body is read.
     pub max_upload_bytes: usize,
+    /// The longest a client may take to send a request's headers; its connection is then closed.
+    pub header_read_timeout: Duration,
+    /// The longest the service waits for the next part of a request's body; the request is then
+    /// answered 408 and its connection closed.
+    pub body_read_timeout: Duration,
     /// Take the client's address from the last `X-Forwarded-For` entry (behind a load balancer).
     pub trust_forwarded_for: bool,
     /// When set, `/metrics` answers only requests that send it as `Authorization: Bearer`.
@@ -109,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(state.config().max_upload_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
         .with_state(state)
@@ -119,12 +127,43 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api::document()
 }
 
-/// Serve until `shutdown` completes, then finish the requests in hand.
+/// Serve until `shutdown` completes, then finish the requests in hand. Each connection speaks
+/// HTTP/1.1 with the configured header read timeout (axum's own `serve` has none).
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    mut listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let header_read_timeout = state.config().header_read_timeout;
+    let router = router(state);
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            // axum's listener waits and retries when accepting fails (too many open files).
+            accepted = axum::serve::Listener::accept(&mut listener) => accepted,
+            () = &mut shutdown => break,
+        };
+        let service = router.clone().map_request(move |mut request: axum::http::Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(remote));
+            request
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service));
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "a connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.shutdown().await;
+    Ok(())
 }

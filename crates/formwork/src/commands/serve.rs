@@ -69,6 +69,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         base_url: base_url.clone(),
         oidc,
         max_upload_bytes: args.max_upload_bytes,
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
+        body_read_timeout: Duration::from_secs(args.body_read_timeout_seconds),
         trust_forwarded_for: args.trust_forwarded_for,
         metrics_token: args.metrics_token.as_ref().map(|t| t.0.clone()),
     };

@@ -29,7 +29,7 @@ pub(crate) struct ErrorBody {
 pub(crate) struct ErrorDetail {
     /// A stable code: `invalid`, `not_found`, `forbidden`, `sign_in_required`, `invalid_token`,
     /// `conflict`, `csrf`, `invalid_json`, `definition_invalid`, `too_many_attempts`, `too_large`,
-    /// `unavailable`, `internal`.
+    /// `timeout`, `unavailable`, `internal`.
     pub code: String,
     /// What is wrong, for people.
     pub message: String,

@@ -176,6 +176,8 @@ async fn in_production_cookies_are_secure_hsts_is_sent_and_metrics_need_their_to
         base_url: "https://returns.example.gov.uk".into(),
         oidc: None,
         max_upload_bytes: 1024 * 1024,
+        header_read_timeout: Duration::from_secs(10),
+        body_read_timeout: Duration::from_secs(10),
         trust_forwarded_for: false,
         metrics_token: Some("a-metrics-token-for-the-scraper".into()),
     };
@@ -238,4 +240,78 @@ async fn uploads_larger_than_allowed_are_refused_with_413() {
     let reply = admin.form("/collections/publish", &[("definition", &big)]).await;
     assert_eq!(reply.status, 413);
     assert!(reply.text.contains("too large"), "{}", &reply.text[..reply.text.len().min(500)]);
+}
+
+/// Send `request` on a new connection, then read until the server answers and closes, or
+/// `wait` passes: what arrived, and whether the connection was closed.
+async fn raw(app: &TestApp, request: &[u8], wait: Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut received = Vec::new();
+    let closed = tokio::time::timeout(wait, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (String::from_utf8_lossy(&received).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_refused_before_they_are_read() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let token = app.token("admin@staff.test").await;
+    let json = format!("{{\"name\": \"{}\"}}", "x".repeat(6 * 1024 * 1024));
+    let auth = format!("Bearer {token}");
+    let reply = app
+        .client()
+        .send(
+            Method::POST,
+            "/api/v1/organisations",
+            &[("authorization", &auth)],
+            Some((json.into_bytes(), "application/json")),
+        )
+        .await;
+    assert_eq!((reply.status, reply.code().as_str()), (413, "too_large"), "{}", reply.text);
+    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("5 MB"), "{}", reply.text);
+    // A body of 100 GB is announced and never sent: the answer comes at once.
+    let request = format!(
+        "POST /api/v1/organisations HTTP/1.1\r\nHost: formwork\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/json\r\nContent-Length: 107374182400\r\n\r\n{{"
+    );
+    let (answer, closed) = raw(&app, request.as_bytes(), Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"too_large\"") && answer.contains("connection: close"), "{answer}");
+    assert!(closed, "the connection is closed: the body was not read");
+}
+
+#[tokio::test]
+async fn clients_that_stop_sending_are_cut_off() {
+    let app = TestApp::builder().read_timeout(Duration::from_millis(300)).start().await;
+    // Headers that never finish: the connection is closed, without an answer.
+    let (answer, closed) =
+        raw(&app, b"GET /healthz HTTP/1.1\r\nHost: formwork\r\nX-Slow: ", Duration::from_secs(5)).await;
+    assert!(closed, "a request whose headers never finish is not kept open");
+    assert_eq!(answer, "");
+    // A body that stops arriving: 408, and the connection is closed.
+    let page = app.client();
+    page.get("/sign-in").await;
+    let csrf = page.cookie("formwork_csrf").unwrap();
+    let request = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: formwork\r\nCookie: formwork_csrf={csrf}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a"
+    );
+    let (answer, closed) = raw(&app, request.as_bytes(), Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("took too long to arrive") && answer.contains("connection: close"), "{answer}");
+    assert!(closed);
+    // A client that keeps to the time is served as usual.
+    assert_eq!(app.client().get("/healthz").await.status, 200);
 }

@@ -8,6 +8,7 @@ pub mod s3;
 pub mod smtp;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use formwork_files::Files;
 use formwork_jobs::Worker;
@@ -55,6 +56,7 @@ pub struct Builder {
     oidc: Option<OidcConfig>,
     listener: Option<TcpListener>,
     database_url: Option<String>,
+    read_timeout: Duration,
 }
 
 /// A running formwork.
@@ -97,6 +99,11 @@ impl Builder {
     /// Serve on this listener (its port is known before the app starts).
     pub fn listener(mut self, listener: TcpListener) -> Builder {
         self.listener = Some(listener);
+        self
+    }
+    /// How long the server waits for a request's headers, and for each part of its body.
+    pub fn read_timeout(mut self, timeout: Duration) -> Builder {
+        self.read_timeout = timeout;
         self
     }
     /// Use this database URL instead of a fresh one (already migrated, or migrated here).
@@ -155,6 +162,8 @@ impl Builder {
             base_url: base.clone(),
             oidc: self.oidc,
             max_upload_bytes: 5 * 1024 * 1024,
+            header_read_timeout: self.read_timeout,
+            body_read_timeout: self.read_timeout,
             trust_forwarded_for: false,
             metrics_token: None,
         };
@@ -180,6 +189,7 @@ impl TestApp {
             oidc: None,
             listener: None,
             database_url: None,
+            read_timeout: Duration::from_secs(10),
         }
     }
 
