@@ -171,6 +171,7 @@ pub(crate) async fn template_xlsx(
 
 /// Which table a CSV template is for.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TableQuery {
     /// The table (a section's id); needed for a return with more than one table.
     table: Option<String>,

@@ -158,12 +158,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     async fn from_request(request: Request, state: &AppState) -> Result<ApiJson<T>, AppError> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_problem(&rejection)),
+            Err(rejection) => Err(json_problem(&rejection, state.config().max_upload_bytes)),
         }
     }
 }
 
-fn json_problem(rejection: &JsonRejection) -> AppError {
+/// The API's error for a JSON body that cannot be read; `limit` is the most a body may hold.
+fn json_problem(rejection: &JsonRejection, limit: usize) -> AppError {
+    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return AppError::too_large(limit);
+    }
     match rejection {
         JsonRejection::MissingJsonContentType(_) => AppError::BadRequest {
             code: "unsupported_media_type",
@@ -177,5 +181,32 @@ fn json_problem(rejection: &JsonRejection) -> AppError {
             AppError::BadRequest { code: "invalid_json", message: e.body_text() }
         }
         other => AppError::BadRequest { code: "invalid_json", message: other.body_text() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_json_body_over_the_limit_is_too_large_not_invalid() {
+        // Without a Content-Length (the server refuses one over the limit before this), the
+        // limit is met while the body is read.
+        let request = Request::builder()
+            .method("POST")
+            .header("content-type", "application/json")
+            .body(Body::from(vec![b' '; 3 * 1024 * 1024]))
+            .unwrap_or_default();
+        let Err(rejection) = axum::Json::<serde_json::Value>::from_request(request, &()).await else {
+            unreachable!("axum's default limit is 2 MB")
+        };
+        let response = json_problem(&rejection, 2 * 1024 * 1024).into_response();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let text = crate::error::text(response).await;
+        assert!(text.contains("\"too_large\"") && text.contains("2 MB"), "{text}");
     }
 }

@@ -112,72 +112,109 @@ async fn a_browser_session_needs_the_csrf_header_to_change_anything_through_the_
     assert_eq!(allowed.status, 201);
 }
 
+/// An invitation's body without what differs between two invitations (id, address, times).
+fn invitation_shape(reply: &crate::support::Reply) -> (u16, serde_json::Value) {
+    let mut body = reply.json();
+    for field in ["id", "email", "created_at", "expires_at"] {
+        assert!(body[field].is_string(), "{field} in {body}");
+        body[field] = json!("…");
+    }
+    (reply.status, body)
+}
+
 #[tokio::test]
-async fn an_org_admin_manages_members_through_the_api() {
+async fn an_org_admin_adds_members_only_by_invitation_and_learns_nothing_about_accounts() {
     on_both(|app| async move {
         app.seed().await;
         let token = app.token("org-admin@northshire.test").await;
         let client = app.client();
-        let members =
-            client.api(Method::GET, "/api/v1/organisations/northshire/members", &token, None).await.json();
-        assert_eq!(members.as_array().unwrap().len(), 3);
-        let added = client
-            .api(
+        let members_path = "/api/v1/organisations/northshire/members";
+        let add = |email: &str| {
+            client.api(
                 Method::POST,
-                "/api/v1/organisations/northshire/members",
+                members_path,
                 &token,
-                Some(json!({"email": "nobody@none.test", "roles": ["finance"]})),
+                Some(json!({"email": email, "roles": ["finance"]})),
             )
-            .await;
-        assert_eq!(added.status, 201, "{}", added.text);
-        let id = added.json()["user_id"].as_str().unwrap().to_string();
+        };
+        // Someone with an account and an address with none get the same answer: an invitation.
+        let existing = add("nobody@none.test").await;
+        let unknown = add("ghost@example.org").await;
+        assert_eq!(existing.status, 202, "{}", existing.text);
+        assert_eq!(invitation_shape(&existing), invitation_shape(&unknown));
+        assert_eq!(existing.json()["status"], "open");
+        assert_eq!(existing.json()["organisation"], "northshire");
+        let members = client.api(Method::GET, members_path, &token, None).await.json();
+        assert_eq!(members.as_array().unwrap().len(), 3, "nobody joins without accepting: {members}");
+        assert_eq!(app.run_jobs().await, 2, "an invitation by email to each");
+
+        // They join when they accept.
+        let link = app.link_in_last_email_to("nobody@none.test");
+        let invited = app.signed_in("nobody@none.test").await;
+        invited.get(&link).await;
+        assert_eq!(invited.form(&link, &[]).await.status, 303);
+        let members = client.api(Method::GET, members_path, &token, None).await.json();
+        let member = members.as_array().unwrap().iter().find(|m| m["email"] == "nobody@none.test").unwrap();
+        assert_eq!(member["roles"], json!(["finance"]));
+        let id = member["user_id"].as_str().unwrap().to_string();
+        let member_path = format!("{members_path}/{id}");
         let changed = client
-            .api(
-                Method::PUT,
-                &format!("/api/v1/organisations/northshire/members/{id}"),
-                &token,
-                Some(json!({"roles": ["certifier", "editor"]})),
-            )
+            .api(Method::PUT, &member_path, &token, Some(json!({"roles": ["certifier", "editor"]})))
             .await;
         assert_eq!(changed.json()["roles"], json!(["certifier", "editor"]));
-        let none = client
-            .api(
-                Method::PUT,
-                &format!("/api/v1/organisations/northshire/members/{id}"),
-                &token,
-                Some(json!({"roles": []})),
-            )
-            .await;
+        let none = client.api(Method::PUT, &member_path, &token, Some(json!({"roles": []}))).await;
         assert_eq!(none.status, 422);
         assert_eq!(none.json()["error"]["message"], "Select at least one role");
-        let stranger = client
+        assert_eq!(client.api(Method::DELETE, &member_path, &token, None).await.status, 204);
+
+        // A service admin invites too: only the command line adds people directly.
+        let admin = app.token("admin@staff.test").await;
+        let by_admin = client
             .api(
                 Method::POST,
-                "/api/v1/organisations/northshire/members",
-                &token,
-                Some(json!({"email": "ghost@example.org", "roles": ["editor"]})),
+                members_path,
+                &admin,
+                Some(json!({"email": "editor@southvale.test", "roles": ["editor"]})),
             )
             .await;
-        assert_eq!(stranger.status, 422);
-        assert!(stranger.text.contains("send them an invitation instead"));
-        assert_eq!(
-            client
-                .api(Method::DELETE, &format!("/api/v1/organisations/northshire/members/{id}"), &token, None)
-                .await
-                .status,
-            204
-        );
-        let invited = client
-            .api(
-                Method::POST,
-                "/api/v1/organisations/northshire/invitations",
-                &token,
-                Some(json!({"email": "friend@example.org", "roles": ["editor"]})),
-            )
-            .await;
-        assert_eq!(invited.status, 201);
-        assert_eq!(invited.json()["status"], "open");
-        assert_eq!(app.run_jobs().await, 1);
+        assert_eq!(by_admin.status, 202, "{}", by_admin.text);
+        let members = client.api(Method::GET, members_path, &token, None).await.json();
+        assert_eq!(members.as_array().unwrap().len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_refused_on_both_databases() {
+    on_both(|app| async move {
+        app.seed().await;
+        let token = app.token("admin@staff.test").await;
+        let client = app.client();
+        for (path, body) in [
+            ("/api/v1/organisations", json!({"name": "a\u{0}b"})),
+            ("/api/v1/organisations", json!({"name": "Two\nlines"})),
+            ("/api/v1/tokens", json!({"name": "nightly\u{0}"})),
+            ("/api/v1/people", json!({"email": "nul@example.org", "name": "a\u{0}b"})),
+        ] {
+            let reply = client.api(Method::POST, path, &token, Some(body.clone())).await;
+            assert_eq!(
+                (reply.status, reply.code().as_str()),
+                (422, "invalid"),
+                "{path} {body}: {}",
+                reply.text
+            );
+            let problem = &reply.json()["error"]["details"][0];
+            assert_eq!((problem["path"].as_str(), problem["code"].as_str()), (Some("name"), Some("pattern")));
+            assert!(
+                problem["message"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("must be one line of text, without tabs or other control characters"),
+                "{problem}"
+            );
+        }
+        let organisations = client.api(Method::GET, "/api/v1/organisations", &token, None).await.json();
+        assert_eq!(organisations.as_array().unwrap().len(), 2, "nothing was added");
     })
     .await;
 }
@@ -204,6 +241,24 @@ async fn the_openapi_document_describes_every_operation() {
             }
         }
     }
+    for (path, item) in value["paths"].as_object().unwrap() {
+        for operation in item.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                assert_eq!(
+                    parameter["in"] == "path",
+                    path.contains(&format!("{{{name}}}")),
+                    "{path}: {name} is a path parameter exactly when the path names it"
+                );
+                if parameter["in"] == "path" {
+                    assert_eq!(parameter["required"], true, "{path}: {name}");
+                }
+            }
+        }
+    }
+    let csv = &value["paths"]["/api/v1/collections/{slug}/template.csv"]["get"]["parameters"][1];
+    assert_eq!((csv["name"].as_str(), csv["in"].as_str()), (Some("table"), Some("query")));
+    assert_ne!(csv["required"], true, "a collection with one table needs no table");
     insta::assert_json_snapshot!("openapi", value);
     let page = app.client().get("/api/v1/docs").await;
     assert_eq!(page.status, 200);
