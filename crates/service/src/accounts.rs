@@ -184,10 +184,12 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<()> {
     Ok(())
 }
 
-/// True when a reset link's token can still be used.
+/// True when a reset link's token can still be used: live, and for an account that is not
+/// disabled (a link sent before the account was disabled stops working).
 pub async fn reset_link_works(app: &App, token: &str) -> Result<bool> {
     let mut conn = app.store.conn().await?;
-    Ok(password_resets::check(&mut conn, token, app.now()).await?.is_some())
+    let Some(user_id) = password_resets::check(&mut conn, token, app.now()).await? else { return Ok(false) };
+    Ok(users::by_id(&mut conn, &user_id).await?.is_some_and(|u| !u.disabled))
 }
 
 /// Choose a new password with a reset link. Every session of the account ends; the person is
@@ -203,6 +205,11 @@ pub async fn reset_password(app: &App, token: &str, password: &str, confirm: &st
     let Some(user) = users::by_id(&mut conn, &user_id).await? else {
         return Err(ServiceError::NotFound("Page not found".into()));
     };
+    if user.disabled {
+        return Err(ServiceError::Conflict(
+            "This link to reset your password has expired or has been used. Ask for a new one".into(),
+        ));
+    }
     drop(conn);
     new_password_problems("password", password, confirm, &user.email)?;
     let hash = passwords::hash(password).await?;

@@ -81,7 +81,7 @@ pub async fn hash(password: &str) -> Result<String, ServiceError> {
             .map_err(|e| ServiceError::internal(format!("hashing a password failed: {e}")))
     })
     .await
-    .map_err(|e| ServiceError::internal(e))?
+    .map_err(ServiceError::internal)?
 }
 
 /// True when `password` matches `hash`. With no hash, a dummy hash is checked so that the answer

@@ -160,7 +160,7 @@ pub(crate) async fn template_xlsx(
     let definition = collections::latest_definition(&state, api.actor(), &slug).await?;
     let bytes = tokio::task::spawn_blocking(move || formwork_tabular::template::xlsx(&definition, None))
         .await
-        .map_err(|e| ServiceError::internal(e))?
+        .map_err(ServiceError::internal)?
         .map_err(|e| ServiceError::internal(format!("writing a template failed: {e}")))?;
     Ok(download(
         bytes,

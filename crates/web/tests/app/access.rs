@@ -30,10 +30,14 @@ enum Who {
     Reviewer,
     Analyst,
     Admin,
+    /// northshire's other organisation admin, disabled after a session and a token were made:
+    /// both must count for nothing.
+    Disabled,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 9] = [
     Who::Anonymous,
+    Who::Disabled,
     Who::Nobody,
     Who::Member,
     Who::OrgAdmin,
@@ -54,6 +58,7 @@ impl Who {
             Who::Reviewer => Some("reviewer@staff.test"),
             Who::Analyst => Some("analyst@staff.test"),
             Who::Admin => Some("admin@staff.test"),
+            Who::Disabled => Some("disabled@northshire.test"),
         }
     }
     fn member_of(self, org: &str) -> bool {
@@ -106,6 +111,9 @@ enum Expect {
 
 fn expect(rule: Rule, who: Who, org: &str) -> Expect {
     use Expect::*;
+    if who == Who::Disabled {
+        return expect(rule, Who::Anonymous, org);
+    }
     if let Rule::Same(status) = rule {
         return Status(status);
     }
@@ -179,13 +187,13 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/accessibility", false, Public),
         ("GET", "/healthz", false, Public),
         ("GET", "/readyz", false, Public),
-        ("GET", "/metrics", false, Public),
+        ("GET", "/metrics", false, Same(401)),
         ("GET", "/assets/{*path}", false, Public),
         ("GET", "/sign-in", false, Public),
         ("POST", "/sign-in", false, Same(422)),
         ("POST", "/sign-out", false, Public),
-        ("GET", "/sign-in/oidc", false, Same(404)),
-        ("GET", "/sign-in/oidc/callback", false, Same(404)),
+        ("GET", "/sign-in/oidc", false, Same(303)),
+        ("GET", "/sign-in/oidc/callback", false, Same(400)),
         ("GET", "/forgot-password", false, Public),
         ("POST", "/forgot-password", false, Public),
         ("GET", "/reset-password/{token}", false, Same(200)),
@@ -426,7 +434,7 @@ impl Matrix<'_> {
             ("POST", "/api/v1/invitations/accept") => {
                 json = Some(json!({"token": self.fresh_invitation(Some("northshire")).await.1}))
             }
-            ("POST", "/account/name") => form = f(&[("name", "Same Name")]),
+            ("POST", "/account/name") => form = f(&[("name", &format!("Matrix Name {n}"))]),
             ("POST", "/account/password") => {
                 form = f(&[
                     ("current_password", "wrong"),
@@ -439,8 +447,10 @@ impl Matrix<'_> {
             (_, r) if r.contains("/tokens/{id}") => path = path.replace("{id}", &self.fresh_token(who).await),
             ("POST", "/organisations") => form = f(&[("name", &format!("Matrix Org {n}"))]),
             ("POST", "/api/v1/organisations") => json = Some(json!({"name": format!("Matrix Org {n}")})),
-            ("POST", "/organisations/{slug}/edit") => form = f(&[("name", org_name)]),
-            ("PATCH", "/api/v1/organisations/{slug}") => json = Some(json!({"name": org_name})),
+            ("POST", "/organisations/{slug}/edit") => form = f(&[("name", &format!("{org_name} {n}"))]),
+            ("PATCH", "/api/v1/organisations/{slug}") => {
+                json = Some(json!({"name": format!("{org_name} {n}")}))
+            }
             ("POST", "/organisations/{slug}/invitations") => {
                 form = f(&[("email", &format!("new{n}@matrix.test")), ("roles", "editor")])
             }
@@ -512,7 +522,7 @@ impl Matrix<'_> {
     }
 
     async fn send(&self, request: &Request) -> Reply {
-        if request.route.starts_with("/api/") {
+        if request.route.starts_with("/api/") && request.route != "/api/v1/docs" {
             // Programs: the bearer token alone, no cookies.
             let auth = self.tokens.get(&request.who).map(|token| format!("Bearer {token}"));
             let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
@@ -534,14 +544,49 @@ impl Matrix<'_> {
     }
 }
 
+/// The status an allowed request succeeds with: for the API, 200 to read or change, 201 to make,
+/// 204 to remove; for pages, 200 to show and 303 (to the next page) after a form — but for the
+/// routes named here.
+fn success(method: &Method, route: &str, who: Who) -> u16 {
+    match (method.as_str(), route) {
+        // Someone signed in is sent on from the sign-in page.
+        ("GET", "/sign-in") if !matches!(who, Who::Anonymous | Who::Disabled) => 303,
+        // "Check your email", whether or not the address has an account.
+        ("POST", "/forgot-password") => 200,
+        // A new token's secret is shown once, on the page that made it.
+        ("POST", "/account/tokens") => 201,
+        // The matrix's wrong current password: refused, with the form again.
+        ("POST", "/account/password") => 422,
+        ("POST", "/api/v1/jobs/{id}/retry") => 204,
+        // Adding someone by email sends them an invitation to accept.
+        ("POST", "/api/v1/organisations/{slug}/members") => 202,
+        ("GET", _) => 200,
+        ("POST", r) if r.starts_with("/api/") => 201,
+        ("DELETE", _) => 204,
+        ("PUT" | "PATCH", _) => 200,
+        _ => 303,
+    }
+}
+
+/// Allowed requests that change nothing the fingerprint sees, with why.
+fn changes_nothing_seen(method: &Method, route: &str) -> bool {
+    match (method.as_str(), route) {
+        // Ends a session (sessions are not in the fingerprint: the matrix makes one per request).
+        ("POST", "/sign-out") => true,
+        // Refused on purpose (a wrong current password).
+        ("POST", "/account/password") => true,
+        // The matrix asks for unknown addresses: the same page, and no email (nothing tells
+        // whether an account exists).
+        ("POST", "/forgot-password") => true,
+        (m, _) => m == "GET",
+    }
+}
+
 fn judge(request: &Request, reply: &Reply) -> Result<(), String> {
     let status = reply.status;
     let api = request.route.starts_with("/api/") && request.route != "/api/v1/docs";
     let ok = match request.expect {
-        Expect::Allowed => {
-            let to_sign_in = status == 303 && reply.location().starts_with("/sign-in");
-            !to_sign_in && (status < 400 || status == 409 || status == 422)
-        }
+        Expect::Allowed => status == success(&request.method, request.route, request.who),
         Expect::SignIn => {
             if !api && request.method == Method::GET {
                 status == 303 && reply.location().starts_with("/sign-in?return_to=")
@@ -585,7 +630,7 @@ async fn fingerprint(app: &TestApp) -> String {
         "SELECT id || slug || name || external_ids AS x FROM organisations ORDER BY id",
         "SELECT organisation_id || user_id || roles AS x FROM memberships ORDER BY organisation_id, user_id",
         "SELECT id || email || COALESCE(name, '') || COALESCE(staff_role, '') || disabled || COALESCE(password_hash, '') AS x FROM users ORDER BY id",
-        "SELECT id || COALESCE(accepted_at, 0) || COALESCE(revoked_at, 0) AS x FROM invitations ORDER BY id",
+        "SELECT id || state || revision || COALESCE(accepted_at, 0) || COALESCE(revoked_at, 0) AS x FROM invitations ORDER BY id",
         "SELECT collection_slug || organisation_id AS x FROM assignments ORDER BY collection_slug, organisation_id",
         "SELECT collection_slug || version AS x FROM collection_versions ORDER BY collection_slug, version",
         "SELECT id || COALESCE(failed_at, 0) || attempts AS x FROM jobs ORDER BY id",
@@ -599,9 +644,47 @@ async fn fingerprint(app: &TestApp) -> String {
     out
 }
 
+/// The token `/metrics` answers to in the matrix.
+const METRICS_TOKEN: &str = "matrix-metrics-token-0123456789";
+
 async fn matrix(backend: Backend) {
-    let app = TestApp::on(backend).await;
+    // With OpenID Connect and METRICS_TOKEN on, so that their rows are real.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let redirect_url = format!("{base}/sign-in/oidc/callback");
+    let provider = crate::oidc::start_provider(&redirect_url).await;
+    let oidc = formwork_web::OidcConfig {
+        issuer: provider.issuer.clone(),
+        client_id: "formwork".into(),
+        client_secret: "formwork-test-secret".into(),
+        redirect_url,
+        assume_email_verified: false,
+    };
+    let app = TestApp::builder()
+        .backend(backend)
+        .listener(listener)
+        .oidc(oidc)
+        .metrics_token(METRICS_TOKEN)
+        .start()
+        .await;
     app.seed().await;
+    // northshire's second organisation admin, with a session and a token, then disabled.
+    create_person(
+        app.app(),
+        &Actor::System,
+        &NewPerson { email: "disabled@northshire.test".into(), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    add_member(
+        app.app(),
+        &Actor::System,
+        "northshire",
+        "disabled@northshire.test",
+        &["org_admin".to_string()],
+    )
+    .await
+    .unwrap();
     let mut users = BTreeMap::new();
     let mut tokens = BTreeMap::new();
     for who in EVERYONE {
@@ -612,6 +695,7 @@ async fn matrix(backend: Backend) {
             tokens.insert(who, app.token(email).await);
         }
     }
+
     let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0) };
     let mut denied = Vec::new();
     let mut allowed = Vec::new();
@@ -629,6 +713,12 @@ async fn matrix(backend: Backend) {
             }
         }
     }
+    // Disabled behind the service's back once its tokens are made, so that they and its
+    // sessions survive: only the checks on every request stand between them and the data.
+    sqlx::query("UPDATE users SET disabled = 1 WHERE email = 'disabled@northshire.test'")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
     let mut failures = Vec::new();
     let before = fingerprint(&app).await;
     for request in &denied {
@@ -640,9 +730,19 @@ async fn matrix(backend: Backend) {
     let after = fingerprint(&app).await;
     assert_eq!(before, after, "a refused request changed something");
     for request in &allowed {
+        let watch = !changes_nothing_seen(&request.method, request.route)
+            && matches!(request.expect, Expect::Allowed);
+        let before = if watch { Some(fingerprint(&app).await) } else { None };
         let reply = m.send(request).await;
         if let Err(e) = judge(request, &reply) {
             failures.push(e);
+        } else if let Some(before) = before
+            && before == fingerprint(&app).await
+        {
+            failures.push(format!(
+                "{:?} {} (as {:?}, organisation {}): answered {} but changed nothing",
+                request.method, request.path, request.who, request.org, reply.status
+            ));
         }
     }
     assert!(
@@ -653,6 +753,41 @@ async fn matrix(backend: Backend) {
         failures.join("\n")
     );
     assert!(denied.len() > 300 && allowed.len() > 300, "{} denied, {} allowed", denied.len(), allowed.len());
+}
+
+/// Every method a path is not routed for gets 405, whoever asks: the methods the matrix declares
+/// are exactly the ones the router serves (a row that declared GET for a path routed only for
+/// POST would fail here, not pass unnoticed).
+#[tokio::test]
+async fn every_other_method_on_every_path_is_not_allowed() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let m = Matrix { app: &app, users: BTreeMap::new(), tokens: BTreeMap::new(), n: AtomicUsize::new(0) };
+    let mut declared: BTreeMap<&'static str, Vec<Method>> = BTreeMap::new();
+    for (method, route, _, _) in routes() {
+        declared.entry(route).or_default().push(method);
+    }
+    let token = app.token("admin@staff.test").await;
+    let auth = format!("Bearer {token}");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (route, methods) in &declared {
+        let request = m.request(&methods[0], route, Who::Admin, "northshire", Expect::Allowed).await;
+        for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            if methods.contains(&method) {
+                continue;
+            }
+            let body = (method != Method::GET).then(|| (b"{}".to_vec(), "application/json"));
+            let reply =
+                app.client().send(method.clone(), &request.path, &[("authorization", &auth)], body).await;
+            checked += 1;
+            if reply.status != 405 {
+                wrong.push(format!("{method} {} ({route}): {}", request.path, reply.status));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "answered other than 405:\n{}", wrong.join("\n"));
+    assert!(checked > 200, "{checked} requests");
 }
 
 #[tokio::test]

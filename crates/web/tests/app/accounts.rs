@@ -309,3 +309,47 @@ async fn emails_go_through_a_real_smtp_server() {
     assert!(messages[0].contains("Subject: Reset your password for Submit a return"));
     assert!(messages[0].contains("/reset-password/"));
 }
+
+#[tokio::test]
+async fn a_disabled_person_cannot_sign_in_reset_their_password_or_use_a_token() {
+    on_both(|app| async move {
+        app.seed().await;
+        let token = app.token("editor@northshire.test").await;
+        let session = app.signed_in("editor@northshire.test").await;
+        let client = app.client();
+        client.get("/forgot-password").await;
+        client.form("/forgot-password", &[("email", "editor@northshire.test")]).await;
+        assert_eq!(app.run_jobs().await, 1);
+        let link = app.link_in_last_email_to("editor@northshire.test");
+
+        let admin = app.token("admin@staff.test").await;
+        let me = app.client().api(Method::GET, "/api/v1/me", &token, None).await.json();
+        let path = format!("/api/v1/people/{}", me["id"].as_str().unwrap());
+        let disabled =
+            app.client().api(Method::PATCH, &path, &admin, Some(serde_json::json!({"disabled": true}))).await;
+        assert_eq!(disabled.status, 200, "{}", disabled.text);
+
+        assert_eq!(session.get("/account").await.status, 303, "the session ended");
+        assert_eq!(
+            app.client().api(Method::GET, "/api/v1/me", &token, None).await.status,
+            401,
+            "the token stopped"
+        );
+        let refused = app.client().sign_in("editor@northshire.test", PASSWORD).await;
+        let unknown = app.client().sign_in("ghost@northshire.test", PASSWORD).await;
+        assert_eq!(refused.status, 422, "the right password of a disabled account does not sign in");
+        assert_eq!(refused.status, unknown.status, "and it is answered like an unknown address");
+        client.form("/forgot-password", &[("email", "editor@northshire.test")]).await;
+        assert_eq!(app.run_jobs().await, 0, "no reset email for a disabled account");
+        assert_ne!(client.get(&link).await.status, 200, "a link sent before it was disabled no longer works");
+        let reset = client
+            .form(
+                &link,
+                &[("password", "a new passphrase here"), ("confirm_password", "a new passphrase here")],
+            )
+            .await;
+        assert_eq!(reset.status, 410, "{}", reset.text);
+        assert_eq!(app.client().sign_in("editor@northshire.test", "a new passphrase here").await.status, 422);
+    })
+    .await;
+}

@@ -9,14 +9,18 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 
+use formwork_store::Backend;
+
 use crate::support::{Client, Reply, TestApp};
 
-struct ProviderProcess {
-    issuer: String,
+/// The provider, running until dropped.
+pub(crate) struct ProviderProcess {
+    pub(crate) issuer: String,
     _child: Child,
 }
 
-async fn start_provider(redirect_uri: &str) -> ProviderProcess {
+/// Start the provider for a client that returns to `redirect_uri`.
+pub(crate) async fn start_provider(redirect_uri: &str) -> ProviderProcess {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc/provider.mjs");
     let mut child = Command::new("node")
@@ -40,6 +44,10 @@ async fn start_provider(redirect_uri: &str) -> ProviderProcess {
 }
 
 async fn app_with_provider(assume_verified: bool) -> (TestApp, ProviderProcess) {
+    app_with_provider_on(assume_verified, Backend::Sqlite).await
+}
+
+async fn app_with_provider_on(assume_verified: bool, backend: Backend) -> (TestApp, ProviderProcess) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let redirect_url = format!("{base}/sign-in/oidc/callback");
@@ -51,7 +59,7 @@ async fn app_with_provider(assume_verified: bool) -> (TestApp, ProviderProcess) 
         redirect_url,
         assume_email_verified: assume_verified,
     };
-    let app = TestApp::builder().oidc(oidc).listener(listener).start().await;
+    let app = TestApp::builder().backend(backend).oidc(oidc).listener(listener).start().await;
     app.seed().await;
     (app, provider)
 }
@@ -79,6 +87,11 @@ fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 /// Go through the provider as a person would: follow its redirects, sign in as `login`, consent;
 /// stop at the first answer from formwork after the provider.
 async fn through_provider(app: &TestApp, browser: &Client, start: &str, login: &str) -> Reply {
+    through_provider_to(app, browser, start, login).await.0
+}
+
+/// [`through_provider`], and the callback address the provider sent the person back to.
+async fn through_provider_to(app: &TestApp, browser: &Client, start: &str, login: &str) -> (Reply, String) {
     let provider = Client::new("");
     let mut reply = browser.get(start).await;
     assert_eq!(reply.status, 303, "formwork sends the person to the provider: {}", reply.text);
@@ -86,7 +99,7 @@ async fn through_provider(app: &TestApp, browser: &Client, start: &str, login: &
     assert!(next.contains("code_challenge=") && next.contains("nonce=") && next.contains("state="), "{next}");
     for _ in 0..20 {
         if next.starts_with(&app.base) {
-            return browser.get(&next).await;
+            return (browser.get(&next).await, next);
         }
         reply = provider.get(&next).await;
         if reply.status == 303 || reply.status == 302 {
@@ -123,7 +136,21 @@ fn origin(url: &str) -> String {
 
 #[tokio::test]
 async fn a_person_signs_in_through_the_provider_matched_by_email_then_by_subject() {
-    let (app, _provider) = app_with_provider(false).await;
+    on_both_backends(signs_in_matched_by_email_then_by_subject).await;
+}
+
+async fn on_both_backends<F, Fut>(test: F)
+where
+    F: Fn(Backend) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        test(backend).await;
+    }
+}
+
+async fn signs_in_matched_by_email_then_by_subject(backend: Backend) {
+    let (app, _provider) = app_with_provider_on(false, backend).await;
     let browser = app.client();
     let page = browser.get("/sign-in").await;
     assert!(page.text.contains("Sign in with your organisation's account"));
@@ -202,4 +229,56 @@ async fn a_callback_with_a_forged_or_used_state_is_refused() {
     assert!(forged.text.contains("expired or has already been used"));
     let denied = app.client().get("/sign-in/oidc/callback?error=access_denied&error_description=no").await;
     assert_eq!(denied.status, 403);
+}
+
+#[tokio::test]
+async fn a_callback_that_was_used_once_is_refused_the_second_time() {
+    let (app, _provider) = app_with_provider(false).await;
+    let browser = app.client();
+    let (back, callback) =
+        through_provider_to(&app, &browser, "/sign-in/oidc", "editor@northshire.test").await;
+    assert_eq!(back.status, 303, "{}", back.text);
+    let replayed = app.client().get(&callback).await;
+    assert_eq!(replayed.status, 400, "a state works once: {}", replayed.text);
+    assert!(replayed.text.contains("expired or has already been used"));
+    assert_eq!(app.client().get("/api/v1/me").await.status, 401, "the replay signed nobody in");
+}
+
+#[tokio::test]
+async fn an_unverified_email_is_trusted_only_when_the_provider_is_said_to_verify_them() {
+    use formwork_service::people::{NewPerson, create};
+    for assume in [false, true] {
+        let (app, _provider) = app_with_provider(assume).await;
+        let new = NewPerson { email: "kit@unverified.test".into(), ..NewPerson::default() };
+        create(app.app(), &formwork_service::Actor::System, &new).await.unwrap();
+        let browser = app.client();
+        let back = through_provider(&app, &browser, "/sign-in/oidc", "kit@unverified.test").await;
+        if assume {
+            assert_eq!(back.status, 303, "OIDC_ASSUME_EMAIL_VERIFIED: the address is taken as it comes");
+            assert_eq!(browser.get("/api/v1/me").await.json()["email"], "kit@unverified.test");
+        } else {
+            assert_eq!(back.status, 403, "{}", back.text);
+            assert!(back.text.contains("did not confirm your email address"), "{}", back.text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_disabled_person_cannot_sign_in_through_the_provider() {
+    let (app, _provider) = app_with_provider(false).await;
+    let browser = app.client();
+    assert_eq!(through_provider(&app, &browser, "/sign-in/oidc", "editor@northshire.test").await.status, 303);
+    let admin = app.token("admin@staff.test").await;
+    let people = app.client().api(reqwest::Method::GET, "/api/v1/people", &admin, None).await.json();
+    let editor = people.as_array().unwrap().iter().find(|p| p["email"] == "editor@northshire.test").unwrap();
+    let path = format!("/api/v1/people/{}", editor["id"].as_str().unwrap());
+    let disabled = app
+        .client()
+        .api(reqwest::Method::PATCH, &path, &admin, Some(serde_json::json!({"disabled": true})))
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    assert_eq!(browser.get("/api/v1/me").await.status, 401, "disabling ended the session");
+    let again = through_provider(&app, &app.client(), "/sign-in/oidc", "editor@northshire.test").await;
+    assert_eq!(again.status, 403, "{}", again.text);
+    assert!(again.text.contains("has been disabled"), "{}", again.text);
 }

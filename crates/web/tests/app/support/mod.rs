@@ -56,6 +56,7 @@ pub struct Builder {
     oidc: Option<OidcConfig>,
     listener: Option<TcpListener>,
     database_url: Option<String>,
+    metrics_token: Option<String>,
     read_timeout: Duration,
 }
 
@@ -99,6 +100,11 @@ impl Builder {
     /// Serve on this listener (its port is known before the app starts).
     pub fn listener(mut self, listener: TcpListener) -> Builder {
         self.listener = Some(listener);
+        self
+    }
+    /// Answer `/metrics` only to a scraper that sends this token.
+    pub fn metrics_token(mut self, token: &str) -> Builder {
+        self.metrics_token = Some(token.into());
         self
     }
     /// How long the server waits for a request's headers, and for each part of its body.
@@ -165,7 +171,7 @@ impl Builder {
             header_read_timeout: self.read_timeout,
             body_read_timeout: self.read_timeout,
             trust_forwarded_for: false,
-            metrics_token: None,
+            metrics_token: self.metrics_token,
         };
         let state = AppState::new(app, files, config);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -189,6 +195,7 @@ impl TestApp {
             oidc: None,
             listener: None,
             database_url: None,
+            metrics_token: None,
             read_timeout: Duration::from_secs(10),
         }
     }
