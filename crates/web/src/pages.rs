@@ -181,7 +181,7 @@ pub(crate) fn render_with(status: StatusCode, page: &Page, template: &impl Templ
     let html = match template.render() {
         Ok(html) => html,
         Err(e) => {
-            return AppError::Service(formwork_service::ServiceError::Internal(format!(
+            return AppError::Service(formwork_service::ServiceError::internal(format!(
                 "a page did not render: {e}"
             )))
             .into_response();

@@ -4,10 +4,10 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use formwork_service::{ServiceError, accounts, people, tokens};
 use formwork_service::organisations::Membership;
-use formwork_service::tokens::ApiToken;
 use formwork_service::people::User;
+use formwork_service::tokens::ApiToken;
+use formwork_service::{ServiceError, accounts, people, tokens};
 
 use crate::error::AppError;
 use crate::forms::FormData;

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_definition::{Kind, SectionContent};
 use formwork_service::collections::{self, CollectionView};
-use formwork_service::policy::{Action, check};
-use formwork_service::{Problem, ServiceError, organisations};
 use formwork_service::collections::{Collection, Version};
 use formwork_service::organisations::Organisation;
+use formwork_service::policy::{Action, check};
+use formwork_service::{Problem, ServiceError, organisations};
 
 use crate::error::AppError;
 use crate::forms::FormData;

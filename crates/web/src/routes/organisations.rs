@@ -141,7 +141,8 @@ pub(crate) async fn edit(ctx: Ctx, Path(slug): Path<String>) -> Result<Response,
 pub(crate) async fn update(ctx: Ctx, Path(slug): Path<String>, form: FormData) -> Result<Response, AppError> {
     let outcome = match input(&form) {
         Ok(input) => {
-            let changes = OrganisationChanges { name: Some(input.name), external_ids: Some(input.external_ids) };
+            let changes =
+                OrganisationChanges { name: Some(input.name), external_ids: Some(input.external_ids) };
             organisations::update(&ctx.state, &form.principal.actor, &slug, &changes).await
         }
         Err(problem) => Err(ServiceError::Invalid(vec![problem])),

@@ -5,11 +5,11 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use formwork_service::people::{self, NewPerson, PersonChanges};
-use formwork_service::{ServiceError, StaffRole, invitations};
 use formwork_service::invitations::Invitation;
 use formwork_service::organisations::Membership;
 use formwork_service::people::User;
+use formwork_service::people::{self, NewPerson, PersonChanges};
+use formwork_service::{ServiceError, StaffRole, invitations};
 
 use crate::error::AppError;
 use crate::forms::FormData;

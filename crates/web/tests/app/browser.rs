@@ -37,16 +37,9 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let editor =
         formwork_store::users::by_email(&mut conn, "editor@northshire.test").await.unwrap().unwrap().id;
     drop(conn);
-    formwork_store::jobs::enqueue(
-        &mut app.store().conn().await.unwrap(),
-        "no_such_job",
-        &json!({}),
-        1,
-        0,
-        0,
-    )
-    .await
-    .unwrap();
+    formwork_store::jobs::enqueue(&mut app.store().conn().await.unwrap(), "no_such_job", &json!({}), 1, 0, 0)
+        .await
+        .unwrap();
     app.run_jobs().await;
     invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
 
