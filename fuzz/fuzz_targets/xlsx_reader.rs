@@ -22,8 +22,18 @@ fn definitions() -> &'static [Definition] {
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits { max_unzipped_bytes: 64 << 20, max_rows: 10_000, ..Limits::default() };
+    let options = Options { table: None, max_items: 1_000, threads: 1 };
     for def in definitions() {
         let ctx = Context { today: def.schedule.start, period: None };
-        let _ = validate_xlsx(def, Cursor::new(data), &ctx, &limits, &Options { table: None, max_items: 1_000, threads: 1 });
+        let Ok(result) = validate_xlsx(def, Cursor::new(data), &ctx, &limits, &options) else { continue };
+        assert!(result.error_count >= result.errors.len());
+        assert!(result.warning_count >= result.warnings.len());
+        assert!(result.errors.len() <= options.max_items && result.warnings.len() <= options.max_items);
+        assert!(result.records <= limits.max_rows);
+        for item in result.errors.iter().chain(&result.warnings) {
+            assert!(!item.message.is_empty(), "{item:?}");
+            assert!(item.row.is_none_or(|r| r >= 1), "{item:?}");
+            std::hint::black_box(item);
+        }
     }
 });
