@@ -326,6 +326,22 @@ fn ten_rows_of_ten_pence_sum_to_exactly_one_pound() {
             file.to_str().unwrap(),
         ]);
         assert_eq!(code(&o), expected_code, "{amount} × 10 against {total}: {}", stdout(&o));
+        let body: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let items: Vec<(&str, &str, &str)> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(body["warnings"].as_array().unwrap())
+            .map(|i| {
+                (i["code"].as_str().unwrap(), i["path"].as_str().unwrap(), i["message"].as_str().unwrap())
+            })
+            .collect();
+        let expected = if expected_code == 0 {
+            vec![]
+        } else {
+            vec![("rule", "", "The rows must add up to exactly the total")]
+        };
+        assert_eq!(items, expected, "{amount} × 10 against {total}");
     }
 }
 
@@ -336,13 +352,68 @@ fn validate_cannot_run_with_a_broken_definition() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("has 10 problem(s)"));
 }
 
+/// Text as the dictionary's HTML writes it.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 #[test]
 fn docs_renders_a_data_dictionary_for_each_example() {
     for name in ["lettings-log", "single-audit", "towns-fund-monitoring"] {
+        let def = formwork_definition::load(&std::fs::read(example(name)).unwrap()).unwrap();
         for format in ["markdown", "html", "json-schema"] {
             let o = formwork(&["docs", "-d", &example(name), "--format", format]);
             assert_eq!(code(&o), 0, "{name} {format}");
             assert!(o.stdout.len() > 2000, "{name} {format}");
+        }
+
+        let o = formwork(&["docs", "-d", &example(name), "--format", "html"]);
+        let html = stdout(&o);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"), "{name}");
+        assert!(html.contains(&format!("<h1>{}: data dictionary</h1>", html_escape(&def.title))), "{name}");
+        for (n, section) in def.sections.iter().enumerate() {
+            let heading = format!("<h2>Section {}: {}</h2>", n + 1, html_escape(&section.title));
+            assert!(html.contains(&heading), "{name}: no {heading}");
+        }
+        for q in &def.questions {
+            assert!(html.contains(&format!("<code>{}</code>", q.id)), "{name}: question {} missing", q.id);
+        }
+
+        // The schema parses, and names every question and every table's columns where a
+        // submission (a return) or a record (a log) puts them.
+        let o = formwork(&["docs", "-d", &example(name), "--format", "json-schema"]);
+        let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{name}");
+        let answers = match def.kind {
+            formwork_definition::Kind::Return => {
+                assert_eq!(schema["required"], json!(["collection", "version", "answers"]), "{name}");
+                assert_eq!(schema["properties"]["collection"]["const"], def.collection.as_str(), "{name}");
+                assert_eq!(schema["properties"]["version"]["const"], def.version, "{name}");
+                &schema["properties"]["answers"]
+            }
+            formwork_definition::Kind::Log => &schema,
+        };
+        assert_eq!(answers["additionalProperties"], false, "{name}");
+        let named: BTreeSet<&str> =
+            answers["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let expected: BTreeSet<&str> = def
+            .questions
+            .iter()
+            .map(|q| q.id.as_str())
+            .chain(def.tables.iter().map(|t| t.id.as_str()))
+            .collect();
+        assert_eq!(named, expected, "{name}");
+        for table in &def.tables {
+            let items = &answers["properties"][&table.id]["items"];
+            assert_eq!(items["additionalProperties"], false, "{name} {}", table.id);
+            let named: BTreeSet<&str> =
+                items["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            let expected: BTreeSet<&str> = table.columns.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(named, expected, "{name} {}", table.id);
         }
     }
     let o = formwork(&["docs", "-d", &example("towns-fund-monitoring")]);
