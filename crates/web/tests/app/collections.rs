@@ -99,6 +99,30 @@ async fn published_versions_never_change_and_new_versions_follow() {
         xlsx.header("content-disposition"),
         "attachment; filename=\"towns-fund-monitoring-template.xlsx\""
     );
+    // Opened as an upload would be: formwork's own template of the latest version, read back
+    // as a whole return, not refused as a file.
+    let latest = EXAMPLES[0]
+        .replace("version: 1", "version: 2")
+        .replace("title: Towns Fund monitoring return", "title: Towns Fund monitoring return 2027");
+    let definition = formwork_definition::load(latest.as_bytes()).unwrap();
+    let ctx = formwork_definition::validate::Context {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        period: None,
+    };
+    let report = formwork_tabular::validate_xlsx(
+        &definition,
+        std::io::Cursor::new(xlsx.bytes.clone()),
+        &ctx,
+        &formwork_tabular::Limits::default(),
+        &formwork_tabular::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.read_as, Some(formwork_tabular::ReadAs::Submission), "{:?}", report.errors);
+    assert!(
+        report.errors.iter().all(|e| e.code != formwork_definition::validate::Code::File),
+        "{:?}",
+        report.errors
+    );
     let csv = client.api(Method::GET, "/api/v1/collections/lettings-log/template.csv", &token, None).await;
     assert_eq!(csv.status, 200);
     assert!(csv.text.lines().next().unwrap().split(',').any(|c| c == "tenancy_code"), "{}", csv.text);

@@ -14,6 +14,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub text: String,
+    /// The body as sent (a workbook is not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -91,8 +93,9 @@ impl Client {
                 cookies.insert(name.to_string(), value.to_string());
             }
         }
-        let text = response.text().await.unwrap_or_default();
-        Reply { status, headers, text }
+        let bytes = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Reply { status, headers, text, bytes }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
