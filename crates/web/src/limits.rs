@@ -1,6 +1,8 @@
-//! What a client may take of the server: a body larger than the limit is refused before it is
-//! read when its `Content-Length` says so, and a body that stops arriving is answered 408. (The
-//! header read timeout is the HTTP server's: see [`crate::serve`].)
+//! What a client may send and take of the server: a path holding a control character names
+//! nothing (404, before any lookup: PostgreSQL cannot even compare text holding a NUL), a body
+//! larger than the limit is refused before it is read when its `Content-Length` says so, and a
+//! body that stops arriving is answered 408. (The header read timeout is the HTTP server's: see
+//! [`crate::serve`].)
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -16,12 +18,17 @@ use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
 use tokio::time::Sleep;
 
+use formwork_service::ServiceError;
+
 use crate::AppState;
 use crate::error::AppError;
 
-/// The middleware: refuse a declared body over the limit at once, and give the body a read
-/// timeout.
+/// The middleware: refuse a path with a control character and a declared body over the limit
+/// at once, and give the body a read timeout.
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if has_control_character(request.uri().path()) {
+        return AppError::Service(ServiceError::NotFound("Page not found".into())).into_response();
+    }
     let limit = state.config().max_upload_bytes;
     let declared = request
         .headers()
@@ -41,6 +48,16 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
         return AppError::TimedOut.into_response();
     }
     response
+}
+
+/// True when `path`, percent-decoded, holds a control character (`%00`–`%1F`, `%7F`).
+fn has_control_character(path: &str) -> bool {
+    path.split('%').skip(1).any(|escaped| {
+        escaped
+            .get(..2)
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .is_some_and(|b| b < 0x20 || b == 0x7f)
+    })
 }
 
 /// The body stopped arriving.
@@ -85,5 +102,20 @@ impl http_body::Body for ReadTimeout {
 
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_escaped_control_characters_are_found() {
+        for path in ["/organisations/a%00b", "/api/v1/people/%0a", "/x%7F", "/x%1f"] {
+            assert!(has_control_character(path), "{path}");
+        }
+        for path in ["/organisations/a%20b", "/a%C3%A9", "/100%", "/%2", "/%zz"] {
+            assert!(!has_control_character(path), "{path}");
+        }
     }
 }

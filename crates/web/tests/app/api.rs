@@ -215,6 +215,10 @@ async fn control_characters_in_names_are_refused_on_both_databases() {
         }
         let organisations = client.api(Method::GET, "/api/v1/organisations", &token, None).await.json();
         assert_eq!(organisations.as_array().unwrap().len(), 2, "nothing was added");
+        for path in ["/api/v1/organisations/a%00b", "/api/v1/collections/a%00b", "/api/v1/people/a%00b"] {
+            let reply = client.api(Method::GET, path, &token, None).await;
+            assert_eq!(reply.status, 404, "{path}: {}", reply.text);
+        }
     })
     .await;
 }
