@@ -145,12 +145,24 @@ fn window(line: &str, column: usize) -> (String, usize) {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+/// A candidate whose length differs from the word's by more than the distance allowed is never
+/// compared: the distance is at least the difference in length, and comparing costs the product
+/// of the lengths (a megabyte-long header cell must not cost seconds).
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let word_lower = word.to_lowercase();
+    let word_len = word.chars().count();
+    let allowed = |c_len: usize| (c_len.max(word_len) / 3).max(1);
+    let mut word_lower = None;
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()), c))
-        .filter(|(distance, c)| *distance <= (c.chars().count().max(word.chars().count()) / 3).max(1))
+        .filter_map(|c| {
+            let c_len = c.chars().count();
+            if c_len.abs_diff(word_len) > allowed(c_len) {
+                return None;
+            }
+            let lower: &String = word_lower.get_or_insert_with(|| word.to_lowercase());
+            let distance = strsim::damerau_levenshtein(lower, &c.to_lowercase());
+            (distance <= allowed(c_len)).then_some((distance, c))
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
@@ -179,6 +191,8 @@ mod tests {
         assert_eq!(did_you_mean("lable", ["label", "hint", "type"]), Some("label"));
         assert_eq!(did_you_mean("requierd", ["required", "rules"]), Some("required"));
         assert_eq!(did_you_mean("zzzzzz", ["label", "hint"]), None);
+        assert_eq!(did_you_mean("lab", ["label"]), None, "too short to be a typo of it");
+        assert_eq!(did_you_mean(&"x".repeat(1_000_000), ["label", "hint"]), None);
     }
 
     #[test]
