@@ -104,7 +104,7 @@ pub async fn invite_member(
     check(actor, Action::ManageMembers(&organisation.id))?;
     let mut problems = Vec::new();
     let email = fields::email("email", email, &mut problems);
-    let roles = match checked_roles(app, "roles", roles).await {
+    let roles = match checked_roles(app, &organisation, "roles", roles).await {
         Ok(roles) => roles,
         Err(ServiceError::Invalid(mut p)) => {
             problems.append(&mut p);

@@ -213,11 +213,12 @@ pub async fn member(
     Ok((organisation, membership))
 }
 
-/// Every role a member can be given: the roles declared by the published collections' latest
-/// versions, and `org_admin`.
-pub async fn known_roles(app: &App) -> Result<Vec<RoleInfo>> {
+/// The roles a member of `organisation` can be given: `org_admin`, and the roles declared by the
+/// latest versions of the collections it is assigned. A role of another collection would let a
+/// member do nothing there, so it is neither offered nor accepted.
+pub async fn roles_for(app: &App, organisation: &Organisation) -> Result<Vec<RoleInfo>> {
     let mut conn = app.store.conn().await?;
-    let collections = formwork_store::collections::list(&mut conn).await?;
+    let collections = formwork_store::collections::assigned_to(&mut conn, &organisation.id).await?;
     drop(conn);
     let mut roles: BTreeMap<String, RoleInfo> = BTreeMap::new();
     for collection in collections {
@@ -241,20 +242,26 @@ pub async fn known_roles(app: &App) -> Result<Vec<RoleInfo>> {
     Ok(list)
 }
 
-/// The roles in `requested`, checked against the known roles: at least one, each known.
-pub async fn checked_roles(app: &App, field: &str, requested: &[String]) -> Result<Vec<String>> {
-    let known = known_roles(app).await?;
+/// The roles in `requested`, checked against [`roles_for`] `organisation`: at least one, each
+/// one it offers. A role of a collection it is not assigned is refused as an unknown one is.
+pub async fn checked_roles(
+    app: &App,
+    organisation: &Organisation,
+    field: &str,
+    requested: &[String],
+) -> Result<Vec<String>> {
+    let offered = roles_for(app, organisation).await?;
     let mut roles = BTreeSet::new();
     let mut problems = Vec::new();
     for role in requested.iter().flat_map(|r| r.split(',')).map(str::trim).filter(|r| !r.is_empty()) {
-        if known.iter().any(|k| k.id == role) {
+        if offered.iter().any(|k| k.id == role) {
             roles.insert(role.to_string());
         } else {
-            let ids: Vec<&str> = known.iter().map(|k| k.id.as_str()).collect();
+            let ids: Vec<&str> = offered.iter().map(|k| k.id.as_str()).collect();
             problems.push(Problem::new(
                 field,
                 "choice",
-                format!("“{role}” is not a role; roles are {}", ids.join(", ")),
+                format!("“{role}” is not a role in {}; its roles are {}", organisation.name, ids.join(", ")),
             ));
         }
     }
@@ -304,7 +311,8 @@ pub async fn add_member(
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(problems));
     }
-    let roles = checked_roles(app, "roles", roles).await?;
+    let organisation = find(app, actor, slug).await?;
+    let roles = checked_roles(app, &organisation, "roles", roles).await?;
     let now = app.now();
     let mut tx = app.begin().await?;
     let organisation = find_on(&mut tx, actor, slug, |id| Action::ManageMembers(id)).await?;
@@ -338,8 +346,9 @@ pub async fn set_roles(
     user_id: &str,
     roles: &[String],
 ) -> Result<Membership> {
-    find(app, actor, slug).await.and_then(|o| check(actor, Action::ManageMembers(&o.id)))?;
-    let roles = checked_roles(app, "roles", roles).await?;
+    let organisation = find(app, actor, slug).await?;
+    check(actor, Action::ManageMembers(&organisation.id))?;
+    let roles = checked_roles(app, &organisation, "roles", roles).await?;
     let now = app.now();
     let mut tx = app.begin().await?;
     let organisation = find_on(&mut tx, actor, slug, |id| Action::ManageMembers(id)).await?;

@@ -306,7 +306,7 @@ struct Invite {
 async fn invite_page(ctx: &Ctx, slug: &str, form: Form, status: StatusCode) -> Result<Response, AppError> {
     let (organisation, _) = organisations::members(&ctx.state, ctx.actor(), slug).await?;
     check(ctx.actor(), Action::ManageMembers(&organisation.id)).map_err(AppError::from)?;
-    let roles = organisations::known_roles(&ctx.state).await?;
+    let roles = organisations::roles_for(&ctx.state, &organisation).await?;
     let mut page = ctx.page(format!("Invite someone to {}", organisation.name), "/organisations");
     page.has_errors = form.has_errors();
     Ok(render_with(status, &page, &Invite { page: page.clone(), form, organisation, roles }))
@@ -370,7 +370,7 @@ async fn member_page(
 ) -> Result<Response, AppError> {
     let (organisation, membership) = organisations::member(&ctx.state, ctx.actor(), slug, user_id).await?;
     check(ctx.actor(), Action::ManageMembers(&organisation.id)).map_err(AppError::from)?;
-    let roles = organisations::known_roles(&ctx.state).await?;
+    let roles = organisations::roles_for(&ctx.state, &organisation).await?;
     let form = form.unwrap_or_else(|| {
         Form::new(membership.roles.iter().map(|r| ("roles".to_string(), r.clone())).collect(), Vec::new())
     });

@@ -1,6 +1,9 @@
 //! Invitations: organisation admins invite colleagues; links expire, work once, and only for
 //! the person invited.
 
+use reqwest::Method;
+use serde_json::json;
+
 use crate::support::{PASSWORD, TestApp, on_both};
 
 #[tokio::test]
@@ -140,7 +143,7 @@ async fn expired_and_withdrawn_invitations_cannot_be_used() {
     let token = app.token("org-admin@northshire.test").await;
     let listed = app
         .client()
-        .api(reqwest::Method::GET, "/api/v1/organisations/northshire/invitations", &token, None)
+        .api(Method::GET, "/api/v1/organisations/northshire/invitations", &token, None)
         .await
         .json();
     let id = listed.as_array().unwrap().iter().find(|i| i["email"] == "withdrawn@example.org").unwrap()["id"]
@@ -171,4 +174,65 @@ async fn an_organisation_keeps_at_least_one_admin() {
     assert!(demote.text.contains("needs at least one organisation admin"));
     let remove = admin.form(&format!("/organisations/northshire/members/{id}/remove"), &[]).await;
     assert_eq!(remove.status, 409);
+}
+
+#[tokio::test]
+async fn only_the_roles_of_an_organisations_collections_are_offered_and_accepted() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    // southvale is given the towns fund alone; northshire the towns fund and the single audit;
+    // nobody the lettings log.
+    let admin = app.signed_in("org-admin@southvale.test").await;
+    let form = admin.get("/organisations/southvale/invitations/new").await.text;
+    for offered in ["org_admin", "editor", "finance", "certifier"] {
+        assert!(form.contains(&format!("value=\"{offered}\"")), "{offered} is offered: {form}");
+    }
+    for other in ["auditor_certifier", "data_provider"] {
+        assert!(!form.contains(&format!("value=\"{other}\"")), "{other} is not offered");
+    }
+    let northshire = app.signed_in("org-admin@northshire.test").await;
+    let form = northshire.get("/organisations/northshire/invitations/new").await.text;
+    assert!(form.contains("value=\"auditor_certifier\"") && !form.contains("value=\"data_provider\""));
+    let token = app.token("org-admin@southvale.test").await;
+    let client = app.client();
+    let members =
+        client.api(Method::GET, "/api/v1/organisations/southvale/members", &token, None).await.json();
+    let editor = members.as_array().unwrap().iter().find(|m| m["email"] == "editor@southvale.test").unwrap();
+    let editor = editor["user_id"].as_str().unwrap().to_string();
+    let change = admin.get(&format!("/organisations/southvale/members/{editor}")).await.text;
+    assert!(change.contains("value=\"finance\"") && !change.contains("value=\"auditor_certifier\""));
+
+    let refused = admin
+        .form(
+            "/organisations/southvale/invitations",
+            &[("email", "someone@southvale.test"), ("roles", "auditor_certifier")],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text.contains("“auditor_certifier” is not a role in Southvale District Council"));
+
+    // The API refuses another collection's role exactly as it refuses a role nobody declares.
+    let invite = |role: &'static str| {
+        client.api(
+            Method::POST,
+            "/api/v1/organisations/southvale/invitations",
+            &token,
+            Some(json!({"email": "someone@southvale.test", "roles": [role]})),
+        )
+    };
+    let member = format!("/api/v1/organisations/southvale/members/{editor}");
+    let change =
+        |role: &'static str| client.api(Method::PUT, &member, &token, Some(json!({"roles": [role]})));
+    let shape = |reply: crate::support::Reply, role: &str| {
+        let body = reply.json();
+        (reply.status, body["error"]["code"].clone(), body["error"]["details"][0]["code"].clone(), {
+            body["error"]["message"].as_str().unwrap().replace(role, "ROLE")
+        })
+    };
+    for role in ["auditor_certifier", "data_provider"] {
+        assert_eq!(shape(invite(role).await, role), shape(invite("astronaut").await, "astronaut"));
+        assert_eq!(shape(change(role).await, role), shape(change("astronaut").await, "astronaut"));
+        assert_eq!(invite(role).await.status, 422);
+    }
+    assert_eq!(change("finance").await.status, 200);
 }
