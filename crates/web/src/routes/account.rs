@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::organisations::Membership;
 use formwork_service::people::User;
 use formwork_service::tokens::ApiToken;
-use formwork_service::{ServiceError, accounts, people, tokens};
+use formwork_service::{ServiceError, StaffRole, accounts, people, tokens};
 
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -20,6 +20,7 @@ use crate::routes::when;
 struct Account {
     page: Page,
     user: User,
+    staff: Option<StaffRole>,
     memberships: Vec<Membership>,
     tokens: Vec<ApiToken>,
     new_token: Option<(String, String)>,
@@ -71,6 +72,15 @@ impl Account {
     fn roles(&self, m: &Membership) -> String {
         m.roles.join(", ")
     }
+
+    /// For staff, who see every organisation whether or not they are a member of any.
+    fn every_organisation(&self) -> Option<&'static str> {
+        self.staff.map(|staff| match staff {
+            StaffRole::Admin => "All organisations, as a service admin",
+            StaffRole::Reviewer => "All organisations, as a reviewer",
+            StaffRole::Analyst => "All organisations, as an analyst",
+        })
+    }
 }
 
 #[derive(Default)]
@@ -89,6 +99,7 @@ async fn account_page(ctx: &Ctx, forms: Forms, status: StatusCode) -> Result<Res
     let template = Account {
         page: page.clone(),
         user: person.user.clone(),
+        staff: person.staff,
         memberships: person.memberships.clone(),
         tokens,
         new_token: forms.new_token,

@@ -37,6 +37,38 @@ async fn a_person_signs_in_with_a_password_and_out_again() {
     .await;
 }
 
+/// The "Organisations" row of the account page, its tags taken out.
+fn organisations_row(page: &str) -> String {
+    let row = page.split("Organisations</dt>").nth(1).unwrap().split("</dd>").next().unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in row.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn the_account_page_says_which_organisations_a_person_sees() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    for (email, expected) in [
+        ("admin@staff.test", "All organisations, as a service admin"),
+        ("reviewer@staff.test", "All organisations, as a reviewer"),
+        ("analyst@staff.test", "All organisations, as an analyst"),
+        ("editor@northshire.test", "Northshire County Council: editor"),
+        ("nobody@none.test", "None"),
+    ] {
+        let page = app.signed_in(email).await.get("/account").await;
+        assert_eq!(organisations_row(&page.text), expected, "{email}");
+    }
+}
+
 #[tokio::test]
 async fn signing_in_changes_the_session_and_the_old_one_stops_working() {
     let app = TestApp::on(formwork_store::Backend::Sqlite).await;
