@@ -1,6 +1,8 @@
-//! Demo data for `formwork serve --demo`: the example collections, three organisations, and one
-//! person for each role, all with one password made up for this run (printed, never stored in
-//! clear). Loading again is harmless: what exists is kept, and the password is reset.
+//! Demo data for `formwork serve --demo`: the example collections, three organisations, the
+//! staff (one person per staff role) and, in each organisation, an organisation admin and one
+//! person per role its collections declare, all with one password made up for this run (printed,
+//! never stored in clear). Loading again is harmless: what exists is kept, and the password is
+//! reset.
 
 use std::collections::BTreeMap;
 
@@ -17,11 +19,20 @@ pub struct DemoPerson {
     pub role: String,
 }
 
+/// The demo sign-ins of the staff, or of one organisation.
+#[derive(Clone, Debug)]
+pub struct DemoGroup {
+    /// `Staff`, or the organisation's name.
+    pub name: String,
+    /// Its people.
+    pub people: Vec<DemoPerson>,
+}
+
 /// What the demo loaded.
 #[derive(Clone, Debug)]
 pub struct Demo {
-    /// The people, one per role.
-    pub people: Vec<DemoPerson>,
+    /// The people: the staff first, then each organisation's.
+    pub groups: Vec<DemoGroup>,
     /// The password they all have for this run.
     pub password: String,
 }
@@ -62,68 +73,68 @@ pub async fn load(app: &App, examples: &[&str]) -> Result<Demo> {
         }
         ids.insert(*slug, organisation.id);
     }
-    let mut demo_people: Vec<Seed<'_>> = Vec::new();
-    for staff in StaffRole::ALL {
+    let mut groups: Vec<(String, Vec<Seed<'_>>)> = Vec::new();
+    let staff = StaffRole::ALL.map(|staff| {
         let email = format!("{}@demo.formwork.test", staff.as_str());
-        demo_people.push((
-            email,
-            format!("Demo {}", staff.as_str()),
-            staff.describe().into(),
-            Some(staff),
-            None,
-        ));
-    }
-    demo_people.push((
-        "org-admin@northshire.demo.formwork.test".into(),
-        "Demo organisation admin".into(),
-        "org_admin at Northshire County Council".into(),
-        None,
-        Some(("northshire", crate::organisations::ORG_ADMIN.to_string())),
-    ));
-    // One person for each role the collections declare, in the first organisation given them.
-    let mut roles: BTreeMap<String, &str> = BTreeMap::new();
-    for collection in &collections {
-        let definition =
-            crate::collections::definition(app, &collection.slug, collection.latest_version).await?;
-        let org = ORGANISATIONS
-            .iter()
-            .find(|(_, _, assigned)| assigned.contains(&collection.slug.as_str()))
-            .map(|o| o.0);
-        for role in &definition.roles {
-            if let Some(org) = org {
-                roles.entry(role.id.clone()).or_insert(org);
+        (email, format!("Demo {}", staff.as_str()), staff.describe().into(), Some(staff), None)
+    });
+    groups.push(("Staff".into(), staff.into()));
+    // In each organisation, an admin and one person for each role its collections declare.
+    for (slug, name, assigned) in ORGANISATIONS {
+        let mut roles = vec![crate::organisations::ORG_ADMIN.to_string()];
+        for collection in collections.iter().filter(|c| assigned.contains(&c.slug.as_str())) {
+            let definition =
+                crate::collections::definition(app, &collection.slug, collection.latest_version).await?;
+            for role in &definition.roles {
+                if !roles.contains(&role.id) {
+                    roles.push(role.id.clone());
+                }
             }
         }
-    }
-    for (role, org) in &roles {
-        let label = ORGANISATIONS.iter().find(|o| o.0 == *org).map_or(*org, |o| o.1);
-        demo_people.push((
-            format!("{}@{org}.demo.formwork.test", role.replace('_', "-")),
-            format!("Demo {}", role.replace('_', " ")),
-            format!("{role} at {label}"),
-            None,
-            Some((*org, role.clone())),
-        ));
+        let people = roles
+            .into_iter()
+            .map(|role| {
+                (
+                    format!("{}@{slug}.demo.formwork.test", role.replace('_', "-")),
+                    format!("Demo {}", role.replace('_', " ")),
+                    role.clone(),
+                    None,
+                    Some((*slug, role)),
+                )
+            })
+            .collect();
+        groups.push(((*name).to_string(), people));
     }
     let mut shown = Vec::new();
-    for (email, name, role, staff, membership) in demo_people {
-        let user = match users::by_email(&mut tx, &email).await? {
-            Some(user) => {
-                users::set_password(&mut tx, &user.id, &hash, now).await?;
-                user
-            }
-            None => {
-                users::create(&mut tx, &email, Some(&name), Some(&hash), staff.map(StaffRole::as_str), now)
+    for (group, people) in groups {
+        let mut made = Vec::new();
+        for (email, name, role, staff, membership) in people {
+            let user = match users::by_email(&mut tx, &email).await? {
+                Some(user) => {
+                    users::set_password(&mut tx, &user.id, &hash, now).await?;
+                    user
+                }
+                None => {
+                    users::create(
+                        &mut tx,
+                        &email,
+                        Some(&name),
+                        Some(&hash),
+                        staff.map(StaffRole::as_str),
+                        now,
+                    )
                     .await?
+                }
+            };
+            if let Some((org, role)) = &membership
+                && let Some(id) = ids.get(org)
+            {
+                orgs::set_membership(&mut tx, id, &user.id, std::slice::from_ref(role), now).await?;
             }
-        };
-        if let Some((org, role)) = &membership
-            && let Some(id) = ids.get(org)
-        {
-            orgs::set_membership(&mut tx, id, &user.id, std::slice::from_ref(role), now).await?;
+            made.push(DemoPerson { email, role });
         }
-        shown.push(DemoPerson { email, role });
+        shown.push(DemoGroup { name: group, people: made });
     }
     commit(tx).await?;
-    Ok(Demo { people: shown, password })
+    Ok(Demo { groups: shown, password })
 }

@@ -88,3 +88,36 @@ async fn of_a_withdrawal_and_an_acceptance_at_once_exactly_one_happens() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisation() {
+    let db = TestDatabase::new(Backend::Sqlite, NOW).await.unwrap();
+    let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
+    let examples = [
+        include_str!("../../../examples/towns-fund-monitoring.yaml"),
+        include_str!("../../../examples/lettings-log.yaml"),
+        include_str!("../../../examples/single-audit.yaml"),
+    ];
+    let demo = formwork_service::demo::load(&app, &examples).await.unwrap();
+    let names: Vec<&str> = demo.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Staff", "Northshire County Council", "Riverside Homes", "Southvale District Council"]
+    );
+    let staff: Vec<&str> = demo.groups[0].people.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(
+        staff,
+        ["reviewer@demo.formwork.test", "analyst@demo.formwork.test", "admin@demo.formwork.test"]
+    );
+    for (group, slug) in demo.groups[1..].iter().zip(["northshire", "riverside-homes", "southvale"]) {
+        let (_, members) = organisations::members(&app, &Actor::System, slug).await.unwrap();
+        let mut listed: Vec<(String, Vec<String>)> =
+            group.people.iter().map(|p| (p.email.clone(), vec![p.role.clone()])).collect();
+        let mut held: Vec<(String, Vec<String>)> = members.into_iter().map(|m| (m.email, m.roles)).collect();
+        listed.sort();
+        held.sort();
+        assert_eq!(listed, held, "everyone listed under {} is its member, with that role", group.name);
+        assert!(held.iter().any(|(_, roles)| roles == &["org_admin"]), "{slug} has an admin");
+        assert!(held.len() >= 2, "{slug} has people besides its admin");
+    }
+}

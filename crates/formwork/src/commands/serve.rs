@@ -90,10 +90,15 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(demo) = demo {
         println!("formwork is running with demo data at {base_url}");
         println!("Sign in at {base_url}/sign-in with the password {} as any of:", demo.password);
-        let width = demo.people.iter().map(|p| p.email.len()).max().unwrap_or(0);
-        for person in &demo.people {
-            println!("  {:width$}  {}", person.email, person.role);
+        let people = || demo.groups.iter().flat_map(|g| &g.people);
+        let width = people().map(|p| p.email.len()).max().unwrap_or(0);
+        for group in &demo.groups {
+            println!("\n  {}", group.name);
+            for person in &group.people {
+                println!("    {:width$}  {}", person.email, person.role);
+            }
         }
+        println!();
         println!(
             "Emails (invitations, password resets) are written to {}",
             args.resources.mail_dir.display()
