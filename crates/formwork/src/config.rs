@@ -51,6 +51,24 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the pages' header shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Brand {
+    /// The public body's name (`ORGANISATION_NAME`) and the service's name, with no crown.
+    Plain,
+    /// The GOV.UK crown and logotype: only for services on GOV.UK.
+    Govuk,
+}
+
+impl From<Brand> for formwork_web::Brand {
+    fn from(brand: Brand) -> formwork_web::Brand {
+        match brand {
+            Brand::Plain => formwork_web::Brand::Plain,
+            Brand::Govuk => formwork_web::Brand::Govuk,
+        }
+    }
+}
+
 /// Where the data is.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
@@ -102,6 +120,14 @@ pub struct ServeArgs {
     /// The service's name, in page headers and emails.
     #[arg(long, env = "SERVICE_NAME", default_value = "formwork")]
     pub service_name: String,
+    /// The pages' header: `plain` (the public body's and the service's names) or `govuk` (the
+    /// GOV.UK crown and logotype, which only services on GOV.UK may show).
+    #[arg(long, env = "BRAND", value_enum, default_value_t = Brand::Plain)]
+    pub brand: Brand,
+    /// The public body that runs the service, e.g. `Northshire County Council`: named in the
+    /// plain header and the footer's copyright line.
+    #[arg(long, env = "ORGANISATION_NAME")]
+    pub organisation_name: Option<String>,
     /// The OpenID Connect provider's issuer URL, e.g. `https://login.microsoftonline.com/TENANT/v2.0`.
     /// Set with `OIDC_CLIENT_ID` and `OIDC_CLIENT_SECRET` to offer sign-in through it.
     #[arg(long, env = "OIDC_ISSUER")]

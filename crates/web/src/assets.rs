@@ -23,3 +23,8 @@ pub(crate) async fn serve(Path(path): Path<String>) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
+
+/// `GET /favicon.ico`: browsers ask for it at the root whatever a page links to.
+pub(crate) async fn favicon() -> Response {
+    serve(Path("images/favicon.ico".to_owned())).await
+}

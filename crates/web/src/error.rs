@@ -263,7 +263,7 @@ fn finish(
         Redirect::to(&target).into_response()
     } else {
         let page = Page::plain(state, context);
-        let html = pages::error_page(&page, info.status, &info.message, request_id);
+        let html = pages::error_page(&page, info.status, info.code, &info.message, request_id);
         (info.status, html).into_response()
     };
     advise(info, &mut response);

@@ -51,6 +51,22 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// When set, `/metrics` answers only requests that send it as `Authorization: Bearer`.
     pub metrics_token: Option<String>,
+    /// What the pages' header and footer show.
+    pub brand: Brand,
+    /// The public body that runs the service, named in the header and footer.
+    pub organisation_name: Option<String>,
+}
+
+/// What the pages' header and footer show. GOV.UK Frontend reserves the crown and the GOV.UK
+/// logotype for services on GOV.UK; any other service shows its own names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Brand {
+    /// The public body's name above the service's, with no crown: GOV.UK Frontend's generic
+    /// header.
+    #[default]
+    Plain,
+    /// The GOV.UK crown and logotype, and Crown copyright: only for services on GOV.UK.
+    Govuk,
 }
 
 impl Config {

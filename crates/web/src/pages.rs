@@ -42,6 +42,10 @@ pub(crate) struct Page {
     pub logo: &'static str,
     pub crown: &'static str,
     pub licence: &'static str,
+    /// What the header and footer show.
+    pub brand: crate::Brand,
+    /// The public body that runs the service.
+    pub organisation_name: Option<String>,
     /// A new signed-out CSRF cookie to set with this page.
     new_csrf_cookie: Option<HeaderValue>,
 }
@@ -171,8 +175,15 @@ impl Page {
             logo: assets::HEADER_LOGO,
             crown: assets::FOOTER_CROWN,
             licence: assets::FOOTER_LICENCE,
+            brand: state.config().brand,
+            organisation_name: state.config().organisation_name.clone(),
             new_csrf_cookie: None,
         }
+    }
+
+    /// True when the header shows the GOV.UK crown and logotype.
+    pub fn govuk_brand(&self) -> bool {
+        self.brand == crate::Brand::Govuk
     }
 }
 
@@ -243,10 +254,13 @@ struct ErrorPage<'a> {
     request_id: &'a str,
 }
 
-/// The page for an error status.
-pub(crate) fn error_page(page: &Page, status: StatusCode, message: &str, request_id: &str) -> Html<String> {
-    let heading = match status {
-        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => "Page not found",
+/// The heading of the page for an error with `status` and `code` (an `ErrorInfo`'s code: a form
+/// refused by the CSRF check is a 403 like any other refusal, but the person did nothing wrong).
+fn error_heading(status: StatusCode, code: &str) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::METHOD_NOT_ALLOWED => "This page cannot be used that way",
+        StatusCode::FORBIDDEN if code == "csrf" => "This form has expired",
         StatusCode::FORBIDDEN => "You do not have permission to see this page",
         StatusCode::UNAUTHORIZED => "Sign in to continue",
         StatusCode::CONFLICT => "This cannot be done",
@@ -255,7 +269,18 @@ pub(crate) fn error_page(page: &Page, status: StatusCode, message: &str, request
         StatusCode::PAYLOAD_TOO_LARGE => "The file is too large",
         s if s.is_server_error() => "Sorry, there is a problem with the service",
         _ => "There is a problem",
-    };
+    }
+}
+
+/// The page for an error with `status` and `code`.
+pub(crate) fn error_page(
+    page: &Page,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> Html<String> {
+    let heading = error_heading(status, code);
     let mut page = page.clone();
     page.title = heading.to_string();
     let template = ErrorPage { page: &page, status: status.as_u16(), heading, message, request_id };

@@ -73,6 +73,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         body_read_timeout: Duration::from_secs(args.body_read_timeout_seconds),
         trust_forwarded_for: args.trust_forwarded_for,
         metrics_token: args.metrics_token.as_ref().map(|t| t.0.clone()),
+        brand: args.brand.into(),
+        organisation_name: args.organisation_name.clone().filter(|name| !name.trim().is_empty()),
     };
     let state = AppState::new(app, files.clone(), config);
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -30,6 +30,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/readyz", get(home::readyz)),
         (Method::GET, "/metrics", get(home::metrics)),
         (Method::GET, "/assets/{*path}", get(crate::assets::serve)),
+        (Method::GET, "/favicon.ico", get(crate::assets::favicon)),
         (Method::GET, "/sign-in", get(sign_in::show)),
         (Method::POST, "/sign-in", post(sign_in::submit)),
         (Method::POST, "/sign-out", post(sign_in::sign_out)),

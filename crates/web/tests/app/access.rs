@@ -189,6 +189,7 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/readyz", false, Public),
         ("GET", "/metrics", false, Same(401)),
         ("GET", "/assets/{*path}", false, Public),
+        ("GET", "/favicon.ico", false, Public),
         ("GET", "/sign-in", false, Public),
         ("POST", "/sign-in", false, Same(422)),
         ("POST", "/sign-out", false, Public),

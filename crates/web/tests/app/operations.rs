@@ -67,6 +67,12 @@ async fn assets_are_served_with_long_caching_and_the_right_types() {
     let font = app.client().get("/assets/images/favicon.svg").await;
     assert_eq!((font.status, font.header("content-type").as_str()), (200, "image/svg+xml"));
     assert_eq!(app.client().get("/assets/nothing.css").await.status, 404);
+    let favicon = app.client().get("/favicon.ico").await;
+    assert_eq!(
+        (favicon.status, favicon.header("content-type").as_str(), favicon.header("cache-control").as_str()),
+        (200, "image/x-icon", "public, max-age=86400")
+    );
+    assert_eq!(favicon.bytes, app.client().get("/assets/images/favicon.ico").await.bytes);
 }
 
 #[tokio::test]
@@ -78,6 +84,60 @@ async fn unknown_pages_get_the_gov_uk_404_page() {
     let api = app.client().get("/api/v1/no-such-thing").await;
     assert_eq!(api.status, 404);
     assert_eq!(api.code(), "not_found");
+}
+
+/// The `<h1>` of a page.
+fn heading(html: &str) -> &str {
+    let start = html.find("<h1").and_then(|i| html[i..].find('>').map(|j| i + j + 1)).unwrap();
+    html[start..].split("</h1>").next().unwrap()
+}
+
+#[tokio::test]
+async fn a_method_a_page_does_not_take_and_an_expired_form_have_their_own_headings() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    let wrong_method = app.client().send(Method::DELETE, "/sign-in", &[], None).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(heading(&wrong_method.text), "This page cannot be used that way");
+    assert!(wrong_method.text.contains("/sign-in does not accept DELETE requests"), "{}", wrong_method.text);
+
+    let expired =
+        app.client().form_raw("/sign-in", &[("email", "a@example.org"), ("csrf_token", "old")]).await;
+    assert_eq!(expired.status, 403);
+    assert_eq!(heading(&expired.text), "This form has expired");
+    assert!(expired.text.contains("reload the page and try again"), "{}", expired.text);
+    assert!(expired.text.contains("<title>This form has expired – Submit a return</title>"));
+}
+
+#[tokio::test]
+async fn only_the_gov_uk_brand_shows_the_crown_and_the_gov_uk_logotype() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    let plain = app.client().get("/cookies").await.text;
+    let header = plain.split("</header>").next().unwrap();
+    assert!(header.contains("govuk-generic-header") && header.contains(">Department for Examples</a>"));
+    assert!(header.contains(">Submit a return</a>"), "the service's name: {header}");
+    assert!(!plain.contains("govuk-header__logotype") && !plain.contains("govuk-footer__crown"));
+    assert!(!plain.contains("Crown copyright") && plain.contains("© Department for Examples"));
+
+    let config = formwork_web::Config {
+        base_url: app.base.clone(),
+        oidc: None,
+        max_upload_bytes: 1024 * 1024,
+        header_read_timeout: Duration::from_secs(10),
+        body_read_timeout: Duration::from_secs(10),
+        trust_forwarded_for: false,
+        metrics_token: None,
+        brand: formwork_web::Brand::Govuk,
+        organisation_name: Some("Department for Examples".into()),
+    };
+    let state = formwork_web::AppState::new(app.app().clone(), Files::from_url("memory://").unwrap(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(formwork_web::serve(listener, state, std::future::pending()));
+    let govuk = crate::support::Client::new(&base).get("/cookies").await.text;
+    let header = govuk.split("</header>").next().unwrap();
+    assert!(header.contains("govuk-header__logotype") && !header.contains("govuk-generic-header"));
+    assert!(header.contains(">Submit a return</a>"), "the service's name: {header}");
+    assert!(govuk.contains("govuk-footer__crown") && govuk.contains("© Crown copyright"));
 }
 
 #[tokio::test]
@@ -180,6 +240,8 @@ async fn in_production_cookies_are_secure_hsts_is_sent_and_metrics_need_their_to
         body_read_timeout: Duration::from_secs(10),
         trust_forwarded_for: false,
         metrics_token: Some("a-metrics-token-for-the-scraper".into()),
+        brand: formwork_web::Brand::Plain,
+        organisation_name: None,
     };
     let state = formwork_web::AppState::new(app.app().clone(), Files::from_url("memory://").unwrap(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

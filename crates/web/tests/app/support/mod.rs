@@ -172,6 +172,8 @@ impl Builder {
             body_read_timeout: self.read_timeout,
             trust_forwarded_for: false,
             metrics_token: self.metrics_token,
+            brand: formwork_web::Brand::Plain,
+            organisation_name: Some("Department for Examples".into()),
         };
         let state = AppState::new(app, files, config);
         let (stop, stopped) = oneshot::channel::<()>();
