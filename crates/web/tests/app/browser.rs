@@ -1,6 +1,7 @@
-//! Every page in headless Chromium: axe-core finds no accessibility problem, no Content Security
-//! Policy rule is broken, and pages work with JavaScript off. The plan of pages is made here,
-//! with real ids and links; `tests/browser/pages.mjs` walks it.
+//! Every page in headless Chromium, with JavaScript on and off: axe-core finds no accessibility
+//! problem, no Content Security Policy rule is broken, and each page is saved as a screenshot
+//! under `target/screenshots/` for people to look at. The plan of pages is made here, with real
+//! ids and links; `tests/browser/pages.mjs` walks it.
 
 use formwork_service::{Actor, invitations};
 use serde_json::{Value, json};
@@ -43,12 +44,18 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     app.run_jobs().await;
     invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
 
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_string());
+    let screenshots = std::path::Path::new(&target).join("screenshots");
+    let _ = std::fs::remove_dir_all(&screenshots);
     let plan = json!({
         "base": app.base,
+        "screenshots": screenshots,
         "groups": [
             {"who": "signed out", "steps": [
                 visit("/", 200), visit("/sign-in", 200), visit("/cookies", 200), visit("/accessibility", 200),
                 visit("/forgot-password", 200), visit("/api/v1/docs", 200), visit("/no-such-page", 404),
+                visit("/sign-out", 405),
                 visit(&invitation, 200), visit(&reset, 200), visit("/invitations/unknown-token", 410),
                 visit("/reset-password/unknown-token", 410),
                 send("/sign-in", json!({"#email": "editor@northshire.test", "#password": "wrong password"}), 422),
@@ -101,5 +108,14 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let report = String::from_utf8_lossy(&output.stdout);
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "pages with problems:\n{report}\n{errors}");
-    assert!(report.contains("checked "), "{report}");
+    let steps: usize =
+        plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
+    assert_eq!(steps, 58, "a page was added to or dropped from the plan: change this number with it");
+    let checked =
+        report.lines().find_map(|l| l.strip_prefix("checked ")?.strip_suffix(" pages")?.parse().ok());
+    assert_eq!(checked, Some(2 * steps), "every page, with JavaScript on and off:\n{report}");
+    for dir in ["javascript", "no-javascript"] {
+        let saved = std::fs::read_dir(screenshots.join(dir)).map(Iterator::count).unwrap_or(0);
+        assert_eq!(saved, steps, "a screenshot of every page in {}", screenshots.join(dir).display());
+    }
 }
