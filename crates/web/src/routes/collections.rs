@@ -148,6 +148,46 @@ impl Show {
         }
     }
 
+    /// The organisations given the collection, each with a button to take it off for those who
+    /// may.
+    fn organisations_table(&self) -> crate::components::Table {
+        use crate::components::form::inline_form;
+        use crate::components::{Button, Table, TableCell, link};
+        let mut head = vec![TableCell::text("Organisation")];
+        if self.can_assign {
+            head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Action</span>"));
+        }
+        let slug = &self.view.collection.slug;
+        let rows = self
+            .view
+            .organisations
+            .iter()
+            .map(|organisation| {
+                let mut row = vec![TableCell::html(link(
+                    &format!("/organisations/{}", organisation.slug),
+                    &organisation.name,
+                ))];
+                if self.can_assign {
+                    let take_off = Button::action(
+                        "Take off",
+                        &format!(" {}", organisation.name),
+                        "govuk-button--secondary govuk-!-margin-bottom-0",
+                    );
+                    let action = format!("/collections/{slug}/organisations/{}/remove", organisation.slug);
+                    row.push(TableCell::html(inline_form(&action, &self.page.csrf, &take_off)));
+                }
+                row
+            })
+            .collect();
+        Table {
+            rows,
+            caption: Some("Organisations given this collection".to_owned()),
+            caption_classes: Some("govuk-visually-hidden".to_owned()),
+            head,
+            ..Table::default()
+        }
+    }
+
     /// The roles the definition gives members, with what each may do.
     fn roles(&self) -> crate::components::SummaryList {
         use crate::components::{Cell, SummaryList, SummaryRow};
