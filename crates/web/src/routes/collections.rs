@@ -130,11 +130,20 @@ impl Show {
         use crate::components::{Cell, SummaryList, SummaryRow, link};
         let collection = &self.view.collection;
         let api = format!("/api/v1/collections/{}", collection.slug);
-        let templates = format!(
-            "{}<br>{}",
-            link(&format!("{api}/template.xlsx"), "Spreadsheet template (XLSX)"),
-            link(&format!("{api}/template.csv"), "CSV template")
-        );
+        // A log's CSV holds its records; a return's, one table each: one link per table section.
+        let mut links = vec![link(&format!("{api}/template.xlsx"), "Spreadsheet template (XLSX)")];
+        match self.view.definition.kind {
+            Kind::Log => links.push(link(&format!("{api}/template.csv"), "CSV template")),
+            Kind::Return => {
+                for section in &self.view.definition.sections {
+                    if let SectionContent::Table(_) = section.content {
+                        let href = format!("{api}/template.csv?table={}", section.id);
+                        links.push(link(&href, &format!("CSV template: {}", section.title)));
+                    }
+                }
+            }
+        }
+        let templates = links.join("<br>");
         let row =
             |key: &str, value: Cell| SummaryRow { key: Cell::text(key), value, ..SummaryRow::default() };
         SummaryList {

@@ -160,3 +160,30 @@ async fn admins_publish_a_file_and_assign_organisations_on_the_pages() {
     assert_eq!(missing.status, 422);
     assert!(missing.text.contains("There is no organisation “atlantis”"));
 }
+
+#[tokio::test]
+async fn a_return_offers_one_csv_template_per_table_and_each_link_works() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    app.seed().await;
+    let admin = app.signed_in("admin@staff.test").await;
+    let page = admin.get("/collections/towns-fund-monitoring").await;
+    let links: Vec<String> = page
+        .text
+        .match_indices("href=\"")
+        .map(|(i, m)| page.text[i + m.len()..].split('"').next().unwrap().replace("&amp;", "&"))
+        .filter(|href| href.contains("template.csv"))
+        .collect();
+    assert_eq!(
+        links,
+        ["projects", "spend", "outputs"]
+            .map(|t| format!("/api/v1/collections/towns-fund-monitoring/template.csv?table={t}"))
+            .to_vec(),
+        "one link per table section"
+    );
+    for href in &links {
+        let csv = admin.get(href).await;
+        assert_eq!(csv.status, 200, "{href}: {}", csv.text);
+    }
+    let log = admin.get("/collections/lettings-log").await.text;
+    assert!(log.contains("/api/v1/collections/lettings-log/template.csv\""), "a log has one CSV template");
+}
