@@ -44,7 +44,8 @@ impl TestDatabase {
         let admin = Store::connect(&postgres_url(), 1).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(admin.pool()).await?;
         admin.close().await;
-        let url = format!("{}?options=-c%20search_path%3D{schema}", postgres_url());
+        // Named after the schema, so that dropping it can end its connections first.
+        let url = format!("{}?options=-c%20search_path%3D{schema}&application_name={schema}", postgres_url());
         let store = Store::connect(&url, 8).await?;
         store.migrate(now).await?;
         Ok(TestDatabase { store, url, schema: Some(schema), _dir: None })
@@ -61,6 +62,16 @@ impl Drop for TestDatabase {
             };
             runtime.block_on(async move {
                 if let Ok(admin) = Store::connect(&postgres_url(), 1).await {
+                    // A test's pool may still hold a connection whose rolled-back transaction is
+                    // waiting to be flushed by a task of the test's runtime — which this drop is
+                    // blocking. End the schema's connections, so that their locks go with them.
+                    let _ = sqlx::query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+                    )
+                    .bind(&schema)
+                    .execute(admin.pool())
+                    .await;
                     let _ =
                         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
                             .execute(admin.pool())
