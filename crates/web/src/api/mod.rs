@@ -209,4 +209,25 @@ mod tests {
         let text = crate::error::text(response).await;
         assert!(text.contains("\"too_large\"") && text.contains("2 MB"), "{text}");
     }
+
+    /// The authorisation matrix covers the API through the OpenAPI document, which lists only
+    /// what `routes!` registers: a route added any other way would escape the matrix (and the
+    /// documentation). axum cannot list a router's routes, so the files that build the routers
+    /// are read: the API only through `routes!`, the service only by merging the two routers.
+    #[test]
+    fn api_routes_are_added_only_through_routes_so_the_matrix_sees_them() {
+        let api = include_str!("mod.rs");
+        let builder =
+            &api[api.find("fn routes()").unwrap_or(0)..api.find("#[cfg(test)]").unwrap_or(api.len())];
+        let calls = |text: &str, needle: &str| text.matches(needle).count();
+        assert_eq!(calls(builder, ".route("), 0, "an API route outside routes!");
+        assert_eq!(calls(builder, ".nest("), 0, "an API router nested outside routes!");
+        assert!(calls(builder, ".routes(routes!(") > 20, "the API's routes are registered with routes!");
+        let lib = include_str!("../lib.rs");
+        let router = &lib[lib.find("pub fn router(").unwrap_or(0)..];
+        let router = &router[..router.find("\n}\n").unwrap_or(router.len())];
+        assert_eq!(calls(router, ".route("), 0, "a route outside the page table and the API");
+        assert_eq!(calls(router, ".nest("), 0, "a router nested outside the page table and the API");
+        assert_eq!(calls(router, ".merge("), 1, "the pages' router merges the API's, and nothing else");
+    }
 }
