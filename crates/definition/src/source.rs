@@ -218,6 +218,13 @@ impl Builder<'_> {
                 }
             };
             let span = to_span(&span);
+            // An empty node at the very end (`? ` with no newline) is placed on the line after
+            // the last: keep it inside the file, as every diagnostic must be.
+            let span = if span.line as usize > self.lines.len().max(1) {
+                self.clamp(span.line as usize, span.column as usize)
+            } else {
+                span
+            };
             match self.event(event, span) {
                 Ok(()) => {}
                 Err(d) => {
@@ -459,6 +466,13 @@ mod tests {
         assert!(parse(b"a: 1\nb: \xff\n", &mut d).is_none());
         let d = d.into_sorted();
         assert_eq!((d[0].code, d[0].span.line, d[0].span.column), ("encoding", 2, 4));
+    }
+
+    #[test]
+    fn an_empty_key_at_the_end_of_the_file_is_placed_inside_it() {
+        // Found by the fuzzer: `? ` without a newline put its empty key on line 2 of 1.
+        let problems = crate::load(b"? ").unwrap_err();
+        assert!(problems.iter().all(|p| p.span.line == 1), "{problems:?}");
     }
 
     #[test]
