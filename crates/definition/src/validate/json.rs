@@ -96,6 +96,97 @@ pub fn row_to_json(table: &Table, cells: &[Value]) -> serde_json::Map<String, se
         .collect()
 }
 
+/// The answers of a submission as they are stored: what was sent, normalised by the engine.
+///
+/// `sent` is the answers object as it arrived and `outcome` its validation. Keys become question
+/// and table ids; a valid answer is stored typed ([`Value::to_json`]: exact decimals as strings,
+/// dates `YYYY-MM-DD`); an answer that is not valid is kept exactly as sent, so that nobody's typing
+/// is thrown away and the next validation reports it again; a question or table that is not asked
+/// is left out (its answer is cleared, never stored). File answers keep the object sent (its id,
+/// name, size and checksum); calculated questions hold what was worked out.
+pub fn stored_answers(
+    def: &Definition,
+    sent: &serde_json::Map<String, serde_json::Value>,
+    outcome: &super::Outcome,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value as J;
+    let mut by_slot: Vec<Option<&J>> = vec![None; def.slots.len()];
+    for (key, value) in sent {
+        if let Some(slot) = def.slot_named(key) {
+            by_slot[slot] = Some(value);
+        }
+    }
+    let kept = |value: &Value, raw: Option<&J>| -> Option<J> {
+        match (value, raw) {
+            (Value::Null, Some(raw)) if !json_is_blank(raw) => Some(raw.clone()),
+            (Value::Null, _) => None,
+            (Value::File(_), Some(raw @ J::Object(_))) => Some(raw.clone()),
+            (value, _) => Some(value.to_json()),
+        }
+    };
+    let mut out = serde_json::Map::new();
+    for (slot, reference) in def.slots.iter().enumerate() {
+        if !outcome.asked.get(slot).copied().unwrap_or(false) {
+            continue;
+        }
+        let value = outcome.values.get(slot).unwrap_or(&Value::Null);
+        match reference {
+            SlotRef::Question(q) => {
+                if let Some(json) = kept(value, by_slot[slot]) {
+                    out.insert(def.questions[*q].id.clone(), json);
+                }
+            }
+            SlotRef::Table(t) => {
+                let table = &def.tables[*t];
+                let Value::List(rows) = value else { continue };
+                if rows.is_empty() && by_slot[slot].is_none() {
+                    continue;
+                }
+                let sent_rows = by_slot[slot].and_then(J::as_array);
+                let rows = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(r, row)| {
+                        let cells: &[Value] = match row {
+                            Value::Row(cells) => cells,
+                            _ => &[],
+                        };
+                        let mut sent_cells: Vec<Option<&J>> = vec![None; table.columns.len()];
+                        if let Some(J::Object(map)) = sent_rows.and_then(|rows| rows.get(r)) {
+                            for (name, v) in map {
+                                if let Some(c) = table.column_named(name) {
+                                    sent_cells[c] = Some(v);
+                                }
+                            }
+                        }
+                        let object = table
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(c, column)| {
+                                let json = kept(cells.get(c).unwrap_or(&Value::Null), sent_cells[c])?;
+                                Some((column.id.clone(), json))
+                            })
+                            .collect();
+                        J::Object(object)
+                    })
+                    .collect();
+                out.insert(table.id.clone(), J::Array(rows));
+            }
+        }
+    }
+    out
+}
+
+fn json_is_blank(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => s.trim().is_empty(),
+        serde_json::Value::Array(items) => items.iter().all(json_is_blank),
+        _ => false,
+    }
+}
+
 fn unknown_item(def: &Definition, name: &str, path: String) -> Item {
     let ids = def.questions.iter().map(|q| q.id.as_str()).chain(def.tables.iter().map(|t| t.id.as_str()));
     let suggestion = did_you_mean(name, ids);

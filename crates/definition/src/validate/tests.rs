@@ -392,3 +392,30 @@ sections:
     assert!(merge(r#"{"site": "north", "rooms": 4}"#), "the key of row 1 again");
     assert_eq!((batch.records, batch.errors.len(), batch.warnings.len()), (4, 2, 1));
 }
+
+#[test]
+fn stored_answers_are_typed_keep_what_was_typed_wrong_and_drop_what_is_not_asked() {
+    let def = example("towns-fund-monitoring");
+    let sent = json!({
+        "Programme name": "  Harbour  ",
+        "grant_total": "£1,234.50",
+        "start_date": "2026-13-40",
+        "has_changes": false,
+        "change_details": "left over from before",
+        "projects": [{"project_id": "TF-ABC-01", "percent_complete": "50%", "theme": "nonsense"}],
+    });
+    let (answers, items) = answers_from_json(&def, sent.as_object().unwrap());
+    assert!(items.is_empty());
+    let outcome = validate(&def, &answers, &context(), &NoFile);
+    let stored = json::stored_answers(&def, sent.as_object().unwrap(), &outcome);
+    assert_eq!(stored.get("programme_name"), Some(&json!("Harbour")));
+    assert_eq!(stored.get("grant_total"), Some(&json!("1234.50")));
+    assert_eq!(stored.get("start_date"), Some(&json!("2026-13-40")), "a wrong date is kept as typed");
+    assert_eq!(stored.get("has_changes"), Some(&json!(false)));
+    assert_eq!(stored.get("change_details"), None, "a question not asked is cleared");
+    assert_eq!(
+        stored.get("projects"),
+        Some(&json!([{"project_id": "TF-ABC-01", "percent_complete": "50", "theme": "nonsense"}]))
+    );
+    assert!(!stored.contains_key("spend"), "unsent tables stay unsent: {stored:?}");
+}
