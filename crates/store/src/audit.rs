@@ -188,11 +188,111 @@ pub enum AuditEvent {
         /// The job's id.
         job: String,
     },
+    /// A return was started.
+    #[serde(rename = "submission.start")]
+    SubmissionStarted {
+        /// The submission's id.
+        submission: String,
+        /// The collection's slug.
+        collection: String,
+        /// The definition version.
+        version: i64,
+        /// The organisation's id.
+        organisation: String,
+        /// The period's key.
+        period: String,
+    },
+    /// Answers were saved: every field that changed, old → new (table rows by index).
+    #[serde(rename = "submission.answers")]
+    AnswersSaved {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The section saved, when one section was.
+        section: Option<String>,
+        /// What changed.
+        changes: Vec<Change>,
+    },
+    /// A section was marked complete, or no longer complete.
+    #[serde(rename = "submission.section")]
+    SectionMarked {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The section's id.
+        section: String,
+        /// Complete now?
+        complete: bool,
+    },
+    /// A warning was confirmed with a reason.
+    #[serde(rename = "submission.warning")]
+    WarningConfirmed {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// Where the warning points, e.g. `spend/3/amount`.
+        path: String,
+        /// The warning.
+        message: String,
+        /// Why the answer is right.
+        reason: String,
+    },
+    /// A file was attached to a question (replacing any before it).
+    #[serde(rename = "submission.attach")]
+    FileAttached {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The question.
+        question: String,
+        /// The attachment's id.
+        attachment: String,
+        /// Its name.
+        file_name: String,
+        /// Its size.
+        size: i64,
+        /// Its SHA-256.
+        sha256: String,
+        /// The file it replaced, by name.
+        replaced: Option<String>,
+    },
+    /// A file was removed from a question.
+    #[serde(rename = "submission.detach")]
+    FileRemoved {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The question.
+        question: String,
+        /// The file's name.
+        file_name: String,
+    },
+    /// A table's rows were replaced from an uploaded spreadsheet: one change.
+    #[serde(rename = "submission.upload")]
+    TableUploaded {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The table section's id.
+        section: String,
+        /// The file's name.
+        file_name: String,
+        /// Rows before.
+        rows_before: usize,
+        /// Rows now.
+        rows_after: usize,
+    },
 }
 
 impl AuditEvent {
     /// What the event is about, as stored and looked up by [`history`]: `organisation:ID`,
-    /// `person:ID`, `invitation:ID`, `collection:SLUG`, `job:ID`.
+    /// `person:ID`, `invitation:ID`, `collection:SLUG`, `job:ID`, `submission:ID`.
     pub fn subject(&self) -> String {
         use AuditEvent as E;
         match self {
@@ -211,6 +311,13 @@ impl AuditEvent {
             | E::CollectionAssigned { collection, .. }
             | E::CollectionUnassigned { collection, .. } => format!("collection:{collection}"),
             E::JobRetried { job } => format!("job:{job}"),
+            E::SubmissionStarted { submission, .. }
+            | E::AnswersSaved { submission, .. }
+            | E::SectionMarked { submission, .. }
+            | E::WarningConfirmed { submission, .. }
+            | E::FileAttached { submission, .. }
+            | E::FileRemoved { submission, .. }
+            | E::TableUploaded { submission, .. } => format!("submission:{submission}"),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod organisations;
 pub mod password_resets;
 pub mod sessions;
 pub mod sign_in_attempts;
+pub mod submissions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;

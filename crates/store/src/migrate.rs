@@ -53,6 +53,7 @@ pub static MIGRATIONS: &[Migration] = &[
     same(5, "recurring jobs", include_str!("../migrations/0005_recurring_jobs.sql")),
     same(6, "invitation state", include_str!("../migrations/0006_invitation_state.sql")),
     same(7, "audit history", include_str!("../migrations/0007_audit_history.sql")),
+    same(8, "submissions", include_str!("../migrations/0008_submissions.sql")),
 ];
 
 /// An arbitrary number that names formwork's migration lock in PostgreSQL.

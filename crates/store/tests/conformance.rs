@@ -899,3 +899,179 @@ mod migrations_and_bulk {
             .unwrap();
     }
 }
+
+/// A collection and an organisation to make submissions for; the organisation's id.
+async fn submission_fixture(s: &Store) -> String {
+    let mut c = s.conn().await.unwrap();
+    let v1 =
+        collections::Publication { slug: "towns", version: 1, title: "Towns", kind: "return", source: "x" };
+    collections::publish(&mut c, &v1, None, NOW).await.unwrap();
+    organisations::create(&mut c, "leeds", "Leeds", &BTreeMap::new(), NOW).await.unwrap().id
+}
+
+#[tokio::test]
+async fn a_period_has_one_submission_however_many_start_it_at_once() {
+    on_both(|s| {
+        Box::pin(async move {
+            use formwork_store::submissions::{self, NewSubmission, SubmissionState};
+            let org = submission_fixture(&s).await;
+            let starts = (0..8).map(|_| {
+                let (s, org) = (s.clone(), org.clone());
+                tokio::spawn(async move {
+                    let mut tx = s.begin().await.unwrap();
+                    let new = NewSubmission {
+                        collection: "towns",
+                        version: 1,
+                        organisation_id: &org,
+                        period: "2026-Q2",
+                        by: None,
+                    };
+                    let started = submissions::start(&mut tx, &new, NOW).await.unwrap();
+                    tx.commit().await.unwrap();
+                    started
+                })
+            });
+            let mut made = 0;
+            let mut ids = std::collections::BTreeSet::new();
+            for start in starts {
+                let (submission, new) = start.await.unwrap();
+                made += usize::from(new);
+                ids.insert(submission.id);
+                assert_eq!((submission.state, submission.revision), (SubmissionState::InProgress, 1));
+            }
+            assert_eq!((made, ids.len()), (1, 1));
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn of_two_saves_from_one_revision_the_second_is_a_conflict_and_changes_nothing() {
+    on_both(|s| {
+        Box::pin(async move {
+            use formwork_store::submissions::{
+                self, Confirmation, Filter, NewSubmission, Save, SubmissionState,
+            };
+            let org = submission_fixture(&s).await;
+            let mut c = s.conn().await.unwrap();
+            let new = NewSubmission {
+                collection: "towns",
+                version: 1,
+                organisation_id: &org,
+                period: "2026-Q2",
+                by: None,
+            };
+            let (started, _) = submissions::start(&mut c, &new, NOW).await.unwrap();
+            let first = serde_json::json!({"programme_name": "Harbour", "grant_total": "1234.50"});
+            let confirmations = BTreeMap::from([(
+                "rule:spend/0/amount".to_string(),
+                Confirmation { reason: "A big project".into(), by: None, at: NOW },
+            )]);
+            let save = Save {
+                expected: started.revision,
+                answers: first.as_object().unwrap(),
+                completed_sections: &["programme".to_string()],
+                confirmations: &confirmations,
+                state: SubmissionState::InProgress,
+                by: None,
+            };
+            assert_eq!(submissions::save(&mut c, &started.id, &save, NOW + 1).await.unwrap(), 2);
+            let second = serde_json::json!({"programme_name": "Other"});
+            let stale = Save { answers: second.as_object().unwrap(), ..save };
+            let err = submissions::save(&mut c, &started.id, &stale, NOW + 2).await.unwrap_err();
+            assert!(matches!(err, StoreError::Conflict { .. }));
+            let stored = submissions::by_id(&mut c, &started.id).await.unwrap().unwrap();
+            assert_eq!(stored.answers, *first.as_object().unwrap());
+            assert_eq!((stored.revision, stored.updated_at), (2, NOW + 1));
+            assert_eq!(stored.completed_sections, vec!["programme".to_string()]);
+            assert_eq!(stored.confirmations, confirmations);
+            assert!(matches!(
+                submissions::transition(
+                    &mut c,
+                    &started.id,
+                    2,
+                    SubmissionState::InProgress,
+                    SubmissionState::Accepted,
+                    None,
+                    NOW
+                )
+                .await,
+                Err(StoreError::Conflict { .. })
+            ));
+            let filter = Filter {
+                organisations: Some(vec![org.clone()]),
+                collection: Some("towns".into()),
+                state: Some(SubmissionState::InProgress),
+                updated_since: Some(NOW),
+                limit: 10,
+                ..Filter::default()
+            };
+            assert_eq!(submissions::list(&mut c, &filter).await.unwrap().len(), 1);
+            let other =
+                Filter { organisations: Some(vec!["someone-else".into()]), limit: 10, ..Filter::default() };
+            assert!(submissions::list(&mut c, &other).await.unwrap().is_empty());
+            let none = Filter { organisations: Some(Vec::new()), limit: 10, ..Filter::default() };
+            assert!(submissions::list(&mut c, &none).await.unwrap().is_empty());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_attached_file_replaces_the_one_before_which_is_kept_for_history() {
+    on_both(|s| {
+        Box::pin(async move {
+            use formwork_store::submissions::{self, Attachment, NewSubmission};
+            let org = submission_fixture(&s).await;
+            let mut c = s.conn().await.unwrap();
+            let new = NewSubmission {
+                collection: "towns",
+                version: 1,
+                organisation_id: &org,
+                period: "2026-Q2",
+                by: None,
+            };
+            let (sub, _) = submissions::start(&mut c, &new, NOW).await.unwrap();
+            let file = |id: &str, at: i64| Attachment {
+                id: id.into(),
+                submission_id: sub.id.clone(),
+                question: "board_minutes".into(),
+                object_key: format!("attachments/{id}"),
+                sha256: "ab".repeat(32),
+                size: 10,
+                media_type: "application/pdf".into(),
+                file_name: format!("{id}.pdf"),
+                uploaded_by: None,
+                uploaded_at: at,
+                removed_at: None,
+            };
+            submissions::attach(&mut c, &file("a1", NOW)).await.unwrap();
+            submissions::attach(&mut c, &file("a2", NOW + 1)).await.unwrap();
+            let now: Vec<_> = submissions::attachments(&mut c, &sub.id).await.unwrap();
+            assert_eq!(now.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["a2"]);
+            let old = submissions::attachment_by_id(&mut c, &sub.id, "a1").await.unwrap().unwrap();
+            assert_eq!(old.removed_at, Some(NOW + 1));
+            assert!(submissions::attachment_by_id(&mut c, "another", "a1").await.unwrap().is_none());
+            assert_eq!(submissions::detach(&mut c, &sub.id, "board_minutes", NOW + 2).await.unwrap(), 1);
+            assert!(submissions::attachments(&mut c, &sub.id).await.unwrap().is_empty());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_gets_the_first_answer() {
+    on_both(|s| {
+        Box::pin(async move {
+            use formwork_store::submissions::{self, Remembered};
+            let mut c = s.conn().await.unwrap();
+            let first = Remembered { fingerprint: "POST /x".into(), status: 201, body: "{}".into() };
+            submissions::remember(&mut c, "u1", "k", &first, NOW).await.unwrap();
+            let second = Remembered { fingerprint: "POST /y".into(), status: 200, body: "[]".into() };
+            submissions::remember(&mut c, "u1", "k", &second, NOW).await.unwrap();
+            assert_eq!(submissions::remembered(&mut c, "u1", "k").await.unwrap(), Some(first));
+            assert_eq!(submissions::remembered(&mut c, "u2", "k").await.unwrap(), None);
+        })
+    })
+    .await;
+}
