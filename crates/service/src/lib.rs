@@ -19,6 +19,7 @@ pub mod passwords;
 pub mod people;
 pub mod policy;
 pub mod queue;
+pub mod submissions;
 pub mod tokens;
 
 use std::collections::HashMap;

@@ -8,6 +8,8 @@
 //!   change nothing here;
 //! - organisation members: see their own organisations and the collections assigned to them;
 //!   their organisation's admins (`org_admin`) also see and manage its members and invitations;
+//! - returns: an organisation's members read all of its returns and change the sections whose
+//!   `editors` include one of their roles; the staff read every return;
 //! - another organisation's things do not exist for them: the answer is "not found", never
 //!   "forbidden", so nobody learns what other organisations are called or hold.
 
@@ -44,6 +46,13 @@ pub enum Action<'a> {
     AssignOrganisations,
     /// See and retry background jobs.
     ManageJobs,
+    /// See an organisation's returns (by organisation id): its members and the staff.
+    SeeSubmissions(&'a str),
+    /// Start a return for an organisation (by id): its members.
+    StartSubmission(&'a str),
+    /// Change a section of an organisation's return: members with one of the section's `editors`
+    /// roles (organisation id, the roles).
+    EditSection(&'a str, &'a [String]),
 }
 
 const STAFF_ONLY: &str = "Only the service's administrators can do this";
@@ -105,6 +114,31 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
                 Err(hidden())
             }
         }
+        Action::SeeSubmissions(org) => {
+            if staff || person.roles_in(org).is_some() {
+                Ok(())
+            } else {
+                Err(hidden())
+            }
+        }
+        Action::StartSubmission(org) => match person.roles_in(org) {
+            Some(_) => Ok(()),
+            None if staff => {
+                Err(ServiceError::Forbidden("Only the organisation's members can start its returns".into()))
+            }
+            None => Err(hidden()),
+        },
+        Action::EditSection(org, editors) => match person.roles_in(org) {
+            Some(roles) if roles.iter().any(|r| editors.contains(r)) => Ok(()),
+            Some(_) => Err(ServiceError::Forbidden(format!(
+                "Only people with the {} role can change this section",
+                editors.join(" or ")
+            ))),
+            None if staff => {
+                Err(ServiceError::Forbidden("Staff can read returns but not change them".into()))
+            }
+            None => Err(hidden()),
+        },
         Action::AddMemberWithoutInvitation
         | Action::ManageOrganisations
         | Action::ManagePeople
@@ -191,6 +225,33 @@ mod tests {
             ));
         }
         assert!(check(&Actor::System, Action::AddMemberWithoutInvitation).is_ok());
+    }
+
+    #[test]
+    fn sections_are_changed_by_their_editors_read_by_members_and_staff_and_hidden_from_others() {
+        let editors = ["finance".to_string()];
+        let finance = person(None, &[("own", &["finance"])]);
+        let editor = person(None, &[("own", &["editor"])]);
+        let reviewer = person(Some(StaffRole::Reviewer), &[]);
+        assert!(check(&finance, Action::EditSection("own", &editors)).is_ok());
+        assert!(matches!(
+            check(&editor, Action::EditSection("own", &editors)),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(check(&editor, Action::SeeSubmissions("own")).is_ok());
+        assert!(check(&reviewer, Action::SeeSubmissions("own")).is_ok());
+        assert!(matches!(
+            check(&reviewer, Action::EditSection("own", &editors)),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(check(&reviewer, Action::StartSubmission("own")), Err(ServiceError::Forbidden(_))));
+        for action in [
+            Action::SeeSubmissions("other"),
+            Action::StartSubmission("other"),
+            Action::EditSection("other", &editors),
+        ] {
+            assert!(matches!(check(&finance, action), Err(ServiceError::NotFound(_))));
+        }
     }
 
     #[test]

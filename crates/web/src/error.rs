@@ -91,6 +91,13 @@ impl AppError {
                     internal: None,
                 },
                 ServiceError::Conflict(m) => simple(StatusCode::CONFLICT, "conflict", m),
+                ServiceError::Stale(stale) => ErrorInfo {
+                    status: StatusCode::PRECONDITION_FAILED,
+                    code: "stale_revision",
+                    message: e.to_string(),
+                    details: serde_json::to_value(&stale.changes).unwrap_or_default(),
+                    internal: None,
+                },
                 ServiceError::TooManyAttempts(m) => {
                     simple(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", m)
                 }
