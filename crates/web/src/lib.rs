@@ -18,6 +18,7 @@ mod metrics;
 mod middleware;
 mod oidc;
 mod pages;
+mod returns;
 mod routes;
 
 use std::sync::Arc;

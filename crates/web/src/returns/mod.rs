@@ -1,0 +1,3 @@
+//! A return's pages: the pure pieces they are built from.
+
+pub(crate) mod form;
