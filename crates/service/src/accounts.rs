@@ -115,10 +115,17 @@ pub async fn start_session(app: &App, user_id: &str) -> Result<NewSession> {
 
 /// The live session a cookie's token names, and its person; the session's life is extended
 /// (at most once a minute) up to its maximum.
+///
+/// The session, the person and their memberships are one query. Extending the session is a
+/// second, made only when the end would move by over a minute: SQLite cannot join a person to an
+/// `UPDATE … RETURNING` in one statement as PostgreSQL's `WITH` can, so writing on every request
+/// would be two round trips each time.
 pub async fn session(app: &App, token: &str) -> Result<Option<(Session, Actor)>> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
-    let Some(session) = sessions::by_token(&mut conn, token, now).await? else { return Ok(None) };
+    let Some((session, memberships)) = sessions::principal(&mut conn, token, now).await? else {
+        return Ok(None);
+    };
     if now >= session.created_at + app.settings.session_max {
         sessions::delete(&mut conn, &session.token_hash).await?;
         return Ok(None);
@@ -127,7 +134,7 @@ pub async fn session(app: &App, token: &str) -> Result<Option<(Session, Actor)>>
     if expires_at - session.expires_at > 60_000 {
         sessions::touch(&mut conn, &session.token_hash, now, expires_at).await?;
     }
-    let actor = Actor::person(&mut conn, session.user.clone()).await?;
+    let actor = Actor::with_memberships(session.user.clone(), memberships);
     Ok(Some((session, actor)))
 }
 
@@ -138,13 +145,16 @@ pub async fn end_session(app: &App, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// The person an API token belongs to, recording its use.
+/// The person an API token belongs to, with their memberships in the same query, recording its
+/// use (at most once a minute).
 pub async fn token_actor(app: &App, secret: &str) -> Result<Option<Actor>> {
     let mut conn = app.store.conn().await?;
-    let Some((_, user)) = formwork_store::tokens::authenticate(&mut conn, secret, app.now()).await? else {
+    let Some((_, user, memberships)) =
+        formwork_store::tokens::principal(&mut conn, secret, app.now()).await?
+    else {
         return Ok(None);
     };
-    Ok(Some(Actor::person(&mut conn, user).await?))
+    Ok(Some(Actor::with_memberships(user, memberships)))
 }
 
 /// Send a password reset link to `email`, if it is a local account. The answer is the same

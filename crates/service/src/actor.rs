@@ -85,8 +85,13 @@ impl Actor {
     /// A person, with their memberships read from the database.
     pub async fn person(conn: &mut AnyConnection, user: User) -> Result<Actor> {
         let memberships = organisations::memberships_of(conn, &user.id).await?;
+        Ok(Actor::with_memberships(user, memberships))
+    }
+
+    /// A person whose memberships have already been read (with their credential, in one query).
+    pub(crate) fn with_memberships(user: User, memberships: Vec<Membership>) -> Actor {
         let staff = user.staff_role.as_deref().and_then(StaffRole::parse);
-        Ok(Actor::Person(Box::new(Person { user, staff, memberships })))
+        Actor::Person(Box::new(Person { user, staff, memberships }))
     }
 
     /// The person, if a person is acting.

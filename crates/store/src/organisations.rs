@@ -137,6 +137,32 @@ fn membership(row: &AnyRow) -> Result<Membership> {
     })
 }
 
+/// The memberships in the rows of one person LEFT JOINed to `memberships m` and `organisations o`
+/// (columns `organisation_id`, `roles`, `slug`, `org_name`): a row without a membership adds none.
+/// It lets a credential's person and their memberships be read in one query.
+pub(crate) fn joined_memberships(rows: &[AnyRow], user: &crate::users::User) -> Result<Vec<Membership>> {
+    let mut found = Vec::new();
+    for row in rows {
+        let organisation_id: Option<String> = get(row, "organisation_id")?;
+        let slug: Option<String> = get(row, "slug")?;
+        let org_name: Option<String> = get(row, "org_name")?;
+        let roles: Option<String> = get(row, "roles")?;
+        let (Some(organisation_id), Some(slug), Some(org_name)) = (organisation_id, slug, org_name) else {
+            continue;
+        };
+        found.push(Membership {
+            organisation_id,
+            organisation_slug: slug,
+            organisation_name: org_name,
+            user_id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            roles: split_roles(roles.as_deref().unwrap_or_default()),
+        });
+    }
+    Ok(found)
+}
+
 /// Give a person roles in an organisation (replacing any they had).
 pub async fn set_membership(
     c: &mut AnyConnection,

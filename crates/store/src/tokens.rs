@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
+use crate::organisations::Membership;
 use crate::users::User;
 use crate::{Result, StoreError, get, hash_token, new_id, new_token};
 
@@ -72,16 +73,40 @@ pub async fn create(
 /// How closely a token's last use is recorded (ms).
 pub const LAST_USED_PRECISION: i64 = 60_000;
 
-/// The person a live token belongs to, recording its use (to within [`LAST_USED_PRECISION`]).
-pub async fn authenticate(c: &mut AnyConnection, secret: &str, now: i64) -> Result<Option<(ApiToken, User)>> {
-    let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(hash_token(secret))
-        .fetch_optional(&mut *c)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let found = token(&row)?;
-    let Some(user) = crate::users::by_id(c, &found.user_id).await?.filter(|u| !u.disabled) else {
-        return Ok(None);
+/// The live token a secret names, its (enabled) person and their memberships, by name of
+/// organisation — in one query, as every call with a token needs them — recording its use (to
+/// within [`LAST_USED_PRECISION`]).
+///
+/// Recording the use is a second statement, made at most once a minute per token: SQLite has no
+/// data-modifying `WITH … UPDATE … RETURNING` to join the person to, so the two cannot be one
+/// statement on both databases.
+pub async fn principal(
+    c: &mut AnyConnection,
+    secret: &str,
+    now: i64,
+) -> Result<Option<(ApiToken, User, Vec<Membership>)>> {
+    let rows = sqlx::query(
+        "SELECT t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, t.last_used_at, t.revoked_at, \
+         u.id, u.email, u.name, u.password_hash, u.staff_role, u.oidc_issuer, u.oidc_subject, u.failed_sign_ins, \
+         u.locked_until, u.disabled, u.created_at, m.organisation_id, m.roles, o.slug, o.name AS org_name \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN organisations o ON o.id = m.organisation_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0 \
+         ORDER BY o.name, m.organisation_id",
+    )
+    .bind(hash_token(secret))
+    .fetch_all(&mut *c)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let user = crate::users::user(first)?;
+    let memberships = crate::organisations::joined_memberships(&rows, &user)?;
+    let found = ApiToken {
+        id: get(first, "token_id")?,
+        user_id: user.id.clone(),
+        name: get(first, "token_name")?,
+        created_at: get(first, "token_created_at")?,
+        last_used_at: get(first, "last_used_at")?,
+        revoked_at: get(first, "revoked_at")?,
     };
     // Recorded to the minute: a client making many calls writes once a minute, not once a call.
     if found.last_used_at.is_none_or(|at| now - at >= LAST_USED_PRECISION) {
@@ -91,7 +116,7 @@ pub async fn authenticate(c: &mut AnyConnection, secret: &str, now: i64) -> Resu
             .execute(&mut *c)
             .await?;
     }
-    Ok(Some((found, user)))
+    Ok(Some((found, user, memberships)))
 }
 
 /// A person's tokens, newest first.

@@ -34,7 +34,8 @@ pub struct User {
     pub created_at: i64,
 }
 
-fn user(row: &AnyRow) -> Result<User> {
+/// A person from a row with the `users` columns under their own names.
+pub(crate) fn user(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: get(row, "id")?,
         email: get(row, "email")?,

@@ -165,20 +165,20 @@ async fn sessions_end_on_expiry_sign_out_and_disabling() {
             let mut c = s.conn().await.unwrap();
             let dan = users::create(&mut c, "dan@example.org", None, None, None, NOW).await.unwrap();
             let token = sessions::create(&mut c, &dan.id, "csrf-1", NOW, NOW + HOUR).await.unwrap();
-            let live = sessions::by_token(&mut c, &token, NOW + 1).await.unwrap().unwrap();
+            let (live, _) = sessions::principal(&mut c, &token, NOW + 1).await.unwrap().unwrap();
             assert_eq!((live.user.id.as_str(), live.csrf_token.as_str()), (dan.id.as_str(), "csrf-1"));
-            assert!(sessions::by_token(&mut c, &token, NOW + HOUR).await.unwrap().is_none());
-            assert!(sessions::by_token(&mut c, "forged", NOW).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, &token, NOW + HOUR).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, "forged", NOW).await.unwrap().is_none());
             sessions::touch(&mut c, &live.token_hash, NOW + 10, NOW + 2 * HOUR).await.unwrap();
-            assert!(sessions::by_token(&mut c, &token, NOW + HOUR).await.unwrap().is_some());
+            assert!(sessions::principal(&mut c, &token, NOW + HOUR).await.unwrap().is_some());
             users::set_disabled(&mut c, &dan.id, true, NOW).await.unwrap();
-            assert!(sessions::by_token(&mut c, &token, NOW + 11).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, &token, NOW + 11).await.unwrap().is_none());
             users::set_disabled(&mut c, &dan.id, false, NOW).await.unwrap();
             sessions::delete(&mut c, &live.token_hash).await.unwrap();
-            assert!(sessions::by_token(&mut c, &token, NOW + 12).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, &token, NOW + 12).await.unwrap().is_none());
             let second = sessions::create(&mut c, &dan.id, "csrf-2", NOW, NOW + HOUR).await.unwrap();
             assert_eq!(sessions::delete_for_user(&mut c, &dan.id).await.unwrap(), 1);
-            assert!(sessions::by_token(&mut c, &second, NOW).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, &second, NOW).await.unwrap().is_none());
         })
     })
     .await;
@@ -192,22 +192,83 @@ async fn api_tokens_are_hashed_revocable_and_record_their_use() {
             let eve = users::create(&mut c, "eve@example.org", None, None, None, NOW).await.unwrap();
             let (record, secret) = tokens::create(&mut c, &eve.id, "nightly export", NOW).await.unwrap();
             assert!(secret.starts_with("fwk_"));
-            let (used, who) = tokens::authenticate(&mut c, &secret, NOW + 5).await.unwrap().unwrap();
+            let (used, who, _) = tokens::principal(&mut c, &secret, NOW + 5).await.unwrap().unwrap();
             assert_eq!((used.id.as_str(), who.id.as_str()), (record.id.as_str(), eve.id.as_str()));
             assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 5));
             // Used again within the minute: no write; a minute later, recorded.
-            tokens::authenticate(&mut c, &secret, NOW + 59_000).await.unwrap().unwrap();
+            tokens::principal(&mut c, &secret, NOW + 59_000).await.unwrap().unwrap();
             assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 5));
-            tokens::authenticate(&mut c, &secret, NOW + 60_005).await.unwrap().unwrap();
+            tokens::principal(&mut c, &secret, NOW + 60_005).await.unwrap().unwrap();
             assert_eq!(tokens::list_for(&mut c, &eve.id).await.unwrap()[0].last_used_at, Some(NOW + 60_005));
-            assert!(tokens::authenticate(&mut c, "fwk_wrong", NOW).await.unwrap().is_none());
+            assert!(tokens::principal(&mut c, "fwk_wrong", NOW).await.unwrap().is_none());
             let other = users::create(&mut c, "mallory@example.org", None, None, None, NOW).await.unwrap();
             assert!(matches!(
                 tokens::revoke(&mut c, &other.id, &record.id, NOW).await,
                 Err(StoreError::NotFound { .. })
             ));
             tokens::revoke(&mut c, &eve.id, &record.id, NOW + 6).await.unwrap();
-            assert!(tokens::authenticate(&mut c, &secret, NOW + 7).await.unwrap().is_none());
+            assert!(tokens::principal(&mut c, &secret, NOW + 7).await.unwrap().is_none());
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_credential_gives_its_person_and_every_membership_in_one_query() {
+    on_both(|s| {
+        Box::pin(async move {
+            let mut c = s.conn().await.unwrap();
+            let ids = BTreeMap::new();
+            let zeta = organisations::create(&mut c, "zeta", "Zeta Water", &ids, NOW).await.unwrap();
+            let alpha = organisations::create(&mut c, "alpha", "Alpha Rail", &ids, NOW).await.unwrap();
+            let gil = users::create(&mut c, "gil@example.org", Some("Gil"), None, Some("analyst"), NOW)
+                .await
+                .unwrap();
+            let roles = |r: &[&str]| r.iter().map(|r| (*r).to_string()).collect::<Vec<_>>();
+            organisations::set_membership(&mut c, &zeta.id, &gil.id, &roles(&["submitter"]), NOW)
+                .await
+                .unwrap();
+            organisations::set_membership(
+                &mut c,
+                &alpha.id,
+                &gil.id,
+                &roles(&["org_admin", "approver"]),
+                NOW,
+            )
+            .await
+            .unwrap();
+            let expected = organisations::memberships_of(&mut c, &gil.id).await.unwrap();
+            assert_eq!(expected.len(), 2);
+
+            let token = sessions::create(&mut c, &gil.id, "csrf-g", NOW, NOW + HOUR).await.unwrap();
+            let (session, memberships) = sessions::principal(&mut c, &token, NOW + 1).await.unwrap().unwrap();
+            assert_eq!(session.user, gil);
+            assert_eq!((session.expires_at, session.created_at), (NOW + HOUR, NOW));
+            assert_eq!(memberships, expected);
+            assert_eq!(memberships[0].organisation_slug, "alpha");
+            assert_eq!(memberships[0].roles, roles(&["org_admin", "approver"]));
+
+            let (record, secret) = tokens::create(&mut c, &gil.id, "reports", NOW).await.unwrap();
+            let (found, user, memberships) =
+                tokens::principal(&mut c, &secret, NOW + 1).await.unwrap().unwrap();
+            assert_eq!((found.id.as_str(), found.name.as_str()), (record.id.as_str(), "reports"));
+            assert_eq!((user, memberships), (gil.clone(), expected));
+
+            // A person of no organisation is still found, with no memberships.
+            let hal = users::create(&mut c, "hal@example.org", None, None, None, NOW).await.unwrap();
+            let lone = sessions::create(&mut c, &hal.id, "csrf-h", NOW, NOW + HOUR).await.unwrap();
+            let (session, memberships) = sessions::principal(&mut c, &lone, NOW).await.unwrap().unwrap();
+            assert_eq!((session.user, memberships), (hal, Vec::new()));
+
+            // Nothing for an expired session, a revoked token, or a disabled person.
+            assert!(sessions::principal(&mut c, &token, NOW + HOUR).await.unwrap().is_none());
+            users::set_disabled(&mut c, &gil.id, true, NOW).await.unwrap();
+            assert!(sessions::principal(&mut c, &token, NOW + 2).await.unwrap().is_none());
+            assert!(tokens::principal(&mut c, &secret, NOW + 2).await.unwrap().is_none());
+            users::set_disabled(&mut c, &gil.id, false, NOW).await.unwrap();
+            tokens::revoke(&mut c, &gil.id, &record.id, NOW + 3).await.unwrap();
+            assert!(tokens::principal(&mut c, &secret, NOW + 4).await.unwrap().is_none());
+            assert!(sessions::principal(&mut c, &token, NOW + 4).await.unwrap().is_some());
         })
     })
     .await;
