@@ -3,6 +3,7 @@ use formwork_definition::validate::json::answers_from_json;
 use formwork_definition::validate::{Code, Context, NoFile, validate};
 use serde_json::json;
 
+use super::read::date_answer;
 use super::*;
 
 fn example(name: &str) -> Definition {
