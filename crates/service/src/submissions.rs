@@ -373,10 +373,11 @@ fn build_view(
                 .filter(|w| w.item.section.as_deref() == Some(&section.id) && w.confirmation.is_none())
                 .count();
             let marked = submission.completed_sections.contains(&section.id);
+            let answered = section_keys(&def, index).iter().any(|k| submission.answers.contains_key(*k));
             let status = match engine {
                 SectionState::NotApplicable => Progress::NotNeeded,
                 SectionState::Complete if marked && unconfirmed == 0 => Progress::Completed,
-                SectionState::NotStarted if !marked => Progress::NotStarted,
+                _ if !answered && !marked => Progress::NotStarted,
                 _ => Progress::InProgress,
             };
             SectionView {
@@ -406,6 +407,14 @@ fn build_view(
         attachments,
         editable,
     })
+}
+
+/// The answer keys of a section: its questions' ids, or its table's id.
+fn section_keys(def: &Definition, section: usize) -> Vec<&str> {
+    match &def.sections[section].content {
+        SectionContent::Questions(qs) => qs.iter().map(|q| def.questions[*q].id.as_str()).collect(),
+        SectionContent::Table(t) => vec![def.tables[*t].id.as_str()],
+    }
 }
 
 /// Read a submission the actor may see, with its definition and organisation.
@@ -612,6 +621,30 @@ fn refuse_unusable(def: &Definition, answers: &Map<String, Value>) -> Result<()>
     if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
 }
 
+/// Files are attached by uploading them, never by naming them in answers.
+fn refuse_file_answers(
+    def: &Definition,
+    stored: &Map<String, Value>,
+    sent: &Map<String, Value>,
+) -> Result<()> {
+    let problems: Vec<Problem> = sent
+        .iter()
+        .filter_map(|(key, value)| {
+            let q = def.question_at(def.slot_named(key)?)?;
+            (q.ty == formwork_definition::QuestionType::File
+                && stored.get(&q.id).unwrap_or(&Value::Null) != value)
+                .then(|| {
+                    Problem::new(
+                        key,
+                        "file",
+                        format!("Upload the file for {} instead of naming it in the answers", q.label),
+                    )
+                })
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
+}
+
 fn unusable(value: &Value) -> Option<&'static str> {
     match value {
         Value::Object(_) => Some("an object"),
@@ -670,6 +703,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             let s = section_index(&def, section)?;
             editable(s)?;
             refuse_unusable(&def, sent)?;
+            refuse_file_answers(&def, &answers, sent)?;
             let elsewhere: Vec<Problem> = sent
                 .keys()
                 .filter(|k| section_of_key(&def, k).is_some_and(|other| other != s))
@@ -708,6 +742,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
         }
         Edit::Answers(sent) => {
             refuse_unusable(&def, sent)?;
+            refuse_file_answers(&def, &answers, sent)?;
             let mut sections: Vec<usize> = sent.keys().filter_map(|k| section_of_key(&def, k)).collect();
             sections.sort_unstable();
             sections.dedup();
@@ -716,7 +751,10 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             }
             for (key, value) in sent {
                 let Some(slot) = def.slot_named(key) else { continue };
-                if def.question_at(slot).is_some_and(|q| !q.is_input()) {
+                if def
+                    .question_at(slot)
+                    .is_some_and(|q| !q.is_input() || q.ty == formwork_definition::QuestionType::File)
+                {
                     continue;
                 }
                 let id = def

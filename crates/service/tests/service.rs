@@ -121,3 +121,75 @@ async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisatio
         assert!(held.len() >= 2, "{slug} has people besides its admin");
     }
 }
+
+/// Towns Fund published and assigned to York, with an editor and a finance officer (as actors),
+/// on a clock inside its first quarter's return window.
+async fn towns_fund(db: &TestDatabase) -> (App, Actor, Actor) {
+    use formwork_service::collections;
+    let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
+    let source =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/towns-fund-monitoring.yaml"))
+            .unwrap();
+    collections::publish(&app, &Actor::System, &source).await.unwrap();
+    let input = OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
+    organisations::create(&app, &Actor::System, &input).await.unwrap();
+    collections::assign(&app, &Actor::System, "towns-fund-monitoring", "york").await.unwrap();
+    let mut actors = Vec::new();
+    for (email, role) in [("ed@york.test", "editor"), ("fin@york.test", "finance")] {
+        let new = NewPerson { email: email.into(), ..NewPerson::default() };
+        let user = people::create(&app, &Actor::System, &new).await.unwrap();
+        let system = Actor::System;
+        organisations::add_member(&app, &system, "york", email, &[role.to_string()]).await.unwrap();
+        let mut conn = db.store.conn().await.unwrap();
+        actors.push(Actor::person(&mut conn, user).await.unwrap());
+    }
+    let finance = actors.pop().unwrap();
+    (app, actors.pop().unwrap(), finance)
+}
+
+#[tokio::test]
+async fn of_two_saves_of_one_section_from_one_revision_the_second_is_told_what_changed_and_nothing_is_lost() {
+    use formwork_service::submissions::{self, Edit, Progress};
+    on_both(|db| async move {
+        let (app, editor, finance) = towns_fund(&db).await;
+        let started = submissions::start(&app, &editor, "towns-fund-monitoring", "york", "2026-07-01").await.unwrap();
+        let again = submissions::start(&app, &finance, "towns-fund-monitoring", "york", "2026-07-01").await.unwrap();
+        assert!(started.created && !again.created);
+        assert_eq!(started.submission.id, again.submission.id);
+        let id = started.submission.id.clone();
+        let revision = started.submission.revision;
+        let section = |answers: serde_json::Value, complete| Edit::Section {
+            section: "programme".into(),
+            answers: answers.as_object().unwrap().clone(),
+            complete,
+        };
+        let first = submissions::edit(&app, &editor, &id, revision, section(serde_json::json!({"programme_name": "Harbour", "grant_total": "£2,000,000", "start_date": "2026-13-01"}), Some(true)))
+            .await
+            .unwrap();
+        assert_eq!(first.view.submission.answers["grant_total"], "2000000.00");
+        assert_eq!(first.view.submission.answers["start_date"], "2026-13-01", "kept as typed");
+        assert!(first.not_completed.is_some(), "a section with errors is not marked complete");
+        assert_eq!(first.view.section("programme").unwrap().status, Progress::InProgress);
+        let second = submissions::edit(&app, &editor, &id, revision, section(serde_json::json!({"programme_name": "Quay"}), None)).await;
+        match second {
+            Err(ServiceError::Stale(stale)) => {
+                assert_eq!(stale.revision, revision + 1);
+                let name = stale.changes.iter().find(|c| c.field == "programme_name").unwrap();
+                assert_eq!((name.label.as_str(), &name.new), ("Programme name", &serde_json::json!("Harbour")));
+                assert_eq!(name.by.as_deref(), Some("ed@york.test"));
+            }
+            other => panic!("expected a stale save, got {other:?}"),
+        }
+        let stored = submissions::get(&app, &editor, &id).await.unwrap();
+        assert_eq!(stored.submission.answers["programme_name"], "Harbour");
+        assert_eq!(stored.submission.revision, revision + 1);
+        let refused = submissions::edit(&app, &finance, &id, revision + 1, section(serde_json::json!({"programme_name": "X"}), None)).await;
+        assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "finance does not edit the programme");
+        let elsewhere = submissions::edit(&app, &editor, &id, revision + 1, section(serde_json::json!({"amount": "1"}), None)).await;
+        assert!(matches!(elsewhere, Err(ServiceError::Invalid(_))));
+        let history = submissions::history(&app, &editor, &id).await.unwrap();
+        assert_eq!(history.len(), 2, "started, then one save: {history:?}");
+        assert!(history[0].changes.iter().any(|c| c.label == "Programme name" && c.new == "Harbour"));
+    })
+    .await;
+}
