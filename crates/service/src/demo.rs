@@ -1,14 +1,16 @@
 //! Demo data for `formwork serve --demo`: the example collections, three organisations, the
 //! staff (one person per staff role) and, in each organisation, an organisation admin and one
 //! person per role its collections declare, all with one password made up for this run (printed,
-//! never stored in clear). Loading again is harmless: what exists is kept, and the password is
-//! reset.
+//! never stored in clear), and two towns-fund returns ([`returns`]). Loading again is harmless:
+//! what exists is kept, and the password is reset.
 
 use std::collections::BTreeMap;
 
 use formwork_store::{collections as store_collections, organisations as orgs, users};
 
 use crate::{Actor, App, Result, ServiceError, StaffRole, commit, passwords};
+
+mod returns;
 
 /// A demo sign-in.
 #[derive(Clone, Debug)]
@@ -35,6 +37,23 @@ pub struct Demo {
     pub groups: Vec<DemoGroup>,
     /// The password they all have for this run.
     pub password: String,
+    /// The returns started for them.
+    pub returns: Vec<DemoReturn>,
+}
+
+/// A return the demo started.
+#[derive(Clone, Debug)]
+pub struct DemoReturn {
+    /// The organisation's name.
+    pub organisation: String,
+    /// The collection's title.
+    pub collection: String,
+    /// The period, for people.
+    pub period: String,
+    /// Its sections Completed.
+    pub completed: usize,
+    /// Its sections with anything to do.
+    pub sections: usize,
 }
 
 /// The demo organisations: slug, name, and the collections assigned to them.
@@ -95,7 +114,7 @@ pub async fn load(app: &App, examples: &[&str]) -> Result<Demo> {
             .into_iter()
             .map(|role| {
                 (
-                    format!("{}@{slug}.demo.formwork.test", role.replace('_', "-")),
+                    email(&role, slug),
                     format!("Demo {}", role.replace('_', " ")),
                     role.clone(),
                     None,
@@ -136,5 +155,11 @@ pub async fn load(app: &App, examples: &[&str]) -> Result<Demo> {
         shown.push(DemoGroup { name: group, people: made });
     }
     commit(tx).await?;
-    Ok(Demo { groups: shown, password })
+    let returns = returns::start(app).await?;
+    Ok(Demo { groups: shown, password, returns })
+}
+
+/// The email address of the demo person with `role` in an organisation.
+fn email(role: &str, organisation: &str) -> String {
+    format!("{}@{organisation}.demo.formwork.test", role.replace('_', "-"))
 }

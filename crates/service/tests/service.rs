@@ -193,3 +193,54 @@ async fn of_two_saves_of_one_section_from_one_revision_the_second_is_told_what_c
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_starts_one_complete_and_one_partly_done_towns_fund_return_however_often_it_loads() {
+    use formwork_service::submissions::{self, Filter, Progress};
+    let db = TestDatabase::new(Backend::Sqlite, NOW).await.unwrap();
+    let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
+    let examples = [include_str!("../../../examples/towns-fund-monitoring.yaml")];
+    formwork_service::demo::load(&app, &examples).await.unwrap();
+    let demo = formwork_service::demo::load(&app, &examples).await.unwrap();
+    let filter = Filter { collection: Some("towns-fund-monitoring".into()), ..Filter::default() };
+    let listed = submissions::list(&app, &Actor::System, filter).await.unwrap();
+    assert_eq!(listed.len(), 2, "loading again starts nothing new");
+    let mut views = Vec::new();
+    for submission in &listed {
+        views.push(submissions::get(&app, &Actor::System, &submission.id).await.unwrap());
+    }
+    views.sort_by(|a, b| a.organisation.slug.cmp(&b.organisation.slug));
+    let statuses = |i: usize| -> Vec<(&str, Progress)> {
+        views[i].sections.iter().map(|s| (s.id.as_str(), s.status)).collect()
+    };
+    // On 22 November 2026 the latest period is October's; the complete return is July's.
+    let complete = &views[0];
+    assert_eq!(
+        (complete.organisation.slug.as_str(), complete.period.key.as_str()),
+        ("northshire", "2026-07-01")
+    );
+    assert!(statuses(0).iter().all(|(_, s)| *s == Progress::Completed), "{:?}", statuses(0));
+    assert!(complete.errors.is_empty());
+    let spend = complete.submission.answers["spend"].as_array().unwrap();
+    assert_eq!(spend.len(), 5, "loading again adds no rows");
+    assert!(complete.warnings.iter().all(|w| w.confirmation.is_some()));
+    assert_eq!(complete.warnings.len(), 1, "the spend over £5,000,000 warns, and is confirmed");
+    let partly = &views[1];
+    assert_eq!((partly.organisation.slug.as_str(), partly.period.key.as_str()), ("southvale", "2026-10-01"));
+    assert_eq!(
+        statuses(1),
+        [
+            ("programme", Progress::Completed),
+            ("projects", Progress::InProgress),
+            ("spend", Progress::NotStarted),
+            ("outputs", Progress::NotStarted),
+            ("evidence", Progress::NotStarted),
+        ]
+    );
+    assert_eq!(partly.submission.answers["projects"].as_array().unwrap().len(), 2);
+    // The organisations' own people filled them in, not formwork itself.
+    assert!(listed.iter().all(|s| s.created_by.is_some() && s.updated_by.is_some()));
+    let summary: Vec<(&str, usize, usize)> =
+        demo.returns.iter().map(|r| (r.organisation.as_str(), r.completed, r.sections)).collect();
+    assert_eq!(summary, [("Northshire County Council", 5, 5), ("Southvale District Council", 1, 5)]);
+}

@@ -100,6 +100,15 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 println!("    {:width$}  {}", person.email, person.role);
             }
         }
+        if !demo.returns.is_empty() {
+            println!("\n  Returns started");
+            for r in &demo.returns {
+                println!(
+                    "    {}, {} for {}: {} of {} sections completed",
+                    r.organisation, r.collection, r.period, r.completed, r.sections
+                );
+            }
+        }
         println!();
         println!(
             "Emails (invitations, password resets) are written to {}",

@@ -1,0 +1,248 @@
+//! The demo's towns-fund returns, so a newcomer sees a real return at once: Northshire's for the
+//! previous period with every section complete, and Southvale's for the latest period partly
+//! filled in. The organisations' own editor and finance officer fill them in, so the history shows
+//! their names. A return that already has answers is left as it is: loading the demo again starts
+//! nothing new and adds no rows.
+
+use formwork_store::users;
+use serde_json::{Value, json};
+
+use super::{DemoReturn, email};
+use crate::submissions::{self, Edit, Progress};
+use crate::{Actor, App, Result, ServiceError};
+
+/// The collection the demo returns are for.
+const COLLECTION: &str = "towns-fund-monitoring";
+
+/// How far the demo fills a return in.
+#[derive(Clone, Copy)]
+enum Fill {
+    /// Every section Completed, with a warning confirmed.
+    Complete,
+    /// The programme Completed, projects in progress, the rest not started.
+    Partly,
+}
+
+/// Which organisation's return is filled in how.
+const RETURNS: &[(&str, Fill)] = &[("northshire", Fill::Complete), ("southvale", Fill::Partly)];
+
+/// Start and fill in the demo returns, if the collection is published and a period has started.
+pub(super) async fn start(app: &App) -> Result<Vec<DemoReturn>> {
+    let mut conn = app.store.conn().await?;
+    let Some(collection) = formwork_store::collections::by_slug(&mut conn, COLLECTION).await? else {
+        return Ok(Vec::new());
+    };
+    drop(conn);
+    let def = crate::collections::definition(app, COLLECTION, collection.latest_version).await?;
+    let periods = def.schedule.periods_until(submissions::today(app));
+    let Some(latest) = periods.len().checked_sub(1) else { return Ok(Vec::new()) };
+    let mut started = Vec::new();
+    for &(organisation, fill) in RETURNS {
+        // The complete return is last period's, as if sent in already; this period's is under way.
+        let index = match fill {
+            Fill::Complete => latest.saturating_sub(1),
+            Fill::Partly => latest,
+        };
+        let period = &periods[index];
+        let editor = person(app, "editor", organisation).await?;
+        let submission =
+            submissions::start(app, &editor, COLLECTION, organisation, &period.key).await?.submission;
+        if submission.answers.is_empty() {
+            let mut filler = Filler { app, id: &submission.id, revision: submission.revision };
+            let answers = Answers::new(organisation, index % 4 + 1);
+            filler.section(&editor, "programme", answers.programme(), true).await?;
+            match fill {
+                Fill::Partly => {
+                    filler.section(&editor, "projects", answers.projects(2), false).await?;
+                }
+                Fill::Complete => {
+                    let finance = person(app, "finance", organisation).await?;
+                    filler.section(&editor, "projects", answers.projects(3), true).await?;
+                    filler.section(&finance, "spend", answers.spend(), false).await?;
+                    filler.confirm_warnings(&finance, "spend", LARGE_SPEND_REASON).await?;
+                    filler.mark(&finance, "spend").await?;
+                    filler.section(&editor, "outputs", answers.outputs(), true).await?;
+                    // Its one question, a file, is optional: with nothing attached it can be complete.
+                    filler.mark(&editor, "evidence").await?;
+                }
+            }
+        }
+        let view = submissions::get(app, &Actor::System, &submission.id).await?;
+        started.push(DemoReturn {
+            organisation: view.organisation.name.clone(),
+            collection: view.definition.title.clone(),
+            period: view.period.label.clone(),
+            completed: view.completed(),
+            sections: view.applicable(),
+        });
+    }
+    Ok(started)
+}
+
+/// Why the spend over £5,000,000 is right.
+const LARGE_SPEND_REASON: &str = "The cycle routes contractor was paid for two phases finished this \
+    quarter, as the town deal board agreed in its March meeting.";
+
+/// A demo organisation's person with `role`, as an actor.
+async fn person(app: &App, role: &str, organisation: &str) -> Result<Actor> {
+    let mut conn = app.store.conn().await?;
+    let address = email(role, organisation);
+    let user = users::by_email(&mut conn, &address)
+        .await?
+        .ok_or_else(|| ServiceError::internal(format!("the demo has no {address}")))?;
+    Actor::person(&mut conn, user).await
+}
+
+/// Makes the edits of one return in turn, each from the revision the last one left.
+struct Filler<'a> {
+    app: &'a App,
+    id: &'a str,
+    revision: i64,
+}
+
+impl Filler<'_> {
+    async fn apply(&mut self, actor: &Actor, edit: Edit) -> Result<submissions::SubmissionView> {
+        let edited = submissions::edit(self.app, actor, self.id, self.revision, edit).await?;
+        if let Some(why) = edited.not_completed {
+            return Err(ServiceError::internal(format!("a demo return cannot be completed: {why}")));
+        }
+        self.revision = edited.view.submission.revision;
+        Ok(edited.view)
+    }
+
+    /// Answer a section, marking it complete or leaving it in progress.
+    async fn section(&mut self, actor: &Actor, section: &str, answers: Value, complete: bool) -> Result<()> {
+        let Value::Object(answers) = answers else {
+            return Err(ServiceError::internal("demo answers must be an object"));
+        };
+        let edit = Edit::Section { section: section.into(), answers, complete: complete.then_some(true) };
+        let view = self.apply(actor, edit).await?;
+        if view.errors_in(section).next().is_some() {
+            return Err(ServiceError::internal(format!("the demo's {section} answers have errors")));
+        }
+        Ok(())
+    }
+
+    /// Confirm every warning in a section with `reason`.
+    async fn confirm_warnings(&mut self, actor: &Actor, section: &str, reason: &str) -> Result<()> {
+        let view = submissions::get(self.app, actor, self.id).await?;
+        for warning in view.warnings_in(section).filter(|w| w.confirmation.is_none()) {
+            let edit = Edit::Confirm { key: warning.key.clone(), reason: reason.into() };
+            self.apply(actor, edit).await?;
+        }
+        Ok(())
+    }
+
+    /// Mark a section complete.
+    async fn mark(&mut self, actor: &Actor, section: &str) -> Result<()> {
+        let view = self.apply(actor, Edit::Mark { section: section.into(), complete: true }).await?;
+        match view.section(section).map(|s| s.status) {
+            Some(Progress::Completed) => Ok(()),
+            _ => Err(ServiceError::internal(format!("the demo could not complete {section}"))),
+        }
+    }
+}
+
+/// The answers of one organisation's return: its project ids are `TF-` and the first three
+/// letters of its slug, so they match the definition's pattern.
+struct Answers {
+    town: String,
+    code: String,
+    quarter: String,
+}
+
+impl Answers {
+    fn new(organisation: &str, quarter: usize) -> Answers {
+        let mut town = organisation.to_string();
+        if let Some(first) = town.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        let code = organisation.chars().take(3).collect::<String>().to_ascii_uppercase();
+        Answers { town, code, quarter: format!("Q{quarter}") }
+    }
+
+    fn project(&self, n: usize) -> String {
+        format!("TF-{}-{n:02}", self.code)
+    }
+
+    fn programme(&self) -> Value {
+        json!({
+            "programme_name": format!("{} Towns Fund", self.town),
+            "lead_contact_email": format!("towns-fund@{}.demo.formwork.test", self.town.to_lowercase()),
+            "grant_total": "25000000.00",
+            "start_date": "2022-04-01",
+            "end_date": "2027-03-31",
+            "overall_rag": "amber",
+            "has_changes": true,
+            "change_details": "The market hall restoration will now finish a quarter later: the revised \
+                planning application asked for a fuller survey of the roof timbers.",
+        })
+    }
+
+    /// The first `count` of the programme's projects.
+    fn projects(&self, count: usize) -> Value {
+        let projects = [
+            ("Market hall restoration", "culture", "amber", "40", Some("Waiting for planning consent")),
+            ("Town centre cycle routes", "transport", "green", "65", None),
+            ("Digital skills hub", "skills", "green", "80", None),
+        ];
+        let rows: Vec<Value> = projects
+            .iter()
+            .take(count)
+            .enumerate()
+            .map(|(i, (name, theme, rag, percent, delay))| {
+                json!({
+                    "project_id": self.project(i + 1),
+                    "project_name": name,
+                    "theme": theme,
+                    "rag": rag,
+                    "percent_complete": percent,
+                    "delay_reason": delay,
+                })
+            })
+            .collect();
+        json!({ "projects": rows })
+    }
+
+    /// Spend on the three projects; the cycle routes' is over £5,000,000, which warns.
+    fn spend(&self) -> Value {
+        let spend = [
+            (1, "tf", "1250000.00"),
+            (1, "private", "400000.00"),
+            (2, "tf", "5400000.00"),
+            (3, "tf", "750000.00"),
+            (3, "public", "120000.00"),
+        ];
+        let rows: Vec<Value> = spend
+            .iter()
+            .map(|(project, source, amount)| {
+                json!({
+                    "project_id": self.project(*project),
+                    "quarter": self.quarter,
+                    "source": source,
+                    "amount": amount,
+                })
+            })
+            .collect();
+        json!({ "spend": rows })
+    }
+
+    fn outputs(&self) -> Value {
+        json!({ "outputs": [
+            {
+                "project_id": self.project(2),
+                "indicator": "Length of new cycle route",
+                "unit": "km",
+                "actual": "3.50",
+                "forecast": "2.00",
+            },
+            {
+                "project_id": self.project(3),
+                "indicator": "People trained in digital skills",
+                "unit": "people",
+                "actual": "120",
+                "forecast": "150",
+            },
+        ] })
+    }
+}
