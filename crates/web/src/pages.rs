@@ -70,6 +70,12 @@ const NOTICES: &[(&str, &str)] = &[
     ("assigned", "The organisation has been assigned to the collection"),
     ("unassigned", "The organisation has been taken off the collection"),
     ("job-retried", "The job will run again shortly"),
+    ("row-added", "The row has been added"),
+    ("row-changed", "The row has been changed"),
+    ("row-removed", "The row has been removed"),
+    ("table-uploaded", "The file's rows have replaced the section's rows"),
+    ("file-attached", "The file has been attached"),
+    ("file-removed", "The file has been removed"),
 ];
 
 #[derive(serde::Deserialize)]

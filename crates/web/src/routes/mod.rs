@@ -11,6 +11,10 @@ mod organisations;
 mod people;
 pub(crate) mod sign_in;
 
+pub(crate) mod return_files;
+mod return_rows;
+pub(crate) mod return_tables;
+
 use axum::Router;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
@@ -88,13 +92,42 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The pages of a return's tables and attached files.
+fn return_parts() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::POST, "/returns/{id}/sections/{section}/complete", post(return_tables::complete)),
+        (Method::GET, "/returns/{id}/sections/{section}/rows/new", get(return_rows::new_row)),
+        (Method::POST, "/returns/{id}/sections/{section}/rows/new", post(return_rows::add_row)),
+        (Method::GET, "/returns/{id}/sections/{section}/rows/{index}", get(return_rows::show_row)),
+        (Method::POST, "/returns/{id}/sections/{section}/rows/{index}", post(return_rows::change_row)),
+        (
+            Method::GET,
+            "/returns/{id}/sections/{section}/rows/{index}/remove",
+            get(return_rows::confirm_remove_row),
+        ),
+        (
+            Method::POST,
+            "/returns/{id}/sections/{section}/rows/{index}/remove",
+            post(return_rows::remove_row),
+        ),
+        (Method::GET, "/returns/{id}/files/{question}", get(return_files::show)),
+        (Method::POST, "/returns/{id}/files/{question}", post(return_files::attach)),
+        (Method::GET, "/returns/{id}/files/{question}/remove", get(return_files::confirm_remove)),
+        (Method::POST, "/returns/{id}/files/{question}/remove", post(return_files::remove)),
+        (Method::GET, "/returns/{id}/attachments/{attachment}", get(return_files::download)),
+    ]
+}
+
 /// Every page route, as (method, path): what the authorisation matrix must cover.
 pub fn pages() -> Vec<(Method, &'static str)> {
-    table().into_iter().map(|(method, path, _)| (method, path)).collect()
+    table().into_iter().chain(return_parts()).map(|(method, path, _)| (method, path)).collect()
 }
 
 pub(crate) fn router() -> Router<AppState> {
-    table().into_iter().fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
+    table()
+        .into_iter()
+        .chain(return_parts())
+        .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
 }
 
 /// Anything else: 404.

@@ -16,5 +16,6 @@ mod collections;
 mod invitations;
 mod oidc;
 mod operations;
+mod returns_tables;
 mod shapes;
 mod support;

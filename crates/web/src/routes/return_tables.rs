@@ -1,0 +1,631 @@
+//! A return's table sections, by GOV.UK's "Add multiple things" pattern: the rows page (a page
+//! of rows at a time, each with its status and Change and Remove links, "Add another row", the
+//! spreadsheet upload and "Have you completed this section?"), and what the row pages
+//! ([`super::return_rows`]) and the upload ([`super::return_uploads`]) share with it.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use formwork_definition::validate::Item;
+use formwork_definition::{Definition, Question, QuestionType, SectionContent, Table};
+use formwork_service::ServiceError;
+use formwork_service::submissions::{self, Edit, Stale, SubmissionView};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::components::{
+    Content, ErrorSummary, ErrorSummaryItem, Pagination, PaginationItem, PaginationLink, TableCell, Tag,
+    escape,
+};
+use crate::error::AppError;
+use crate::forms::FormData;
+use crate::pages::{Ctx, Page, render_with};
+use crate::returns::form;
+
+/// Rows on one page of a table section: enough to scan, few enough that a table of 20,000 rows
+/// renders as fast as one of 20.
+pub(crate) const ROWS_PER_PAGE: usize = 50;
+
+/// The most columns the rows page shows of each row (a row's page shows them all).
+const KEY_COLUMNS: usize = 4;
+
+/// The query of a table section's page.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct TableQuery {
+    /// The page of rows, from 1.
+    pub page: Option<usize>,
+}
+
+/// A return with one of its table sections picked out.
+pub(crate) struct TableSection {
+    pub view: SubmissionView,
+    /// The section's index in the definition.
+    pub section: usize,
+    /// The table's index in the definition.
+    pub table: usize,
+}
+
+impl TableSection {
+    /// The return of `id` and its table section `section`; "not found" when the section is not a
+    /// table of this return (or the person may not see the return).
+    pub async fn load(ctx: &Ctx, id: &str, section: &str) -> Result<TableSection, AppError> {
+        let view = submissions::get(&ctx.state, ctx.actor(), id).await?;
+        let (section, table) = view
+            .definition
+            .sections
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| match s.content {
+                SectionContent::Table(t) if s.id == section => Some((i, t)),
+                _ => None,
+            })
+            .ok_or_else(|| ServiceError::NotFound(format!("This return has no table “{section}”")))?;
+        Ok(TableSection { view, section, table })
+    }
+
+    pub(crate) fn def(&self) -> &Definition {
+        &self.view.definition
+    }
+
+    pub(crate) fn table(&self) -> &Table {
+        &self.def().tables[self.table]
+    }
+
+    pub(crate) fn id(&self) -> &str {
+        &self.view.submission.id
+    }
+
+    pub fn section_id(&self) -> &str {
+        &self.def().sections[self.section].id
+    }
+
+    pub(crate) fn title(&self) -> &str {
+        &self.def().sections[self.section].title
+    }
+
+    /// The rows as stored.
+    pub(crate) fn rows(&self) -> &[Value] {
+        self.view
+            .submission
+            .answers
+            .get(&self.table().id)
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The row at `index`, as a map of cells.
+    pub(crate) fn row(&self, index: usize) -> Option<Map<String, Value>> {
+        self.rows().get(index).map(|r| r.as_object().cloned().unwrap_or_default())
+    }
+
+    pub(crate) fn editable(&self) -> bool {
+        self.view.sections.get(self.section).is_some_and(|s| s.editable)
+    }
+
+    /// Refuse a change to a section the person may only read.
+    pub(crate) fn must_edit(&self) -> Result<(), AppError> {
+        if self.editable() {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden(format!("You cannot change {}", self.title())).into())
+        }
+    }
+
+    /// The address of the section's page (`page` of rows, when not the first).
+    pub(crate) fn href(&self, page: Option<usize>) -> String {
+        let base = format!("/returns/{}/sections/{}", self.id(), self.section_id());
+        match page {
+            Some(p) if p > 1 => format!("{base}?page={p}"),
+            _ => base,
+        }
+    }
+
+    /// The page of rows that holds row `index`.
+    pub(crate) fn page_of(index: usize) -> usize {
+        index / ROWS_PER_PAGE + 1
+    }
+
+    /// "Northshire County Council – April to June 2026": what the pages' captions say.
+    pub(crate) fn caption(&self) -> String {
+        format!("{} – {}", self.view.organisation.name, self.view.period.label)
+    }
+
+    /// The items of row `index` of this table.
+    pub(crate) fn row_items(&self, index: usize) -> Vec<Item> {
+        let prefix = format!("{}/{index}/", self.table().id);
+        self.view.errors.iter().filter(|i| i.path.starts_with(&prefix)).cloned().collect()
+    }
+}
+
+/// The row index in an item's path `TABLE/INDEX/…`, for items of `table`.
+fn row_of(item: &Item, table: &str) -> Option<usize> {
+    let rest = item.path.strip_prefix(table)?.strip_prefix('/')?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// A hidden revision field's value: the revision the person's page was made from.
+pub(crate) fn revision_of(form: &FormData) -> Result<i64, AppError> {
+    form.get("revision").trim().parse().map_err(|_| AppError::BadRequest {
+        code: "revision",
+        message: "The form did not say which revision of the return it changes: go back, reload the page and try again"
+            .into(),
+    })
+}
+
+/// What the others changed, as error summary entries: the person's own answers stay in the form.
+pub(crate) fn stale_summary(stale: &Stale) -> ErrorSummary {
+    let mut error_list = vec![ErrorSummaryItem {
+        content: Content::text(
+            "Someone else changed this return after you opened this page. Your answers have not been saved: check them against the changes below and save again",
+        ),
+        ..ErrorSummaryItem::default()
+    }];
+    for change in stale.changes.iter().take(10) {
+        let who = change.by.as_deref().unwrap_or("Someone");
+        let value = |v: &Value| match v {
+            Value::Null => "nothing".to_owned(),
+            other => format!("“{}”", form::text_of(Some(other))),
+        };
+        error_list.push(ErrorSummaryItem {
+            content: Content::text(format!(
+                "{who} changed {} from {} to {}",
+                change.label,
+                value(&change.old),
+                value(&change.new)
+            )),
+            ..ErrorSummaryItem::default()
+        });
+    }
+    if stale.changes.len() > 10 {
+        error_list.push(ErrorSummaryItem {
+            content: Content::text(format!("and {} more changes", stale.changes.len() - 10)),
+            ..ErrorSummaryItem::default()
+        });
+    }
+    ErrorSummary {
+        title_text: Some("This return has changed".to_owned()),
+        error_list,
+        ..ErrorSummary::default()
+    }
+}
+
+/// A one-entry error summary.
+pub(crate) fn summary_of(message: &str, href: Option<String>) -> ErrorSummary {
+    ErrorSummary {
+        title_text: Some("There is a problem".to_owned()),
+        error_list: vec![ErrorSummaryItem {
+            content: Content::text(message),
+            href,
+            ..ErrorSummaryItem::default()
+        }],
+        ..ErrorSummary::default()
+    }
+}
+
+/// A cell as the rows page shows it: a choice by its label, a money amount with its symbol.
+pub(super) fn cell_text(def: &Definition, column: &Question, value: Option<&Value>) -> String {
+    let text = form::text_of(value);
+    if text.is_empty() {
+        return text;
+    }
+    match column.ty {
+        QuestionType::Choice => def
+            .choices_of(column)
+            .and_then(|list| list.choices.iter().find(|c| *c.value == *text))
+            .map_or(text, |c| c.label.clone()),
+        QuestionType::Money => match def.money_symbol(column) {
+            Some(symbol) if !text.starts_with(symbol) && text.parse::<f64>().is_ok() => {
+                format!("{symbol}{text}")
+            }
+            _ => text,
+        },
+        _ => text,
+    }
+}
+
+/// The columns the rows page shows: the table's unique key, then the first others.
+fn key_columns(table: &Table) -> Vec<usize> {
+    let mut columns: Vec<usize> = table.unique.iter().copied().take(KEY_COLUMNS).collect();
+    for c in 0..table.columns.len() {
+        if columns.len() >= KEY_COLUMNS {
+            break;
+        }
+        if !columns.contains(&c) && table.columns[c].ty != QuestionType::Calculated {
+            columns.push(c);
+        }
+    }
+    columns.sort_unstable();
+    columns
+}
+
+/// GOV.UK pagination for page `current` of `pages`: the first, the last, and those next to the
+/// current one, with ellipses between.
+pub(crate) fn pagination(href: impl Fn(usize) -> String, current: usize, pages: usize) -> Option<Pagination> {
+    if pages <= 1 {
+        return None;
+    }
+    let mut items = Vec::new();
+    let mut last_shown = 0;
+    for n in 1..=pages {
+        if n == 1 || n == pages || n.abs_diff(current) <= 1 {
+            if last_shown != 0 && n > last_shown + 1 {
+                items.push(PaginationItem { ellipsis: true, ..PaginationItem::default() });
+            }
+            items.push(PaginationItem {
+                number: Some(n.to_string()),
+                href: Some(href(n)),
+                current: n == current,
+                ..PaginationItem::default()
+            });
+            last_shown = n;
+        }
+    }
+    let link = |n: usize| PaginationLink { href: Some(href(n)), ..PaginationLink::default() };
+    Some(Pagination {
+        items,
+        previous: (current > 1).then(|| link(current - 1)),
+        next: (current < pages).then(|| link(current + 1)),
+        landmark_label: Some("Pages of rows".to_owned()),
+        ..Pagination::default()
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An uploaded spreadsheet's problems, grouped (DESIGN §4), for the rows page.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UploadReport {
+    /// The file's name.
+    pub file_name: String,
+    /// The problems.
+    pub items: Vec<Item>,
+    /// Where to download the file with its problem cells marked, when there is one.
+    pub annotated_href: Option<String>,
+}
+
+impl UploadReport {
+    /// The problems grouped by column and code: "Amount spent must be £0 or more — 12 times, first
+    /// at C5, C9, …".
+    pub(crate) fn table(&self) -> crate::components::Table {
+        use formwork_definition::validate::summary::summarise;
+        let head = ["Problem", "Column", "Times", "First found at"].map(TableCell::text).to_vec();
+        let rows = summarise(&self.items)
+            .into_iter()
+            .map(|group| {
+                vec![
+                    TableCell::text(group.message),
+                    TableCell::text(group.place),
+                    TableCell::numeric(thousands(group.count as u64)),
+                    TableCell::text(group.first.join(", ")),
+                ]
+            })
+            .collect();
+        crate::components::Table {
+            rows,
+            caption: Some(format!("Problems in {}", self.file_name)),
+            caption_classes: Some("govuk-table__caption--m".to_owned()),
+            head,
+            ..crate::components::Table::default()
+        }
+    }
+
+    fn errors(&self) -> usize {
+        self.items.iter().filter(|i| i.is_error()).count()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "returns/table.html")]
+struct TablePage {
+    page: Page,
+    id: String,
+    caption: String,
+    summary: Option<ErrorSummary>,
+    intro: String,
+    table: Option<crate::components::Table>,
+    pagination: Option<Pagination>,
+    editable: bool,
+    add_href: Option<String>,
+    upload_href: String,
+    complete_href: String,
+    csv_href: String,
+    xlsx_href: String,
+    report: Option<UploadReport>,
+    revision: i64,
+    marked_complete: bool,
+}
+
+/// What the rows page shows besides the rows: problems with a post, an upload's report.
+#[derive(Default)]
+pub(crate) struct Extra {
+    pub summary: Option<ErrorSummary>,
+    pub report: Option<UploadReport>,
+    pub status: Option<StatusCode>,
+}
+
+pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra: Extra) -> Response {
+    let def = t.def();
+    let table = t.table();
+    let rows = t.rows();
+    let pages = rows.len().div_ceil(ROWS_PER_PAGE).max(1);
+    let current = page_number.clamp(1, pages);
+    let start = (current - 1) * ROWS_PER_PAGE;
+    let end = (start + ROWS_PER_PAGE).min(rows.len());
+    let mut errors_by_row: HashMap<usize, usize> = HashMap::new();
+    let mut table_errors: Vec<&Item> = Vec::new();
+    let mut row_errors: Vec<(usize, &Item)> = Vec::new();
+    for item in t.view.errors_in(t.section_id()) {
+        match row_of(item, &table.id) {
+            Some(r) => {
+                *errors_by_row.entry(r).or_default() += 1;
+                row_errors.push((r, item));
+            }
+            None => table_errors.push(item),
+        }
+    }
+    let mut warnings_by_row: HashMap<usize, usize> = HashMap::new();
+    for warning in t.view.warnings_in(t.section_id()).filter(|w| w.confirmation.is_none()) {
+        if let Some(r) = row_of(&warning.item, &table.id) {
+            *warnings_by_row.entry(r).or_default() += 1;
+        }
+    }
+    let editable = t.editable();
+    let columns = key_columns(table);
+    let shown_rows: Vec<Vec<TableCell>> = (start..end)
+        .map(|r| {
+            let cells = rows[r].as_object();
+            let mut line = vec![TableCell::numeric((r + 1).to_string())];
+            for &c in &columns {
+                let column = &table.columns[c];
+                line.push(TableCell::text(cell_text(def, column, cells.and_then(|m| m.get(&column.id)))));
+            }
+            let status = match (errors_by_row.get(&r), warnings_by_row.get(&r)) {
+                (Some(&n), _) => Tag::new(plural(n, "error", "errors"), Some("govuk-tag--red")),
+                (None, Some(_)) => Tag::new("Warning to confirm", Some("govuk-tag--yellow")),
+                (None, None) => Tag::new("No errors", Some("govuk-tag--green")),
+            };
+            line.push(TableCell::html(status.to_html()));
+            let row_href = format!("{}/rows/{r}", t.href(None));
+            let hidden = format!(" row {}", r + 1);
+            let mut actions = format!(
+                "<a class=\"govuk-link\" href=\"{}\">{}<span class=\"govuk-visually-hidden\">{}</span></a>",
+                escape(&row_href),
+                if editable { "Change" } else { "View" },
+                escape(&hidden)
+            );
+            if editable {
+                actions.push_str(&format!(
+                    " <a class=\"govuk-link govuk-!-margin-left-2\" href=\"{}/remove\">Remove<span class=\"govuk-visually-hidden\">{}</span></a>",
+                    escape(&row_href),
+                    escape(&hidden)
+                ));
+            }
+            line.push(TableCell::html(actions));
+            line
+        })
+        .collect();
+    let mut head = vec![TableCell::numeric("Row")];
+    head.extend(columns.iter().map(|&c| TableCell::text(&table.columns[c].label)));
+    head.push(TableCell::text("Status"));
+    head.push(TableCell::html("<span class=\"govuk-visually-hidden\">Actions</span>"));
+    let rows_table = (!rows.is_empty()).then(|| crate::components::Table {
+        rows: shown_rows,
+        caption: Some(if pages > 1 {
+            format!("Rows {} to {} of {}", start + 1, end, thousands(rows.len() as u64))
+        } else {
+            format!("Rows of {}", t.title())
+        }),
+        caption_classes: Some("govuk-table__caption--s".to_owned()),
+        head,
+        ..crate::components::Table::default()
+    });
+    let mut intro = match rows.len() {
+        0 => "You have not added any rows yet.".to_owned(),
+        n => format!("You have added {}.", plural_rows(u32::try_from(n).unwrap_or(u32::MAX))),
+    };
+    match (table.min_rows, table.max_rows) {
+        (0, max) => intro.push_str(&format!(" You can add up to {}.", plural_rows(max))),
+        (min, max) => intro.push_str(&format!(
+            " You must add at least {}, and can add up to {}.",
+            plural_rows(min),
+            plural_rows(max)
+        )),
+    }
+    let summary = extra.summary.or_else(|| {
+        let mut error_list: Vec<ErrorSummaryItem> = table_errors
+            .iter()
+            .map(|i| ErrorSummaryItem { content: Content::text(&i.message), ..ErrorSummaryItem::default() })
+            .collect();
+        let with_errors = errors_by_row.len();
+        for (r, item) in row_errors.iter().take(10) {
+            error_list.push(ErrorSummaryItem {
+                content: Content::text(format!("Row {}: {}", r + 1, item.message)),
+                href: Some(format!("{}/rows/{r}", t.href(None))),
+                ..ErrorSummaryItem::default()
+            });
+        }
+        if row_errors.len() > 10 {
+            error_list.push(ErrorSummaryItem {
+                content: Content::text(format!(
+                    "{} have errors in all: change each to fix them, or upload the spreadsheet again",
+                    plural(with_errors, "row", "rows")
+                )),
+                ..ErrorSummaryItem::default()
+            });
+        }
+        (!error_list.is_empty()).then(|| ErrorSummary {
+            title_text: Some("There is a problem".to_owned()),
+            error_list,
+            ..ErrorSummary::default()
+        })
+    });
+    let full = rows.len() >= table.max_rows as usize;
+    let api = format!("/api/v1/collections/{}", def.collection);
+    let mut page = ctx.page(t.title(), "/");
+    page.has_errors = extra.status.is_some_and(|s| s.is_client_error());
+    let template = TablePage {
+        id: t.id().to_owned(),
+        caption: t.caption(),
+        summary,
+        intro,
+        table: rows_table,
+        pagination: pagination(|n| t.href(Some(n)), current, pages),
+        editable,
+        add_href: (editable && !full).then(|| format!("{}/rows/new", t.href(None))),
+        upload_href: format!("{}/upload", t.href(None)),
+        complete_href: format!("{}/complete", t.href(None)),
+        csv_href: format!("{api}/template.csv?table={}", t.section_id()),
+        xlsx_href: format!("{api}/template.xlsx"),
+        report: extra.report,
+        revision: t.view.submission.revision,
+        marked_complete: t.view.sections.get(t.section).is_some_and(|s| s.marked_complete),
+        page: page.clone(),
+    };
+    render_with(extra.status.unwrap_or(StatusCode::OK), &page, &template)
+}
+
+fn plural_rows(n: u32) -> String {
+    if n == 1 { "1 row".to_owned() } else { format!("{} rows", thousands(u64::from(n))) }
+}
+
+/// `GET /returns/{id}/sections/{section}` when the section is a table: its rows, a page at a time.
+pub(crate) async fn table_section(
+    ctx: Ctx,
+    id: String,
+    section: String,
+    query: TableQuery,
+) -> Result<Response, AppError> {
+    let t = TableSection::load(&ctx, &id, &section).await?;
+    Ok(table_page(&ctx, &t, query.page.unwrap_or(1), Extra::default()))
+}
+
+/// `POST /returns/{id}/sections/{section}/complete`: "Have you completed this section?".
+pub(crate) async fn complete(
+    ctx: Ctx,
+    Path((id, section)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, AppError> {
+    let t = TableSection::load(&ctx, &id, &section).await?;
+    t.must_edit()?;
+    let revision = revision_of(&form)?;
+    let complete = match form.get("complete") {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            let summary =
+                summary_of("Select whether you have completed this section", Some("#complete".into()));
+            let extra = Extra {
+                summary: Some(summary),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Extra::default()
+            };
+            return Ok(table_page(&ctx, &t, 1, extra));
+        }
+    };
+    let edit = Edit::Mark { section: section.clone(), complete };
+    match submissions::edit(&ctx.state, ctx.actor(), &id, revision, edit).await {
+        Ok(edited) => {
+            if let Some(why) = edited.not_completed {
+                let t = TableSection { view: edited.view, ..t };
+                let summary = summary_of(&why, Some("#complete".into()));
+                let extra = Extra {
+                    summary: Some(summary),
+                    status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                    ..Extra::default()
+                };
+                return Ok(table_page(&ctx, &t, 1, extra));
+            }
+            Ok(Redirect::to(&format!("/returns/{id}?notice=section-saved")).into_response())
+        }
+        Err(ServiceError::Stale(stale)) => {
+            let t = TableSection::load(&ctx, &id, &section).await?;
+            let extra = Extra {
+                summary: Some(stale_summary(&stale)),
+                status: Some(StatusCode::CONFLICT),
+                ..Extra::default()
+            };
+            Ok(table_page(&ctx, &t, 1, extra))
+        }
+        Err(ServiceError::Invalid(problems)) => {
+            let message = problems.first().map_or("The section could not be marked", |p| p.message.as_str());
+            let extra = Extra {
+                summary: Some(summary_of(message, Some("#complete".into()))),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Extra::default()
+            };
+            Ok(table_page(&ctx, &t, 1, extra))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The rows page showing an upload's report, for the upload handler.
+pub(crate) fn upload_report_page(ctx: &Ctx, t: &TableSection, report: UploadReport) -> Response {
+    let summary = summary_of(
+        &format!(
+            "{} has {}: nothing has been changed. Fix them and upload the file again",
+            report.file_name,
+            plural(report.errors(), "problem", "problems")
+        ),
+        Some("#upload-report".into()),
+    );
+    let extra = Extra {
+        summary: Some(summary),
+        report: Some(report),
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    table_page(ctx, t, 1, extra)
+}
+
+/// The rows page with one problem about an upload (no file chosen, an unreadable file).
+pub(crate) fn upload_problem_page(ctx: &Ctx, t: &TableSection, message: &str) -> Response {
+    let extra = Extra {
+        summary: Some(summary_of(message, Some("#file".into()))),
+        report: None,
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    table_page(ctx, t, 1, extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_shows_the_ends_and_the_neighbours_of_the_current_page() {
+        let p = pagination(|n| format!("?page={n}"), 5, 10).unwrap();
+        let shown: Vec<String> = p
+            .items
+            .iter()
+            .map(|i| if i.ellipsis { "…".to_owned() } else { i.number.clone().unwrap_or_default() })
+            .collect();
+        assert_eq!(shown, ["1", "…", "4", "5", "6", "…", "10"]);
+        assert!(p.items.iter().any(|i| i.current && i.number.as_deref() == Some("5")));
+        assert_eq!(p.previous.unwrap().href.as_deref(), Some("?page=4"));
+        assert!(pagination(|n| n.to_string(), 1, 1).is_none());
+    }
+
+    #[test]
+    fn big_numbers_have_commas() {
+        assert_eq!(thousands(20_000), "20,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
