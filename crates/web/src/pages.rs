@@ -76,6 +76,8 @@ const NOTICES: &[(&str, &str)] = &[
     ("table-uploaded", "The file's rows have replaced the section's rows"),
     ("file-attached", "The file has been attached"),
     ("file-removed", "The file has been removed"),
+    ("return-saved", "Your answers have been saved"),
+    ("warning-confirmed", "The answer has been confirmed"),
 ];
 
 #[derive(serde::Deserialize)]
@@ -132,8 +134,12 @@ impl Ctx {
         page.signed_in = self.principal.signed_in();
         if let Some(person) = actor.as_person() {
             page.user_label = Some(person.user.name.clone().unwrap_or_else(|| person.user.email.clone()));
-            let mut nav =
-                vec![("/", "Home"), ("/collections", "Collections"), ("/organisations", "Organisations")];
+            let mut nav = vec![
+                ("/", "Home"),
+                ("/returns", "Returns"),
+                ("/collections", "Collections"),
+                ("/organisations", "Organisations"),
+            ];
             if check(actor, Action::ManagePeople).is_ok() {
                 nav.push(("/people", "People"));
             }

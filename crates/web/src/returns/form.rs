@@ -8,8 +8,6 @@
 //! `ID-day`, `ID-month` and `ID-year`), so an item's `path` finds its field and the error summary
 //! links to it.
 
-#![cfg_attr(not(test), expect(dead_code, reason = "the return pages that call these are being written"))]
-
 use askama::Template;
 use formwork_definition::validate::Item;
 use formwork_definition::{Definition, Question, QuestionType, SectionContent};
@@ -25,10 +23,6 @@ mod read;
 #[cfg(test)]
 mod tests;
 
-#[cfg_attr(
-    not(test),
-    expect(unused_imports, reason = "the return pages that call these are being written")
-)]
 pub(crate) use read::{answers_from_form, row_from_form};
 
 /// Choice lists longer than this are a select rather than radios.

@@ -9,6 +9,7 @@ mod jobs;
 mod oidc;
 mod organisations;
 mod people;
+mod returns;
 pub(crate) mod sign_in;
 
 pub(crate) mod return_files;
@@ -86,6 +87,15 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/collections/{slug}/organisations/{organisation}/remove",
             post(collections::unassign),
         ),
+        (Method::GET, "/returns", get(returns::dashboard)),
+        (Method::POST, "/returns", post(returns::start)),
+        (Method::GET, "/returns/{id}", get(returns::task_list)),
+        (Method::GET, "/returns/{id}/check", get(returns::check::whole)),
+        (Method::GET, "/returns/{id}/history", get(returns::history)),
+        (Method::POST, "/returns/{id}/warnings", post(returns::section::confirm_warning)),
+        (Method::GET, "/returns/{id}/sections/{section}", get(returns::section::show)),
+        (Method::POST, "/returns/{id}/sections/{section}", post(returns::section::save)),
+        (Method::GET, "/returns/{id}/sections/{section}/check", get(returns::check::section)),
         (Method::GET, "/jobs", get(jobs::list)),
         (Method::POST, "/jobs/{id}/retry", post(jobs::retry)),
         (Method::GET, "/api/v1/docs", get(crate::api::docs::page)),
