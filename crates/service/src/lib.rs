@@ -12,6 +12,7 @@ pub mod collections;
 pub mod demo;
 mod error;
 pub mod fields;
+pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
 pub mod organisations;
@@ -20,6 +21,7 @@ pub mod people;
 pub mod policy;
 pub mod queue;
 pub mod submissions;
+pub mod table_uploads;
 pub mod tokens;
 
 use std::collections::HashMap;

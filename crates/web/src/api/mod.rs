@@ -9,6 +9,7 @@ mod jobs;
 mod me;
 mod organisations;
 mod people;
+mod submissions;
 mod tokens;
 pub(crate) mod types;
 
@@ -39,6 +40,7 @@ use crate::error::AppError;
         (name = "organisations", description = "Organisations, their members and invitations"),
         (name = "people", description = "Accounts and staff invitations (service admins)"),
         (name = "collections", description = "Published definitions, periods, templates and assigned organisations"),
+        (name = "submissions", description = "Returns: start, read, change answers, attach files, upload tables, confirm warnings, history"),
         (name = "jobs", description = "The background job queue (service admins)"),
         (name = "meta", description = "This document"),
     )
@@ -121,6 +123,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(collections::template_csv))
         .routes(routes!(collections::organisations))
         .routes(routes!(collections::assign, collections::unassign))
+        .routes(routes!(submissions::list, submissions::start))
+        .routes(routes!(submissions::get, submissions::patch))
+        .routes(routes!(submissions::attach))
+        .routes(routes!(submissions::download, submissions::detach))
+        .routes(routes!(submissions::upload_table))
+        .routes(routes!(submissions::table_report_file))
+        .routes(routes!(submissions::confirm_warning))
+        .routes(routes!(submissions::history))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
         .routes(routes!(docs::openapi_json))

@@ -98,6 +98,16 @@ enum Rule {
     OthersInvitation,
     /// The same through the API: signed out, sign in first; signed in, refused.
     OthersInvitationApi,
+    /// Starting a return: the organisation's members and service admins; other staff are
+    /// forbidden, and to anyone else the organisation does not exist (422: it is named in the
+    /// body, not the path).
+    StartReturn,
+    /// Changing a return's editor sections: the organisation's editors and service admins; its
+    /// other members and other staff are forbidden; anyone else is told it does not exist.
+    EditReturn,
+    /// Confirming the spend warning: finance (nobody in the matrix) and service admins; the
+    /// organisation's other members and other staff are forbidden.
+    EditFinance,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +140,16 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
     }
     if who == Who::Admin {
         return Allowed;
+    }
+    // Returns are the organisation's: other staff read them but never change them.
+    match rule {
+        Rule::StartReturn if who.member_of(org) => return Allowed,
+        Rule::StartReturn if who.staff() => return Forbidden,
+        Rule::StartReturn => return Status(422),
+        Rule::EditReturn if who.member_of(org) && !who.admin_of(org) => return Allowed,
+        Rule::EditReturn | Rule::EditFinance if who.staff() || who.member_of(org) => return Forbidden,
+        Rule::EditReturn | Rule::EditFinance => return Hidden,
+        _ => {}
     }
     match rule {
         Rule::SignedIn => Allowed,
@@ -173,7 +193,13 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
                 Hidden
             }
         }
-        Rule::Public | Rule::Same(_) | Rule::OthersInvitation | Rule::OthersInvitationApi => Allowed,
+        Rule::Public
+        | Rule::Same(_)
+        | Rule::OthersInvitation
+        | Rule::OthersInvitationApi
+        | Rule::StartReturn
+        | Rule::EditReturn
+        | Rule::EditFinance => Allowed,
     }
 }
 
@@ -269,6 +295,17 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/api/v1/collections/{slug}/organisations", false, SeeCollection),
         ("PUT", "/api/v1/collections/{slug}/organisations/{organisation}", false, ServiceAdmin),
         ("DELETE", "/api/v1/collections/{slug}/organisations/{organisation}", false, ServiceAdmin),
+        ("GET", "/api/v1/submissions", false, SignedIn),
+        ("POST", "/api/v1/submissions", true, StartReturn),
+        ("GET", "/api/v1/submissions/{id}", true, SeeOrganisation),
+        ("PATCH", "/api/v1/submissions/{id}", true, EditReturn),
+        ("POST", "/api/v1/submissions/{id}/attachments", true, EditReturn),
+        ("GET", "/api/v1/submissions/{id}/attachments/{attachment}", true, SeeOrganisation),
+        ("DELETE", "/api/v1/submissions/{id}/attachments/{attachment}", true, EditReturn),
+        ("POST", "/api/v1/submissions/{id}/tables/{table}", true, EditReturn),
+        ("GET", "/api/v1/submissions/{id}/tables/{table}/reports/{report}", true, SeeOrganisation),
+        ("POST", "/api/v1/submissions/{id}/warnings", true, EditFinance),
+        ("GET", "/api/v1/submissions/{id}/history", true, SeeOrganisation),
         ("GET", "/api/v1/jobs", false, ServiceAdmin),
         ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
     ]
@@ -309,6 +346,82 @@ struct Matrix<'a> {
     users: BTreeMap<Who, String>,
     tokens: BTreeMap<Who, String>,
     n: AtomicUsize,
+    /// Each organisation's towns-fund return, made by [`returns`].
+    returns: BTreeMap<&'static str, Return>,
+}
+
+/// A return the matrix's requests work on: started, with a spend warning to confirm, a file
+/// attached and the report of an upload with errors.
+#[derive(Clone, Debug, Default)]
+struct Return {
+    id: String,
+    /// An editor's API token, to attach a file when the last one was removed.
+    editor_token: String,
+    warning: String,
+    report: String,
+}
+
+/// A PDF as small as a PDF can be.
+const PDF: &str = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const BOUNDARY: &str = "matrix-boundary";
+const MULTIPART: &str = "multipart/form-data; boundary=matrix-boundary";
+
+/// A multipart body: the `question` field, then the `file`.
+fn attachment_body(question: &str, name: &str, content: &str) -> String {
+    format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\n{question}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n{content}\r\n--{BOUNDARY}--\r\n"
+    )
+}
+
+/// One towns-fund return per organisation, through the service (as the system) and the API (as
+/// the organisation's editor).
+async fn returns(app: &TestApp) -> BTreeMap<&'static str, Return> {
+    use formwork_service::submissions::{self, Edit};
+    let mut out = BTreeMap::new();
+    for org in ["northshire", "southvale"] {
+        let system = Actor::System;
+        let started =
+            submissions::start(app.app(), &system, "towns-fund-monitoring", org, "2026-04-01").await.unwrap();
+        let id = started.submission.id;
+        let spend = json!({"spend": [{"project_id": "TF-ABC-01", "quarter": "Q1", "source": "tf", "amount": "6000000"}]});
+        let edit = Edit::Section {
+            section: "spend".into(),
+            answers: spend.as_object().unwrap().clone(),
+            complete: None,
+        };
+        let edited =
+            submissions::edit(app.app(), &system, &id, started.submission.revision, edit).await.unwrap();
+        let warning = edited.view.warnings.first().expect("the spend warning").key.clone();
+        let editor_token = app.token(&format!("editor@{org}.test")).await;
+        let auth = format!("Bearer {editor_token}");
+        let client = app.client();
+        let headers = [("authorization", auth.as_str())];
+        let body = attachment_body("board_minutes", "minutes.pdf", PDF).into_bytes();
+        let reply = client
+            .send(
+                Method::POST,
+                &format!("/api/v1/submissions/{id}/attachments"),
+                &headers,
+                Some((body, MULTIPART)),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        let bad = b"project_id,project_name,theme,rag,percent_complete\nnot an id,,,,\n".to_vec();
+        let reply = client
+            .send(
+                Method::POST,
+                &format!("/api/v1/submissions/{id}/tables/projects"),
+                &headers,
+                Some((bad, "text/csv")),
+            )
+            .await;
+        assert_eq!(reply.status, 422, "{}", reply.text);
+        let link =
+            reply.json()["report"]["annotated_workbook"].as_str().expect("an annotated workbook").to_string();
+        let report = link.rsplit('/').next().unwrap().to_string();
+        out.insert(org, Return { id, editor_token, warning, report });
+    }
+    out
 }
 
 /// One request, ready to send.
@@ -322,6 +435,13 @@ struct Request {
     json: Option<Value>,
     raw: Option<(String, &'static str)>,
     expect: Expect,
+}
+
+impl Request {
+    /// The return the request is about, if any.
+    fn submission<'a>(&self, m: &'a Matrix<'_>) -> Option<&'a Return> {
+        self.route.starts_with("/api/v1/submissions/{id}").then(|| m.returns.get(self.org)).flatten()
+    }
 }
 
 impl Matrix<'_> {
@@ -501,6 +621,41 @@ impl Matrix<'_> {
             (_, r) if r.contains("/jobs/{id}/retry") => {
                 path = path.replace("{id}", &self.fresh_failed_job().await)
             }
+            ("POST", "/api/v1/submissions") => {
+                json = Some(
+                    json!({"collection": "towns-fund-monitoring", "organisation": org, "period": "2026-07-01"}),
+                )
+            }
+            (_, r) if r.starts_with("/api/v1/submissions/{id}") => {
+                let ret = self.returns.get(org).cloned().unwrap_or_default();
+                path = path
+                    .replace("{id}", &ret.id)
+                    .replace("{table}", "projects")
+                    .replace("{report}", &ret.report);
+                match (method.as_str(), r) {
+                    ("PATCH", _) => {
+                        json = Some(
+                            json!({"section": "programme", "answers": {"programme_name": format!("Matrix {n}")}}),
+                        )
+                    }
+                    ("POST", "/api/v1/submissions/{id}/attachments") => {
+                        raw = Some((
+                            attachment_body("board_minutes", &format!("minutes-{n}.pdf"), PDF),
+                            MULTIPART,
+                        ))
+                    }
+                    ("POST", "/api/v1/submissions/{id}/tables/{table}") => {
+                        let csv = format!(
+                            "project_id,project_name,theme,rag,percent_complete,delay_reason\nTF-ABC-01,Matrix {n},transport,green,50,\n"
+                        );
+                        raw = Some((csv, "text/csv"))
+                    }
+                    ("POST", "/api/v1/submissions/{id}/warnings") => {
+                        json = Some(json!({"key": ret.warning, "reason": "The matrix says so"}))
+                    }
+                    _ => {}
+                }
+            }
             _ => {}
         }
         if api
@@ -522,17 +677,56 @@ impl Matrix<'_> {
         client
     }
 
+    /// A return's revision now, and the file attached to it now (attaching one when there is none):
+    /// what a request made earlier would be stale about.
+    async fn now_of(&self, ret: &Return) -> (String, String) {
+        use sqlx::Row;
+        let pool = self.app.store().pool();
+        let current = "SELECT id FROM attachments WHERE submission_id = $1 AND removed_at IS NULL";
+        let mut attachment = sqlx::query(current).bind(&ret.id).fetch_optional(pool).await.unwrap();
+        if attachment.is_none() {
+            let auth = format!("Bearer {}", ret.editor_token);
+            let body = attachment_body("board_minutes", "again.pdf", PDF).into_bytes();
+            let path = format!("/api/v1/submissions/{}/attachments", ret.id);
+            let reply = self
+                .app
+                .client()
+                .send(Method::POST, &path, &[("authorization", &auth)], Some((body, MULTIPART)))
+                .await;
+            assert_eq!(reply.status, 201, "{}", reply.text);
+            attachment = sqlx::query(current).bind(&ret.id).fetch_optional(pool).await.unwrap();
+        }
+        let revision = sqlx::query("SELECT revision FROM submissions WHERE id = $1")
+            .bind(&ret.id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>("revision")
+            .unwrap();
+        (format!("\"{revision}\""), attachment.unwrap().try_get::<String, _>("id").unwrap())
+    }
+
     async fn send(&self, request: &Request) -> Reply {
         if request.route.starts_with("/api/") && request.route != "/api/v1/docs" {
             // Programs: the bearer token alone, no cookies.
             let auth = self.tokens.get(&request.who).map(|token| format!("Bearer {token}"));
-            let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+            let mut headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+            let mut path = request.path.clone();
+            let etag;
+            if let Some(ret) = request.submission(self) {
+                let (revision, attachment) = self.now_of(ret).await;
+                etag = revision;
+                path = path.replace("{attachment}", &attachment);
+                if request.method == Method::PATCH {
+                    headers.push(("if-match", etag.as_str()));
+                }
+            }
             let body = match (&request.json, &request.raw) {
                 (Some(value), _) => Some((value.to_string().into_bytes(), "application/json")),
                 (None, Some((text, content_type))) => Some((text.clone().into_bytes(), *content_type)),
                 (None, None) => None,
             };
-            return self.app.client().send(request.method.clone(), &request.path, &headers, body).await;
+            return self.app.client().send(request.method.clone(), &path, &headers, body).await;
         }
         let client = self.client(request.who).await;
         if request.method == Method::GET {
@@ -561,6 +755,8 @@ fn success(method: &Method, route: &str, who: Who) -> u16 {
         ("POST", "/api/v1/jobs/{id}/retry") => 204,
         // Adding someone by email sends them an invitation to accept.
         ("POST", "/api/v1/organisations/{slug}/members") => 202,
+        // A clean table upload replaces the rows of the return that exists.
+        ("POST", "/api/v1/submissions/{id}/tables/{table}") => 200,
         ("GET", _) => 200,
         ("POST", r) if r.starts_with("/api/") => 201,
         ("DELETE", _) => 204,
@@ -579,6 +775,8 @@ fn changes_nothing_seen(method: &Method, route: &str) -> bool {
         // The matrix asks for unknown addresses: the same page, and no email (nothing tells
         // whether an account exists).
         ("POST", "/forgot-password") => true,
+        // Only the first start of a period makes the return; the others open it.
+        ("POST", "/api/v1/submissions") => true,
         (m, _) => m == "GET",
     }
 }
@@ -587,6 +785,10 @@ fn judge(request: &Request, reply: &Reply) -> Result<(), String> {
     let status = reply.status;
     let api = request.route.starts_with("/api/") && request.route != "/api/v1/docs";
     let ok = match request.expect {
+        // A second start of the same period opens the return the first made (200).
+        Expect::Allowed if request.route == "/api/v1/submissions" && request.method == Method::POST => {
+            matches!(status, 200 | 201)
+        }
         Expect::Allowed => status == success(&request.method, request.route, request.who),
         Expect::SignIn => {
             if !api && request.method == Method::GET {
@@ -636,6 +838,8 @@ async fn fingerprint(app: &TestApp) -> String {
         "SELECT collection_slug || version AS x FROM collection_versions ORDER BY collection_slug, version",
         "SELECT id || COALESCE(failed_at, 0) || attempts AS x FROM jobs ORDER BY id",
         "SELECT id || COALESCE(revoked_at, 0) AS x FROM api_tokens ORDER BY id",
+        "SELECT id || revision || state AS x FROM submissions ORDER BY id",
+        "SELECT id || COALESCE(removed_at, 0) AS x FROM attachments ORDER BY id",
     ] {
         for row in sqlx::query(query).fetch_all(app.store().pool()).await.unwrap() {
             out.push_str(&row.try_get::<String, _>("x").unwrap());
@@ -697,7 +901,8 @@ async fn matrix(backend: Backend) {
         }
     }
 
-    let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0) };
+    let returns = returns(&app).await;
+    let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0), returns };
     let mut denied = Vec::new();
     let mut allowed = Vec::new();
     for (method, route, per_org, rule) in routes() {
@@ -763,7 +968,13 @@ async fn matrix(backend: Backend) {
 async fn every_other_method_on_every_path_is_not_allowed() {
     let app = TestApp::on(Backend::Sqlite).await;
     app.seed().await;
-    let m = Matrix { app: &app, users: BTreeMap::new(), tokens: BTreeMap::new(), n: AtomicUsize::new(0) };
+    let m = Matrix {
+        app: &app,
+        users: BTreeMap::new(),
+        tokens: BTreeMap::new(),
+        n: AtomicUsize::new(0),
+        returns: returns(&app).await,
+    };
     let mut declared: BTreeMap<&'static str, Vec<Method>> = BTreeMap::new();
     for (method, route, _, _) in routes() {
         declared.entry(route).or_default().push(method);

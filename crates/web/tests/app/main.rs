@@ -16,6 +16,7 @@ mod collections;
 mod invitations;
 mod oidc;
 mod operations;
+mod returns_api;
 mod returns_pages;
 mod returns_tables;
 mod shapes;
