@@ -17,14 +17,13 @@ use super::caption;
 use super::check::{ReturnTo, answer_text, field_text, section_rows};
 use crate::components::{
     Button, Cell, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, Input, Label, NotificationBanner,
-    RadioItem, Radios, SummaryAction, SummaryActions, SummaryList, SummaryRow, Table, TableCell, WarningText,
-    escape,
+    RadioItem, Radios, SummaryAction, SummaryActions, SummaryList, SummaryRow, WarningText, escape,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::pages::{Ctx, Page, render_with};
 use crate::returns::form::{Shown, answers_from_form, section_error_summary, section_fields};
-use crate::routes::return_tables::{self, TableQuery};
+use crate::routes::return_tables::{self, Extra, TableQuery, TableSection, stale_summary, summary_of};
 use crate::routes::when;
 
 /// The index of section `id` in the return's definition; 404 when there is none.
@@ -84,9 +83,7 @@ enum Body {
     /// pages), and the completed question.
     Form(Box<SectionForm>),
     /// A section the person may only read.
-    ReadOnly(SummaryList),
-    /// A table section: its rows, read only.
-    Rows(Table),
+    ReadOnly(Box<SummaryList>),
     /// A section whose condition does not hold.
     NotNeeded,
 }
@@ -250,32 +247,6 @@ fn only_files(def: &formwork_definition::Definition, index: usize) -> bool {
     }
 }
 
-/// The rows of a table section, read only.
-fn rows_table(view: &SubmissionView, index: usize) -> Table {
-    let def = &view.definition;
-    let Some(table) = submissions::table_section(def, index) else { return Table::default() };
-    let head = table.columns.iter().map(|c| TableCell::text(&c.label)).collect();
-    let rows = view
-        .submission
-        .answers
-        .get(&table.id)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|row| {
-            table
-                .columns
-                .iter()
-                .map(|c| {
-                    let cell = row.get(&c.id).filter(|v| !v.is_null());
-                    TableCell::text(cell.map(|v| answer_text(def, c, Some(v))).unwrap_or_default())
-                })
-                .collect()
-        })
-        .collect();
-    Table { rows, ..Table::with_hidden_caption(&def.sections[index].title, head) }
-}
-
 fn section_page(
     ctx: &Ctx,
     view: &SubmissionView,
@@ -293,10 +264,11 @@ fn section_page(
     let mut error_summary = None;
     let body = if progress.is_some_and(|s| s.status == Progress::NotNeeded) {
         Body::NotNeeded
-    } else if let SectionContent::Table(_) = section.content {
-        Body::Rows(rows_table(view, index))
-    } else if !editable {
-        Body::ReadOnly(SummaryList { rows: section_rows(view, index, None), ..SummaryList::default() })
+    } else if !editable || matches!(section.content, SectionContent::Table(_)) {
+        Body::ReadOnly(Box::new(SummaryList {
+            rows: section_rows(view, index, None),
+            ..SummaryList::default()
+        }))
     } else {
         let asked = |slot: usize| view.asked.get(slot).copied().unwrap_or(true);
         let shown = Shown { asked: &asked, ..Shown::new(&answers, &shows.errors) };
@@ -475,6 +447,9 @@ pub(crate) async fn confirm_warning(
     let section = warning.item.section.clone().unwrap_or_default();
     let index = index(&view, &section)?;
     let reason = form.get("reason").trim().to_owned();
+    if submissions::table_section(&view.definition, index).is_some() {
+        return confirm_table_warning(ctx, view, &section, key, reason, &form).await;
+    }
     if reason.is_empty() {
         let shows = Shows {
             warning_error: Some((key, "Enter why this answer is right".to_owned())),
@@ -489,6 +464,49 @@ pub(crate) async fn confirm_warning(
         Err(ServiceError::Stale(stale)) => {
             let shows = Shows { stale: Some(*stale), ..Shows::default() };
             Ok(section_page(&ctx, &view, index, shows, StatusCode::CONFLICT))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A warning of a table section: confirmed like any other, but its problems are shown on the
+/// table's own page, where its confirmation form is.
+async fn confirm_table_warning(
+    ctx: Ctx,
+    view: SubmissionView,
+    section: &str,
+    key: String,
+    reason: String,
+    form: &FormData,
+) -> Result<Response, AppError> {
+    let id = view.submission.id.clone();
+    let n = view.warnings_in(section).position(|w| w.key == key);
+    let problem = |extra: Extra| async {
+        let t = TableSection::load(&ctx, &id, section).await?;
+        Ok::<_, AppError>(return_tables::table_page(&ctx, &t, 1, extra))
+    };
+    if reason.is_empty() {
+        let summary = summary_of("Enter why this answer is right", n.map(|n| format!("#reason-{n}")));
+        let extra = Extra {
+            summary: Some(summary),
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            ..Extra::default()
+        };
+        return problem(extra).await;
+    }
+    let expected = revision(form)?;
+    match submissions::edit(&ctx.state, &form.principal.actor, &id, expected, Edit::Confirm { key, reason })
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/returns/{id}/sections/{section}?notice=warning-confirmed"))
+            .into_response()),
+        Err(ServiceError::Stale(stale)) => {
+            let extra = Extra {
+                summary: Some(stale_summary(&stale)),
+                status: Some(StatusCode::CONFLICT),
+                ..Extra::default()
+            };
+            problem(extra).await
         }
         Err(e) => Err(e.into()),
     }
