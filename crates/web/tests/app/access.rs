@@ -259,6 +259,15 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/collections/{slug}/versions/{version}", false, SeeCollection),
         ("POST", "/collections/{slug}/organisations", false, ServiceAdmin),
         ("POST", "/collections/{slug}/organisations/{organisation}/remove", false, ServiceAdmin),
+        ("GET", "/returns", false, SignedIn),
+        ("POST", "/returns", true, StartReturn),
+        ("GET", "/returns/{id}", true, SeeOrganisation),
+        ("GET", "/returns/{id}/check", true, SeeOrganisation),
+        ("GET", "/returns/{id}/history", true, SeeOrganisation),
+        ("POST", "/returns/{id}/warnings", true, EditFinance),
+        ("GET", "/returns/{id}/sections/{section}", true, SeeOrganisation),
+        ("POST", "/returns/{id}/sections/{section}", true, EditReturn),
+        ("GET", "/returns/{id}/sections/{section}/check", true, SeeOrganisation),
         ("GET", "/jobs", false, ServiceAdmin),
         ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
         ("GET", "/api/v1/docs", false, Public),
@@ -621,6 +630,34 @@ impl Matrix<'_> {
             (_, r) if r.contains("/jobs/{id}/retry") => {
                 path = path.replace("{id}", &self.fresh_failed_job().await)
             }
+            ("POST", "/returns") => {
+                form = f(&[
+                    ("collection", "towns-fund-monitoring"),
+                    ("organisation", org),
+                    ("period", "2026-07-01"),
+                ])
+            }
+            (
+                _,
+                r @ ("/returns/{id}"
+                | "/returns/{id}/check"
+                | "/returns/{id}/history"
+                | "/returns/{id}/warnings"
+                | "/returns/{id}/sections/{section}"
+                | "/returns/{id}/sections/{section}/check"),
+            ) => {
+                let ret = self.returns.get(org).cloned().unwrap_or_default();
+                path = path.replace("{id}", &ret.id).replace("{section}", "programme");
+                match r {
+                    "/returns/{id}/sections/{section}" => {
+                        form = f(&[("programme_name", &format!("Matrix {n}")), ("action", "later")])
+                    }
+                    "/returns/{id}/warnings" => {
+                        form = f(&[("key", &ret.warning), ("reason", "The matrix says so")])
+                    }
+                    _ => {}
+                }
+            }
             ("POST", "/api/v1/submissions") => {
                 json = Some(
                     json!({"collection": "towns-fund-monitoring", "organisation": org, "period": "2026-07-01"}),
@@ -729,6 +766,22 @@ impl Matrix<'_> {
             return self.app.client().send(request.method.clone(), &path, &headers, body).await;
         }
         let client = self.client(request.who).await;
+        if matches!(request.route, "/returns/{id}/sections/{section}" | "/returns/{id}/warnings")
+            && request.method == Method::POST
+        {
+            // A return's form carries the revision it was read at: now's.
+            let ret = self.returns.get(request.org).cloned().unwrap_or_default();
+            let revision = formwork_service::submissions::get(self.app.app(), &Actor::System, &ret.id)
+                .await
+                .unwrap()
+                .submission
+                .revision
+                .to_string();
+            let mut fields: Vec<(&str, &str)> =
+                request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            fields.push(("revision", &revision));
+            return client.form(&request.path, &fields).await;
+        }
         if request.method == Method::GET {
             client.get(&request.path).await
         } else {
@@ -777,6 +830,7 @@ fn changes_nothing_seen(method: &Method, route: &str) -> bool {
         ("POST", "/forgot-password") => true,
         // Only the first start of a period makes the return; the others open it.
         ("POST", "/api/v1/submissions") => true,
+        ("POST", "/returns") => true,
         (m, _) => m == "GET",
     }
 }
