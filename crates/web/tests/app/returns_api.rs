@@ -440,3 +440,62 @@ async fn another_organisations_return_does_not_exist_for_its_members() {
     let listed = outsider.get("/api/v1/submissions").await.json();
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn a_table_upload_refuses_what_is_not_that_tables_file() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    add_finance(&app).await;
+    let client = app.client();
+    let finance = caller(&app, &client, "finance@northshire.test").await;
+    let started = finance.json(Method::POST, "/api/v1/submissions", &[], &start_body("2026-04-01")).await;
+    let id = started.json()["id"].as_str().unwrap().to_string();
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let upload = |table: &str, name: &str, bytes: Vec<u8>, content_type: &'static str| {
+        let path = format!("/api/v1/submissions/{id}/tables/{table}?file_name={name}");
+        let finance = &finance;
+        async move { finance.call(Method::POST, &path, &[], Some((bytes, content_type))).await }
+    };
+    let first_code =
+        |reply: &Reply| reply.json()["error"]["details"][0]["code"].as_str().unwrap_or("").to_string();
+
+    // The whole return's template, with no spend rows in its spend sheet: too few rows.
+    let template = finance.get("/api/v1/collections/towns-fund-monitoring/template.xlsx").await;
+    assert_eq!(template.status, 200);
+    let empty = upload("spend", "towns-fund.xlsx", template.bytes.clone(), xlsx).await;
+    assert_eq!((empty.status, first_code(&empty).as_str()), (422, "rows"), "{}", empty.text);
+    let annotated = finance.get(empty.json()["report"]["annotated_workbook"].as_str().unwrap()).await;
+    assert!(annotated.bytes.starts_with(b"PK"), "{}", annotated.status);
+    // Another collection's template.
+    let audit = app.token("org-admin@northshire.test").await;
+    let other = client.api(Method::GET, "/api/v1/collections/single-audit/template.xlsx", &audit, None).await;
+    let wrong = upload("spend", "audit.xlsx", other.bytes, xlsx).await;
+    assert_eq!((wrong.status, first_code(&wrong).as_str()), (422, "template"), "{}", wrong.text);
+    // A section of questions, a file that is not a spreadsheet, a workbook that is not one.
+    let questions = upload("programme", "programme.csv", b"programme_name\nX\n".to_vec(), "text/csv").await;
+    assert_eq!((questions.status, first_code(&questions).as_str()), (422, "template"), "{}", questions.text);
+    let pdf_upload = upload("spend", "spend.pdf", pdf(), "application/pdf").await;
+    assert_eq!((pdf_upload.status, first_code(&pdf_upload).as_str()), (422, "file"), "{}", pdf_upload.text);
+    let fake = upload("spend", "spend.xlsx", b"project_id\n".to_vec(), xlsx).await;
+    assert_eq!((fake.status, first_code(&fake).as_str()), (422, "file"), "{}", fake.text);
+    let unknown = upload("no_such_table", "spend.csv", b"project_id\n".to_vec(), "text/csv").await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
+    // A CSV file whose headers are another table's.
+    let projects = upload(
+        "spend",
+        "projects.csv",
+        b"project_id,project_name,theme\nTF-ABC-01,X,transport\n".to_vec(),
+        "text/csv",
+    )
+    .await;
+    assert_eq!(projects.status, 422, "{}", projects.text);
+    let codes: Vec<String> = projects.json()["report"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(codes.contains(&"missing_column".to_string()), "{codes:?}");
+    let now = finance.get(&format!("/api/v1/submissions/{id}")).await.json();
+    assert!(now["answers"]["spend"].is_null(), "nothing refused was stored: {now}");
+}
