@@ -577,7 +577,7 @@ pub(crate) async fn attach(
         .map_err(|e| bad("bad_form", format!("Send the file as multipart/form-data: {}", e.body_text())))?;
     let mut question: Option<String> = None;
     let limit = state.config().max_upload_bytes;
-    let edited = loop {
+    let (edited, question) = loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => {
@@ -603,8 +603,8 @@ pub(crate) async fn attach(
                     .into());
                 };
                 let file_name = field.file_name().unwrap_or("").to_string();
-                let upload = Upload { question, file_name, body: field };
-                break submissions::attach(
+                let upload = Upload { question: question.clone(), file_name, body: field };
+                let edited = submissions::attach(
                     &state,
                     state.files(),
                     api.actor(),
@@ -614,6 +614,7 @@ pub(crate) async fn attach(
                     limit as u64,
                 )
                 .await?;
+                break (edited, question);
             }
             _ => {}
         }
@@ -622,7 +623,7 @@ pub(crate) async fn attach(
     let attached = view
         .attachments
         .iter()
-        .max_by_key(|a| a.uploaded_at)
+        .find(|a| a.question == question)
         .ok_or_else(|| ServiceError::internal("an attached file is not listed"))?;
     let json = json_of(&attachment_body(attached));
     remember(&state, &api, key.as_deref(), &print, StatusCode::CREATED, &json).await?;
