@@ -51,7 +51,7 @@ pub enum Action<'a> {
     /// Start a return for an organisation (by id): its members.
     StartSubmission(&'a str),
     /// Change a section of an organisation's return: members with one of the section's `editors`
-    /// roles (organisation id, the roles).
+    /// roles (organisation id, the roles); every member when the collection declares no roles.
     EditSection(&'a str, &'a [String]),
 }
 
@@ -129,7 +129,8 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
             None => Err(hidden()),
         },
         Action::EditSection(org, editors) => match person.roles_in(org) {
-            Some(roles) if roles.iter().any(|r| editors.contains(r)) => Ok(()),
+            // A collection that declares no roles is edited by every member.
+            Some(roles) if editors.is_empty() || roles.iter().any(|r| editors.contains(r)) => Ok(()),
             Some(_) => Err(ServiceError::Forbidden(format!(
                 "Only people with the {} role can change this section",
                 editors.join(" or ")
