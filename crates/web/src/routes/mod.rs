@@ -15,6 +15,7 @@ pub(crate) mod sign_in;
 pub(crate) mod return_files;
 mod return_rows;
 pub(crate) mod return_tables;
+mod return_uploads;
 
 use axum::Router;
 use axum::http::Method;
@@ -120,6 +121,8 @@ fn return_parts() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/returns/{id}/sections/{section}/rows/{index}/remove",
             post(return_rows::remove_row),
         ),
+        (Method::POST, "/returns/{id}/sections/{section}/upload", post(return_uploads::upload)),
+        (Method::GET, "/returns/{id}/sections/{section}/upload/{report}", get(return_uploads::annotated)),
         (Method::GET, "/returns/{id}/files/{question}", get(return_files::show)),
         (Method::POST, "/returns/{id}/files/{question}", post(return_files::attach)),
         (Method::GET, "/returns/{id}/files/{question}/remove", get(return_files::confirm_remove)),

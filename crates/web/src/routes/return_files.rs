@@ -130,7 +130,7 @@ async fn file_page(
     if current.is_some() {
         hint.push_str(" Uploading a file replaces the one attached now.");
     }
-    let mut page = ctx.page(q.label.clone(), "/");
+    let mut page = ctx.page(q.label.clone(), "/returns");
     page.has_errors = summary.is_some();
     let error = summary
         .as_ref()
@@ -298,7 +298,7 @@ fn remove_page(
         .current()
         .map(|a| a.file_name.clone())
         .ok_or_else(|| ServiceError::NotFound(format!("No file is attached to {}", f.question().label)))?;
-    let mut page = ctx.page(format!("Are you sure you want to remove {name}?"), "/");
+    let mut page = ctx.page(format!("Are you sure you want to remove {name}?"), "/returns");
     page.has_errors = summary.is_some();
     let error = summary
         .as_ref()

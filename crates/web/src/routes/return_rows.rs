@@ -57,7 +57,7 @@ fn row_page(
         Some(i) if t.editable() => format!("Change row {} of {}", i + 1, t.title()),
         Some(i) => format!("Row {} of {}", i + 1, t.title()),
     };
-    let mut page = ctx.page(title, "/");
+    let mut page = ctx.page(title, "/returns");
     page.has_errors = summary.is_some();
     let action = match index {
         None => format!("{}/rows/new", t.href(None)),
@@ -217,7 +217,7 @@ fn remove_page(
             ..SummaryRow::default()
         })
         .collect();
-    let mut page = ctx.page(format!("Are you sure you want to remove row {}?", index + 1), "/");
+    let mut page = ctx.page(format!("Are you sure you want to remove row {}?", index + 1), "/returns");
     page.has_errors = summary.is_some();
     let error = summary
         .as_ref()

@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::components::{
-    Content, ErrorSummary, ErrorSummaryItem, Pagination, PaginationItem, PaginationLink, TableCell, Tag,
-    escape,
+    Button, Content, ErrorSummary, ErrorSummaryItem, Input, Label, Pagination, PaginationItem,
+    PaginationLink, TableCell, Tag, WarningText, escape,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -331,6 +331,53 @@ impl UploadReport {
     }
 }
 
+/// The most warnings the rows page lists to confirm at once.
+const WARNINGS_SHOWN: usize = 20;
+
+/// A warning on a row, with its confirmation or a form to give one.
+struct RowWarning {
+    key: String,
+    text: WarningText,
+    confirmed: Option<String>,
+    reason: Input,
+    button: Button,
+}
+
+fn row_warnings(t: &TableSection) -> Vec<RowWarning> {
+    let table = &t.table().id;
+    t.view
+        .warnings_in(t.section_id())
+        .take(WARNINGS_SHOWN)
+        .enumerate()
+        .map(|(n, warning)| {
+            let message = match row_of(&warning.item, table) {
+                Some(r) => format!("Row {}: {}", r + 1, warning.item.message),
+                None => warning.item.message.clone(),
+            };
+            RowWarning {
+                key: warning.key.clone(),
+                confirmed: warning.confirmation.as_ref().map(|c| format!("Confirmed: {}", c.reason)),
+                reason: Input {
+                    id: Some(format!("reason-{n}")),
+                    name: Some("reason".to_owned()),
+                    label: Label::text("Why is this answer right?").classes("govuk-label--s"),
+                    ..Input::default()
+                },
+                button: Button::action(
+                    "Confirm this answer",
+                    &format!(": {message}"),
+                    "govuk-button--secondary",
+                ),
+                text: WarningText {
+                    content: Content::text(message),
+                    icon_fallback_text: Some("Warning".to_owned()),
+                    ..WarningText::default()
+                },
+            }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "returns/table.html")]
 struct TablePage {
@@ -350,12 +397,16 @@ struct TablePage {
     report: Option<UploadReport>,
     revision: i64,
     marked_complete: bool,
+    warnings: Vec<RowWarning>,
 }
 
 /// What the rows page shows besides the rows: problems with a post, an upload's report.
 #[derive(Default)]
 pub(crate) struct Extra {
+    /// The error summary instead of the table's own errors.
     pub summary: Option<ErrorSummary>,
+    /// A problem to list first, above the table's own errors.
+    pub first: Option<String>,
     pub report: Option<UploadReport>,
     pub status: Option<StatusCode>,
 }
@@ -449,9 +500,16 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         )),
     }
     let summary = extra.summary.or_else(|| {
-        let mut error_list: Vec<ErrorSummaryItem> = table_errors
-            .iter()
-            .map(|i| ErrorSummaryItem { content: Content::text(&i.message), ..ErrorSummaryItem::default() })
+        let first = extra.first.iter().map(|message| ErrorSummaryItem {
+            content: Content::text(message),
+            href: Some("#complete".to_owned()),
+            ..ErrorSummaryItem::default()
+        });
+        let mut error_list: Vec<ErrorSummaryItem> = first
+            .chain(table_errors.iter().map(|i| ErrorSummaryItem {
+                content: Content::text(&i.message),
+                ..ErrorSummaryItem::default()
+            }))
             .collect();
         let with_errors = errors_by_row.len();
         for (r, item) in row_errors.iter().take(10) {
@@ -478,7 +536,7 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
     });
     let full = rows.len() >= table.max_rows as usize;
     let api = format!("/api/v1/collections/{}", def.collection);
-    let mut page = ctx.page(t.title(), "/");
+    let mut page = ctx.page(t.title(), "/returns");
     page.has_errors = extra.status.is_some_and(|s| s.is_client_error());
     let template = TablePage {
         id: t.id().to_owned(),
@@ -496,6 +554,7 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         report: extra.report,
         revision: t.view.submission.revision,
         marked_complete: t.view.sections.get(t.section).is_some_and(|s| s.marked_complete),
+        warnings: if editable { row_warnings(t) } else { Vec::new() },
         page: page.clone(),
     };
     render_with(extra.status.unwrap_or(StatusCode::OK), &page, &template)
@@ -544,15 +603,14 @@ pub(crate) async fn complete(
         Ok(edited) => {
             if let Some(why) = edited.not_completed {
                 let t = TableSection { view: edited.view, ..t };
-                let summary = summary_of(&why, Some("#complete".into()));
                 let extra = Extra {
-                    summary: Some(summary),
+                    first: Some(why),
                     status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                     ..Extra::default()
                 };
                 return Ok(table_page(&ctx, &t, 1, extra));
             }
-            Ok(Redirect::to(&format!("/returns/{id}?notice=section-saved")).into_response())
+            Ok(Redirect::to(&format!("/returns/{id}?notice=return-saved")).into_response())
         }
         Err(ServiceError::Stale(stale)) => {
             let t = TableSection::load(&ctx, &id, &section).await?;
@@ -590,6 +648,7 @@ pub(crate) fn upload_report_page(ctx: &Ctx, t: &TableSection, report: UploadRepo
         summary: Some(summary),
         report: Some(report),
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        ..Extra::default()
     };
     table_page(ctx, t, 1, extra)
 }
@@ -598,8 +657,8 @@ pub(crate) fn upload_report_page(ctx: &Ctx, t: &TableSection, report: UploadRepo
 pub(crate) fn upload_problem_page(ctx: &Ctx, t: &TableSection, message: &str) -> Response {
     let extra = Extra {
         summary: Some(summary_of(message, Some("#file".into()))),
-        report: None,
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        ..Extra::default()
     };
     table_page(ctx, t, 1, extra)
 }

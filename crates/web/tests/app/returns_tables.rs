@@ -216,6 +216,102 @@ async fn a_table_of_120_rows_shows_50_at_a_time() {
 }
 
 #[tokio::test]
+async fn a_table_is_completed_only_without_errors_and_its_warnings_are_confirmed_on_its_page() {
+    let (app, id) = started().await;
+    // Every project in the spend table must be one of the return's projects.
+    let project = json!({"project_id": "TF-ABC-01", "project_name": "Market square", "theme": "regen", "rag": "green", "percent_complete": "50"});
+    let edit =
+        Edit::ReplaceTable { table: "projects".into(), rows: vec![project], file_name: "seed.csv".into() };
+    submissions::edit(app.app(), &Actor::System, &id, 1, edit).await.unwrap();
+    let finance = app.signed_in(FINANCE).await;
+    let base = format!("/returns/{id}/sections/spend");
+    let page = finance.get(&base).await;
+    assert!(
+        page.text.contains("You have not added any rows yet. You must add at least 1 row"),
+        "{}",
+        page.text
+    );
+    let revision = hidden(&page, "revision");
+    let early =
+        finance.form(&format!("{base}/complete"), &[("complete", "yes"), ("revision", &revision)]).await;
+    assert_eq!(early.status, 422, "{}", early.text);
+    assert!(title(&early).starts_with("Error: "));
+    assert!(early.text.contains("You cannot mark this section as complete"), "{}", early.text);
+
+    let big = [("project_id", "TF-ABC-01"), ("quarter", "Q1"), ("source", "private"), ("amount", "6000000")];
+    let mut fields = big.to_vec();
+    fields.push(("revision", &revision));
+    assert_eq!(finance.form(&format!("{base}/rows/new"), &fields).await.status, 303);
+    let page = finance.get(&base).await;
+    assert!(page.text.contains("Answers to confirm"), "{}", page.text);
+    assert!(page.text.contains("Row 1: Spend over £5,000,000"), "{}", page.text);
+    assert!(page.text.contains("Warning to confirm"), "{}", page.text);
+    let key = hidden(&page, "key");
+    let revision = hidden(&page, "revision");
+    let confirmed = finance
+        .form(
+            &format!("/returns/{id}/warnings"),
+            &[("key", &key), ("reason", "A land purchase"), ("revision", &revision)],
+        )
+        .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.text);
+    let page = finance.get(&base).await;
+    assert!(page.text.contains("Confirmed: A land purchase"), "{}", page.text);
+    let revision = hidden(&page, "revision");
+    let done =
+        finance.form(&format!("{base}/complete"), &[("complete", "yes"), ("revision", &revision)]).await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let view = submissions::get(app.app(), &Actor::System, &id).await.unwrap();
+    assert!(view.section("spend").unwrap().marked_complete);
+}
+
+#[tokio::test]
+async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_left_alone() {
+    let (app, id) = started().await;
+    let finance = app.signed_in(FINANCE).await;
+    let base = format!("/returns/{id}/sections/spend");
+    let token = app.token(FINANCE).await;
+    let template = finance
+        .api(Method::GET, &format!("/api/v1/collections/{TOWNS_FUND}/template.csv?table=spend"), &token, None)
+        .await;
+    assert_eq!(template.status, 200, "{}", template.text);
+
+    let clean = format!("{}TF-ABC-01,Q1,tf,1000\r\nTF-ABC-01,Q2,public,250.75\r\n", template.text);
+    let reply =
+        upload(&finance, &format!("{base}/upload"), "", ("file", "spend.csv", clean.as_bytes())).await;
+    assert_eq!(reply.status, 303, "{}", reply.text);
+    assert_eq!(reply.location(), format!("{base}?notice=table-uploaded"));
+    let stored = rows(&app, &id, "spend").await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1]["amount"], "250.75");
+
+    let broken = format!("{}TF-ABC-01,Q9,tf,-5\r\nnot-a-project,Q1,tf,12\r\n", template.text);
+    let report =
+        upload(&finance, &format!("{base}/upload"), "", ("file", "spend.csv", broken.as_bytes())).await;
+    assert_eq!(report.status, 422, "{}", report.text);
+    assert!(title(&report).starts_with("Error: "));
+    assert!(report.text.contains("spend.csv has"), "{}", report.text);
+    assert!(report.text.contains("nothing has been changed"), "{}", report.text);
+    assert!(report.text.contains("Problems in spend.csv"), "{}", report.text);
+    assert!(report.text.contains("Amount spent must be £0 or more"), "{}", report.text);
+    assert_eq!(rows(&app, &id, "spend").await, stored, "nothing changed");
+    let marked = report
+        .text
+        .split(&format!("{base}/upload/"))
+        .nth(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string());
+    let marked = marked.unwrap_or_else(|| panic!("a link to the marked-up file: {}", report.text));
+    let workbook = finance.get(&format!("{base}/upload/{marked}")).await;
+    assert_eq!(workbook.status, 200);
+    assert!(workbook.bytes.starts_with(b"PK"), "a workbook");
+    assert_eq!(workbook.header("x-content-type-options"), "nosniff");
+
+    let nothing = upload(&finance, &format!("{base}/upload"), "", ("file", "", b"")).await;
+    assert_eq!(nothing.status, 422);
+    assert!(nothing.text.contains("Select a CSV or XLSX file to upload"), "{}", nothing.text);
+}
+
+#[tokio::test]
 async fn a_pdf_is_attached_shown_downloaded_and_removed_and_a_false_one_is_refused() {
     let (app, id) = started().await;
     let editor = app.signed_in("editor@northshire.test").await;
