@@ -33,7 +33,11 @@ fn main_of(page: &Reply, id: &str) -> String {
 /// The seeded app, northshire's editor signed in, and the first quarter's towns-fund return they
 /// started from the dashboard: its id.
 async fn started() -> (TestApp, Client, String) {
-    let app = TestApp::on(Backend::Sqlite).await;
+    started_on(Backend::Sqlite).await
+}
+
+async fn started_on(backend: Backend) -> (TestApp, Client, String) {
+    let app = TestApp::on(backend).await;
     app.seed().await;
     let editor = app.signed_in(EDITOR).await;
     let dashboard = editor.get("/returns").await;
@@ -204,7 +208,13 @@ async fn an_editor_fills_in_the_programme_section_with_errors_then_fixed_and_the
 
 #[tokio::test]
 async fn a_save_from_an_older_revision_shows_what_changed_and_keeps_what_was_typed() {
-    let (app, first, id) = started().await;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_save_from_an_older_revision_on(backend).await;
+    }
+}
+
+async fn a_save_from_an_older_revision_on(backend: Backend) {
+    let (app, first, id) = started_on(backend).await;
     let second = app.signed_in(EDITOR).await;
     let section = format!("/returns/{id}/sections/programme");
     let one = first.get(&section).await;
@@ -269,4 +279,12 @@ async fn a_warning_is_confirmed_with_a_reason() {
     assert_eq!(confirmed.status, 303, "{}", confirmed.text);
     let view = submissions::get(app.app(), &system, &id).await.unwrap();
     assert_eq!(view.warnings[0].confirmation.as_ref().unwrap().reason, "A land purchase this quarter");
+    let history = admin.get(&format!("/returns/{id}/history")).await.text;
+    assert!(history.contains("A land purchase this quarter"), "the reason is kept in history");
+    assert!(
+        history.contains(
+            "Row 1: Project ID: TF-ABC-01, Quarter: Q1, Funding source: Towns Fund, Amount spent: £6000000.00"
+        ),
+        "a row's cells by their labels: {history}"
+    );
 }

@@ -89,20 +89,59 @@ pub(crate) fn answer_text(def: &Definition, q: &Question, value: Option<&Value>)
     }
 }
 
-/// A changed field's value in words: `programme_name`, or a table's cell `spend.3.amount`.
+/// A changed field's value in words: an answer (`programme_name`), a table's cell
+/// (`spend.3.amount`), one of its rows (`spend.3`) or all of them (`spend`).
 pub(crate) fn field_text(def: &Definition, field: &str, value: &Value) -> String {
+    if value.is_null() {
+        return "Not answered".to_owned();
+    }
     let mut parts = field.split('.');
     let first = parts.next().unwrap_or_default();
     if let Some(q) = def.question(first) {
         return answer_text(def, q, Some(value));
     }
-    if let Some(table) = def.table(first)
-        && let (Some(_), Some(column)) = (parts.next(), parts.next())
-        && let Some(q) = table.columns.iter().find(|c| c.id == column)
-    {
-        return answer_text(def, q, Some(value));
+    let Some(table) = def.table(first) else { return plain(value) };
+    match (parts.next(), parts.next(), value) {
+        (Some(_), Some(column), _) => match table.columns.iter().find(|c| c.id == column) {
+            Some(q) => answer_text(def, q, Some(value)),
+            None => plain(value),
+        },
+        (Some(_), None, Value::Object(row)) => row_text(def, table, row),
+        (None, _, Value::Array(rows)) => {
+            const SHOWN: usize = 10;
+            let mut text: Vec<String> = rows
+                .iter()
+                .take(SHOWN)
+                .enumerate()
+                .map(|(i, row)| match row {
+                    Value::Object(row) => format!("Row {}: {}", i + 1, row_text(def, table, row)),
+                    other => format!("Row {}: {}", i + 1, plain(other)),
+                })
+                .collect();
+            if rows.len() > SHOWN {
+                text.push(format!("and {} more rows", rows.len() - SHOWN));
+            }
+            if text.is_empty() { "No rows".to_owned() } else { text.join("; ") }
+        }
+        _ => plain(value),
     }
-    plain(value)
+}
+
+/// A table's row: each answered cell with its column's label.
+fn row_text(
+    def: &Definition,
+    table: &formwork_definition::Table,
+    row: &serde_json::Map<String, Value>,
+) -> String {
+    table
+        .columns
+        .iter()
+        .filter_map(|q| {
+            let value = row.get(&q.id).filter(|v| !v.is_null())?;
+            Some(format!("{}: {}", q.label, answer_text(def, q, Some(value))))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rows of a section's answers; with `change`, each editable one links to its question on
