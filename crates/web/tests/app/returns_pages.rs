@@ -288,3 +288,84 @@ async fn a_warning_is_confirmed_with_a_reason() {
         "a row's cells by their labels: {history}"
     );
 }
+
+/// A return with one question that warns above £1,000.
+const GRANTS: &str = "formwork: 1
+collection: grants-check
+version: 1
+title: Grants check
+kind: return
+schedule: {frequency: annual, start: 2026-04-01, due: 30d}
+roles:
+  editor: Fills it in
+sections:
+  - id: about
+    title: About the grant
+    questions:
+      - id: amount
+        label: Grant amount
+        type: money
+        rules:
+          - check: amount <= 1000
+            message: A grant over £1,000 must be confirmed
+            severity: warning
+";
+
+#[tokio::test]
+async fn a_question_warning_keeps_its_section_incomplete_until_confirmed_with_a_reason() {
+    use formwork_service::Actor;
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    formwork_service::collections::publish(app.app(), &Actor::System, GRANTS.as_bytes()).await.unwrap();
+    formwork_service::collections::assign(app.app(), &Actor::System, "grants-check", "northshire")
+        .await
+        .unwrap();
+    let editor = app.signed_in(EDITOR).await;
+    let fields = [("collection", "grants-check"), ("organisation", "northshire"), ("period", "2026-04-01")];
+    let id = editor.form("/returns", &fields).await.location().trim_start_matches("/returns/").to_string();
+    let section = format!("/returns/{id}/sections/about");
+    let page = editor.get(&section).await;
+    let answers = |revision: String| {
+        vec![
+            ("amount", "5000".to_string()),
+            ("completed", "yes".to_string()),
+            ("action", "continue".to_string()),
+            ("revision", revision),
+        ]
+    };
+    let saved = post(&editor, &section, &answers(hidden(&page, "revision"))).await;
+    assert_eq!(saved.status, 422, "{}", saved.text);
+    assert!(saved.text.contains("until you confirm its warnings"), "{}", saved.text);
+    assert!(saved.text.contains("A grant over £1,000 must be confirmed"));
+    assert!(
+        saved.text.contains("action=\"/returns/") && saved.text.contains("/warnings\""),
+        "a form to confirm it"
+    );
+
+    let key = hidden(&saved, "key");
+    let revision = hidden(&saved, "revision");
+    let warnings = format!("/returns/{id}/warnings");
+    let empty = post(
+        &editor,
+        &warnings,
+        &[("key", key.clone()), ("reason", "".into()), ("revision", revision.clone())],
+    )
+    .await;
+    assert_eq!(empty.status, 422);
+    assert!(title(&empty).starts_with("Error: "), "{}", title(&empty));
+    assert!(empty.text.contains("Enter why this answer is right"));
+    let confirmed = post(
+        &editor,
+        &warnings,
+        &[("key", key), ("reason", "Two grants were merged".into()), ("revision", revision)],
+    )
+    .await;
+    assert_eq!(confirmed.location(), format!("{section}?notice=warning-confirmed"));
+    let page = editor.get(&confirmed.location()).await;
+    assert!(page.text.contains("Confirmed: Two grants were merged"), "{}", page.text);
+
+    let done = post(&editor, &section, &answers(hidden(&page, "revision"))).await;
+    assert_eq!(done.status, 303, "{}", done.text);
+    let tasks = editor.get(&format!("/returns/{id}")).await;
+    assert!(tasks.text.contains("You have completed every section"), "{}", tasks.text);
+}
