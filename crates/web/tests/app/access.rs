@@ -268,6 +268,21 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/returns/{id}/sections/{section}", true, SeeOrganisation),
         ("POST", "/returns/{id}/sections/{section}", true, EditReturn),
         ("GET", "/returns/{id}/sections/{section}/check", true, SeeOrganisation),
+        // A table section's rows (projects: the editors'), its upload, and a file question.
+        ("POST", "/returns/{id}/sections/{section}/complete", true, EditReturn),
+        ("GET", "/returns/{id}/sections/{section}/rows/new", true, EditReturn),
+        ("POST", "/returns/{id}/sections/{section}/rows/new", true, EditReturn),
+        ("GET", "/returns/{id}/sections/{section}/rows/{index}", true, SeeOrganisation),
+        ("POST", "/returns/{id}/sections/{section}/rows/{index}", true, EditReturn),
+        ("GET", "/returns/{id}/sections/{section}/rows/{index}/remove", true, EditReturn),
+        ("POST", "/returns/{id}/sections/{section}/rows/{index}/remove", true, EditReturn),
+        ("POST", "/returns/{id}/sections/{section}/upload", true, EditReturn),
+        ("GET", "/returns/{id}/sections/{section}/upload/{report}", true, SeeOrganisation),
+        ("GET", "/returns/{id}/files/{question}", true, SeeOrganisation),
+        ("POST", "/returns/{id}/files/{question}", true, EditReturn),
+        ("GET", "/returns/{id}/files/{question}/remove", true, EditReturn),
+        ("POST", "/returns/{id}/files/{question}/remove", true, EditReturn),
+        ("GET", "/returns/{id}/attachments/{attachment}", true, SeeOrganisation),
         ("GET", "/jobs", false, ServiceAdmin),
         ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
         ("GET", "/api/v1/docs", false, Public),
@@ -401,6 +416,10 @@ async fn returns(app: &TestApp) -> BTreeMap<&'static str, Return> {
         let edited =
             submissions::edit(app.app(), &system, &id, started.submission.revision, edit).await.unwrap();
         let warning = edited.view.warnings.first().expect("the spend warning").key.clone();
+        // Rows for the table pages to change and remove (each allowed removal takes one).
+        let rows = (1..=3).map(|i| json!({"project_id": format!("TF-ABC-{i:02}"), "project_name": "Matrix", "theme": "regen", "rag": "green", "percent_complete": "50"})).collect();
+        let edit = Edit::ReplaceTable { table: "projects".into(), rows, file_name: "matrix.csv".into() };
+        submissions::edit(app.app(), &system, &id, edited.view.submission.revision, edit).await.unwrap();
         let editor_token = app.token(&format!("editor@{org}.test")).await;
         let auth = format!("Bearer {editor_token}");
         let client = app.client();
@@ -431,6 +450,12 @@ async fn returns(app: &TestApp) -> BTreeMap<&'static str, Return> {
         out.insert(org, Return { id, editor_token, warning, report });
     }
     out
+}
+
+/// A project id for the `n`th request, like no other: `TF-MAB-07`.
+fn matrix_project(n: usize) -> String {
+    let letter = |i: usize| char::from(b'A' + u8::try_from(i % 26).unwrap());
+    format!("TF-M{}{}-{:02}", letter(n / 100), letter(n / 2600), n % 100)
 }
 
 /// One request, ready to send.
@@ -658,6 +683,32 @@ impl Matrix<'_> {
                     _ => {}
                 }
             }
+            (_, r)
+                if r.starts_with("/returns/{id}/sections/{section}/")
+                    || r.starts_with("/returns/{id}/files/") =>
+            {
+                let ret = self.returns.get(org).cloned().unwrap_or_default();
+                path = path
+                    .replace("{id}", &ret.id)
+                    .replace("{section}", "projects")
+                    .replace("{index}", "0")
+                    .replace("{report}", &ret.report)
+                    .replace("{question}", "board_minutes");
+                if *method == Method::POST && r.contains("/rows/") && !r.ends_with("/remove") {
+                    form = f(&[
+                        ("project_id", &matrix_project(n)),
+                        ("project_name", &format!("Matrix {n}")),
+                        ("theme", "transport"),
+                        ("rag", "green"),
+                        ("percent_complete", "50"),
+                    ])
+                } else if r.ends_with("/remove") {
+                    form = f(&[("remove", "yes")])
+                }
+            }
+            ("GET", "/returns/{id}/attachments/{attachment}") => {
+                path = path.replace("{id}", &self.returns.get(org).cloned().unwrap_or_default().id)
+            }
             ("POST", "/api/v1/submissions") => {
                 json = Some(
                     json!({"collection": "towns-fund-monitoring", "organisation": org, "period": "2026-07-01"}),
@@ -743,6 +794,58 @@ impl Matrix<'_> {
         (format!("\"{revision}\""), attachment.unwrap().try_get::<String, _>("id").unwrap())
     }
 
+    /// The pages of a return's tables and files: forms carry the revision read now, a file is
+    /// sent as a browser sends it (multipart, the CSRF token first), and a file to remove or
+    /// download is the one attached now (attached again after an allowed removal).
+    async fn send_table_or_file(&self, request: &Request, client: &Client) -> Option<Reply> {
+        let route = request.route;
+        let table_or_file = route.starts_with("/returns/{id}/sections/{section}/")
+            || route.starts_with("/returns/{id}/files/")
+            || route.starts_with("/returns/{id}/attachments/");
+        if !table_or_file {
+            return None;
+        }
+        let ret = self.returns.get(request.org).cloned().unwrap_or_default();
+        let mut path = request.path.clone();
+        if route.contains("/remove") && route.contains("/files/") || route.contains("{attachment}") {
+            let (_, attachment) = self.now_of(&ret).await;
+            path = path.replace("{attachment}", &attachment);
+        }
+        if request.method == Method::GET {
+            return Some(client.get(&path).await);
+        }
+        let view = formwork_service::submissions::get(self.app.app(), &Actor::System, &ret.id).await.unwrap();
+        let revision = view.submission.revision.to_string();
+        let n = self.next();
+        let file: Option<(String, Vec<u8>)> = match route {
+            "/returns/{id}/sections/{section}/upload" => Some((
+                "projects.csv".into(),
+                format!("project_id,project_name,theme,rag,percent_complete,delay_reason\nTF-ABC-01,Matrix {n},transport,green,50,\n").into_bytes(),
+            )),
+            "/returns/{id}/files/{question}" => Some((format!("minutes-{n}.pdf"), PDF.as_bytes().to_vec())),
+            _ => None,
+        };
+        if let Some((name, bytes)) = file {
+            let token = client.csrf_from("/cookies").await;
+            let mut body = format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"revision\"\r\n\r\n{revision}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+            return Some(client.send(Method::POST, &path, &[], Some((body, MULTIPART))).await);
+        }
+        let mut fields: Vec<(&str, &str)> =
+            request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        fields.push(("revision", &revision));
+        // "Have you completed this section?": the answer that changes it.
+        let marked = view.section("projects").is_some_and(|s| s.marked_complete);
+        if route.ends_with("/complete") {
+            fields.push(("complete", if marked { "no" } else { "yes" }));
+        }
+        Some(client.form(&path, &fields).await)
+    }
+
     async fn send(&self, request: &Request) -> Reply {
         if request.route.starts_with("/api/") && request.route != "/api/v1/docs" {
             // Programs: the bearer token alone, no cookies.
@@ -766,6 +869,9 @@ impl Matrix<'_> {
             return self.app.client().send(request.method.clone(), &path, &headers, body).await;
         }
         let client = self.client(request.who).await;
+        if let Some(reply) = self.send_table_or_file(request, &client).await {
+            return reply;
+        }
         if matches!(request.route, "/returns/{id}/sections/{section}" | "/returns/{id}/warnings")
             && request.method == Method::POST
         {
