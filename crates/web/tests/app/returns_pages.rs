@@ -43,7 +43,13 @@ async fn started_on(backend: Backend) -> (TestApp, Client, String) {
     let dashboard = editor.get("/returns").await;
     assert_eq!(dashboard.status, 200);
     assert!(dashboard.text.contains("Towns Fund monitoring return"), "{}", dashboard.text);
-    assert!(dashboard.text.contains("April to June 2026") || dashboard.text.contains("2026"));
+    assert!(dashboard.text.contains("April to June 2026"), "{}", dashboard.text);
+    assert!(dashboard.text.contains("30 July 2026"), "its due date");
+    assert!(dashboard.text.contains("Overdue"), "the first quarters are past their due dates");
+    assert!(
+        dashboard.text.contains("Start<span class=\"govuk-visually-hidden\">"),
+        "a Start button per period"
+    );
     let fields =
         [("collection", "towns-fund-monitoring"), ("organisation", "northshire"), ("period", "2026-04-01")];
     let first = editor.form("/returns", &fields).await;
@@ -53,6 +59,10 @@ async fn started_on(backend: Backend) -> (TestApp, Client, String) {
     let id = first.location().trim_start_matches("/returns/").to_string();
     let dashboard = editor.get("/returns").await;
     assert!(dashboard.text.contains(&format!("href=\"/returns/{id}\"")), "the dashboard links to it");
+    assert!(
+        dashboard.text.contains("22 November 2026 at 10:00am by Test editor"),
+        "who changed it last, and when"
+    );
     (app, editor, id)
 }
 
