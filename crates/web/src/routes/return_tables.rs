@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use formwork_definition::validate::Item;
 use formwork_definition::{Definition, Question, QuestionType, SectionContent, Table};
 use formwork_service::ServiceError;
-use formwork_service::submissions::{self, Edit, Stale, SubmissionView};
+use formwork_service::submissions::{self, Edit, Progress, Stale, SubmissionView};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -296,6 +296,8 @@ pub(crate) struct UploadReport {
     pub file_name: String,
     /// The problems.
     pub items: Vec<Item>,
+    /// How many errors there are (some may not be listed in `items`).
+    pub error_count: usize,
     /// Where to download the file with its problem cells marked, when there is one.
     pub annotated_href: Option<String>,
 }
@@ -324,10 +326,6 @@ impl UploadReport {
             head,
             ..crate::components::Table::default()
         }
-    }
-
-    fn errors(&self) -> usize {
-        self.items.iter().filter(|i| i.is_error()).count()
     }
 }
 
@@ -505,9 +503,13 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
             href: Some("#complete".to_owned()),
             ..ErrorSummaryItem::default()
         });
+        // An untouched section lists what it needs once someone has started on it.
+        let started = extra.first.is_some()
+            || t.view.sections.get(t.section).is_some_and(|s| s.status != Progress::NotStarted);
         let mut error_list: Vec<ErrorSummaryItem> = first
-            .chain(table_errors.iter().map(|i| ErrorSummaryItem {
+            .chain(table_errors.iter().filter(|_| started).map(|i| ErrorSummaryItem {
                 content: Content::text(&i.message),
+                href: Some("#rows-count".to_owned()),
                 ..ErrorSummaryItem::default()
             }))
             .collect();
@@ -636,14 +638,25 @@ pub(crate) async fn complete(
 
 /// The rows page showing an upload's report, for the upload handler.
 pub(crate) fn upload_report_page(ctx: &Ctx, t: &TableSection, report: UploadReport) -> Response {
-    let summary = summary_of(
+    use formwork_definition::validate::summary::summarise;
+    let mut summary = summary_of(
         &format!(
             "{} has {}: nothing has been changed. Fix them and upload the file again",
             report.file_name,
-            plural(report.errors(), "problem", "problems")
+            plural(report.error_count, "problem", "problems")
         ),
         Some("#upload-report".into()),
     );
+    // The first few kinds of problem, each once: the report below has them all.
+    let groups = summarise(report.items.iter().filter(|i| i.is_error()));
+    for group in groups.iter().take(5) {
+        let first = group.first.first().map(|at| format!(" ({at})")).unwrap_or_default();
+        summary.error_list.push(ErrorSummaryItem {
+            content: Content::text(format!("{}{first}", group.message)),
+            href: Some("#upload-report".to_owned()),
+            ..ErrorSummaryItem::default()
+        });
+    }
     let extra = Extra {
         summary: Some(summary),
         report: Some(report),

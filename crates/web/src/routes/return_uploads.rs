@@ -37,6 +37,7 @@ pub(crate) async fn upload(
             let report = UploadReport {
                 file_name: file.file_name.clone(),
                 items: outcome.items,
+                error_count: outcome.error_count,
                 annotated_href: outcome
                     .annotated
                     .map(|report| format!("/returns/{id}/sections/{section}/upload/{report}")),

@@ -270,10 +270,12 @@ async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_l
     let (app, id) = started().await;
     let finance = app.signed_in(FINANCE).await;
     let base = format!("/returns/{id}/sections/spend");
-    let token = app.token(FINANCE).await;
-    let template = finance
-        .api(Method::GET, &format!("/api/v1/collections/{TOWNS_FUND}/template.csv?table=spend"), &token, None)
-        .await;
+    // The section's own template, from the link on its page.
+    let page = finance.get(&base).await;
+    let link = format!("/api/v1/collections/{TOWNS_FUND}/template.csv?table=spend");
+    assert!(page.text.contains(&link), "{}", page.text);
+    assert!(page.text.contains(&format!("/api/v1/collections/{TOWNS_FUND}/template.xlsx")));
+    let template = finance.get(&link).await;
     assert_eq!(template.status, 200, "{}", template.text);
 
     let clean = format!("{}TF-ABC-01,Q1,tf,1000\r\nTF-ABC-01,Q2,public,250.75\r\n", template.text);
@@ -290,7 +292,7 @@ async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_l
         upload(&finance, &format!("{base}/upload"), "", ("file", "spend.csv", broken.as_bytes())).await;
     assert_eq!(report.status, 422, "{}", report.text);
     assert!(title(&report).starts_with("Error: "));
-    assert!(report.text.contains("spend.csv has"), "{}", report.text);
+    assert!(report.text.contains("spend.csv has 3 problems"), "{}", report.text);
     assert!(report.text.contains("nothing has been changed"), "{}", report.text);
     assert!(report.text.contains("Problems in spend.csv"), "{}", report.text);
     assert!(report.text.contains("Amount spent must be £0 or more"), "{}", report.text);
