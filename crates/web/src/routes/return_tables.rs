@@ -205,24 +205,12 @@ pub(crate) fn summary_of(message: &str, href: Option<String>) -> ErrorSummary {
     }
 }
 
-/// A cell as the rows page shows it: a choice by its label, a money amount with its symbol.
+/// A cell as the rows page shows it, as check answers shows an answer (choices by their label,
+/// money with its symbol, dates in words); blank when empty.
 pub(super) fn cell_text(def: &Definition, column: &Question, value: Option<&Value>) -> String {
-    let text = form::text_of(value);
-    if text.is_empty() {
-        return text;
-    }
-    match column.ty {
-        QuestionType::Choice => def
-            .choices_of(column)
-            .and_then(|list| list.choices.iter().find(|c| *c.value == *text))
-            .map_or(text, |c| c.label.clone()),
-        QuestionType::Money => match def.money_symbol(column) {
-            Some(symbol) if !text.starts_with(symbol) && text.parse::<f64>().is_ok() => {
-                format!("{symbol}{text}")
-            }
-            _ => text,
-        },
-        _ => text,
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(v) => super::returns::check::answer_text(def, column, Some(v)),
     }
 }
 
