@@ -51,6 +51,15 @@ fn hidden(page: &Reply, name: &str) -> String {
     page.text[start..].split('"').next().unwrap().to_string()
 }
 
+/// The page's `<main>`, with the return's id and the CSRF token redacted, for snapshots.
+fn main_of(page: &Reply, id: &str) -> String {
+    let start = page.text.find("<main").expect("a main element");
+    let end = page.text.find("</main>").expect("the end of main") + "</main>".len();
+    let csrf = hidden(page, "csrf_token");
+    let main = page.text[start..end].replace(id, "[id]").replace(&csrf, "[csrf]");
+    main.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+}
+
 fn title(page: &Reply) -> String {
     let start = page.text.find("<title>").unwrap() + "<title>".len();
     page.text[start..].split("</title>").next().unwrap().trim().to_string()
@@ -113,6 +122,7 @@ async fn rows_are_added_with_their_errors_then_fixed_changed_and_removed() {
     assert!(saved.text.contains("govuk-error-summary"), "{}", saved.text);
     assert!(saved.text.contains("Amount spent must be £0 or more"), "{}", saved.text);
     assert!(saved.text.contains("value=\"TF-bad\""), "what was typed is shown again: {}", saved.text);
+    insta::assert_snapshot!("returns_table_row_with_errors", main_of(&saved, &id));
     assert!(
         saved.text.contains(&format!("action=\"{base}/rows/0\"")),
         "the saved row is changed from now on"
@@ -159,6 +169,8 @@ async fn rows_are_added_with_their_errors_then_fixed_changed_and_removed() {
     assert_ne!(hidden(&stale, "revision"), old, "saving again is from the revision now");
     assert_eq!(rows(&app, &id, "spend").await.len(), 2);
 
+    let two = finance.get(&base).await;
+    insta::assert_snapshot!("returns_table_rows", main_of(&two, &id));
     let confirm = finance.get(&format!("{base}/rows/1/remove")).await;
     assert_eq!(confirm.status, 200, "{}", confirm.text);
     assert!(confirm.text.contains("Are you sure you want to remove row 2?"), "{}", confirm.text);
