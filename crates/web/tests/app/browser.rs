@@ -1,6 +1,7 @@
 //! Every page in headless Chromium, with JavaScript on and off: axe-core finds no accessibility
 //! problem, no Content Security Policy rule is broken, and each page is saved as a screenshot
-//! under `target/screenshots/` for people to look at. The plan of pages is made here, with real
+//! under `target/screenshots/pages/` for people to look at; a data provider fills in a whole return
+//! (`tests/browser/returns.mjs`, screenshots under `target/screenshots/returns/`). The plan of pages is made here, with real
 //! ids and links; `tests/browser/pages.mjs` walks it.
 
 use formwork_service::{Actor, invitations};
@@ -44,9 +45,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     app.run_jobs().await;
     invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
 
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_string());
-    let screenshots = std::path::Path::new(&target).join("screenshots");
+    let screenshots = screenshots_dir().join("pages");
     let _ = std::fs::remove_dir_all(&screenshots);
     let plan = json!({
         "base": app.base,
@@ -92,22 +91,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
             ]},
         ]
     });
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.json");
-    std::fs::write(&path, plan.to_string()).unwrap();
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/pages.mjs");
-    let output = tokio::process::Command::new("node")
-        .arg(script)
-        .arg(&path)
-        .current_dir(root)
-        .env("NODE_PATH", format!("{root}/node_modules"))
-        .output()
-        .await
-        .expect("node must be installed (scripts/setup installs the npm packages and Chromium)");
-    let report = String::from_utf8_lossy(&output.stdout);
-    let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "pages with problems:\n{report}\n{errors}");
+    let report = run_browser("pages.mjs", &plan).await;
     let steps: usize =
         plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
     assert_eq!(steps, 58, "a page was added to or dropped from the plan: change this number with it");
@@ -118,4 +102,53 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
         let saved = std::fs::read_dir(screenshots.join(dir)).map(Iterator::count).unwrap_or(0);
         assert_eq!(saved, steps, "a screenshot of every page in {}", screenshots.join(dir).display());
     }
+}
+
+/// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
+fn screenshots_dir() -> std::path::PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../target").to_string());
+    std::path::Path::new(&target).join("screenshots")
+}
+
+/// Run a browser script of tests/browser with a plan; its printed report.
+async fn run_browser(script: &str, plan: &Value) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let script = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(&path)
+        .current_dir(root)
+        .env("NODE_PATH", format!("{root}/node_modules"))
+        .output()
+        .await
+        .expect("node must be installed (scripts/setup installs the npm packages and Chromium)");
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "problems:\n{report}\n{errors}");
+    report
+}
+
+#[tokio::test]
+async fn a_data_provider_fills_in_a_whole_return_in_chromium_with_and_without_javascript() {
+    let app = TestApp::on(formwork_store::Backend::Sqlite).await;
+    let demo = formwork_service::demo::load(app.app(), &crate::support::EXAMPLES).await.unwrap();
+    let person = |role: &str, org: &str| format!("{role}@{org}.demo.formwork.test");
+    // The demo leaves Northshire's latest period and Southvale's previous one unstarted.
+    let plan = json!({
+        "base": app.base,
+        "screenshots": screenshots_dir().join("returns"),
+        "password": demo.password,
+        "runs": [
+            {"who": "Northshire with JavaScript", "javascript": true, "organisation": "northshire", "period": "2026-10-01",
+             "editor": person("editor", "northshire"), "finance": person("finance", "northshire")},
+            {"who": "Southvale without JavaScript", "javascript": false, "organisation": "southvale", "period": "2026-07-01",
+             "editor": person("editor", "southvale"), "finance": person("finance", "southvale")},
+        ],
+    });
+    let report = run_browser("returns.mjs", &plan).await;
+    assert!(report.contains("completed 2 returns"), "{report}");
 }

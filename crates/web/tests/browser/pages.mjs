@@ -11,23 +11,14 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { checker, signIn, watch } from './check.mjs';
 
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const check = await checker(browser, plan.base);
 const problems = [];
 let checked = 0;
-
-async function signIn(page, group) {
-  await page.goto(`${plan.base}/sign-in`);
-  await page.fill('#email', group.email);
-  await page.fill('#password', group.password);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
-  if (page.url().includes('/sign-in')) throw new Error(`${group.who} could not sign in`);
-}
 
 // A file name for step `index` of `group`: `service-admin-03-organisations-northshire.png`.
 function screenshotName(group, index, s) {
@@ -46,45 +37,18 @@ async function step(page, group, s, index, javascript) {
   }
   const where = `${group.who} ${s.visit}${s.submit ? ' (form sent)' : ''}${javascript ? '' : ' without JavaScript'}`;
   if (s.status && status !== s.status) problems.push(`${where}: status ${status}, expected ${s.status}`);
-  const h1 = await page.locator('main h1').count();
-  if (h1 !== 1) problems.push(`${where}: ${h1} main headings`);
-  const classes = await page.evaluate(() => `${document.documentElement.className} ${document.body.className}`);
-  const started = /\bjs-enabled\b/.test(classes) && /\bgovuk-frontend-supported\b/.test(classes);
-  if (javascript && !started) problems.push(`${where}: GOV.UK Frontend did not start (is the inline script's nonce right?)`);
-  if (!javascript && /\bjs-enabled\b|\bgovuk-frontend-supported\b/.test(classes)) {
-    problems.push(`${where}: JavaScript ran although it was turned off (classes: ${classes})`);
-  }
-  await page.screenshot({ path: join(plan.screenshots, javascript ? 'javascript' : 'no-javascript', screenshotName(group, index, s)), fullPage: true });
-  // axe needs JavaScript (its promises and timers never run in a page without it), so a page seen
-  // without JavaScript is checked as it stands, its scripts taken out, in a page that has it.
-  let checking = page;
-  if (!javascript) {
-    shownWithoutJavaScript = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, '');
-    await axePage.goto(`${plan.base}/__axe`);
-    checking = axePage;
-  }
-  await checking.evaluate(axeSource);
-  const result = await checking.evaluate(() => axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }));
-  for (const v of result.violations) {
-    problems.push(`${where}: ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`);
-  }
+  await check(page, where, javascript, join(plan.screenshots, javascript ? 'javascript' : 'no-javascript', screenshotName(group, index, s)), problems);
   checked += 1;
 }
 
 for (const dir of ['javascript', 'no-javascript']) mkdirSync(join(plan.screenshots, dir), { recursive: true });
-let shownWithoutJavaScript = '';
-const axePage = await (await browser.newContext()).newPage();
-await axePage.route(`${plan.base}/__axe`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: shownWithoutJavaScript }));
 for (const javascript of [true, false]) {
   for (const group of plan.groups) {
     const context = await browser.newContext({ javaScriptEnabled: javascript });
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/.test(message.text())) problems.push(`${group.who}: ${page.url()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`${group.who}: ${page.url()}: script error ${error.message}`));
+    watch(page, group.who, problems);
     try {
-      if (group.email) await signIn(page, group);
+      if (group.email) await signIn(page, plan.base, group.email, group.password);
       for (const [index, s] of group.steps.entries()) await step(page, group, s, index, javascript);
     } catch (error) {
       problems.push(`${group.who}: ${error.message}`);

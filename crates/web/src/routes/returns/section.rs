@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_definition::validate::Item;
 use formwork_definition::{QuestionType, SectionContent};
@@ -409,7 +409,10 @@ pub(crate) async fn save(
                     Some(r) if !later => r.href(&id, &section),
                     _ => format!("/returns/{id}?notice=return-saved"),
                 };
-                return Ok(Redirect::to(&to).into_response());
+                // The new revision, as the API gives it: a program driving the pages (the load
+                // test) carries on from it.
+                let etag = format!("\"{}\"", edited.view.submission.revision);
+                return Ok(([(header::ETAG, etag)], Redirect::to(&to)).into_response());
             }
             let shows = Shows {
                 typed,
