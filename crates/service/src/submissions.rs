@@ -743,7 +743,20 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
         Edit::Answers(sent) => {
             refuse_unusable(&def, sent)?;
             refuse_file_answers(&def, &answers, sent)?;
-            let mut sections: Vec<usize> = sent.keys().filter_map(|k| section_of_key(&def, k)).collect();
+            // A section is changed only where what was sent differs from what is stored: a return
+            // read and sent back whole needs no rights over the sections left as they were.
+            let mut sections: Vec<usize> = sent
+                .iter()
+                .filter(|(k, v)| {
+                    let id = def.slot_named(k).and_then(|slot| {
+                        def.question_at(slot)
+                            .map(|q| q.id.as_str())
+                            .or_else(|| def.table_at(slot).map(|t| t.id.as_str()))
+                    });
+                    id.is_none_or(|id| answers.get(id).unwrap_or(&Value::Null) != *v)
+                })
+                .filter_map(|(k, _)| section_of_key(&def, k))
+                .collect();
             sections.sort_unstable();
             sections.dedup();
             for &s in &sections {
@@ -788,7 +801,17 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
                     rows.push(Value::Object(row.clone()));
                 }
                 Some(i) => match rows.get_mut(*i) {
-                    Some(slot) => *slot = Value::Object(row.clone()),
+                    Some(slot) => {
+                        if *slot != Value::Object(row.clone()) {
+                            // A changed row's warnings are confirmed again, for its new answers.
+                            let row_key = format!("{}/{i}", t.id);
+                            confirmations.retain(|key, _| {
+                                !(key.starts_with(&format!("{row_key}/"))
+                                    || key.starts_with(&format!("{row_key}#")))
+                            });
+                        }
+                        *slot = Value::Object(row.clone());
+                    }
                     None => {
                         return Err(ServiceError::NotFound(format!(
                             "{} has no row {}",
@@ -815,6 +838,13 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
                 )));
             }
             rows.remove(*index);
+            // Rows after it move up: their confirmations would point at other rows.
+            let prefix = format!("{}/", t.id);
+            confirmations.retain(|key, _| {
+                key.strip_prefix(&prefix)
+                    .and_then(|rest| rest.split(['/', '#']).next()?.parse::<usize>().ok())
+                    .is_none_or(|row| row < *index)
+            });
             touched.push(t.section);
             event_section = Some(def.sections[t.section].id.clone());
         }
@@ -825,6 +855,9 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             editable(t.section)?;
             let before = answers.get(&t.id).and_then(Value::as_array).map_or(0, Vec::len);
             answers.insert(t.id.clone(), Value::Array(rows.clone()));
+            // New rows: no reason given for an old row's warning carries over to them.
+            let prefix = format!("{}/", t.id);
+            confirmations.retain(|key, _| !key.starts_with(&prefix));
             touched.push(t.section);
             event_section = Some(def.sections[t.section].id.clone());
             upload = Some((def.sections[t.section].id.clone(), file_name.clone(), before));
@@ -935,8 +968,16 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             ));
         };
         let section = item.section.as_deref().and_then(|s| def.sections.iter().position(|x| x.id == s));
-        if let Some(section) = section {
-            editable(section)?;
+        match section {
+            Some(section) => editable(section)?,
+            // A warning about the return as a whole: anyone who edits any section of it.
+            None => {
+                if !(0..def.sections.len()).any(|s| editable(s).is_ok()) {
+                    return Err(ServiceError::Forbidden(
+                        "Only the people who fill in this return can confirm its warnings".into(),
+                    ));
+                }
+            }
         }
         confirmations.insert(
             key.clone(),
@@ -964,7 +1005,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
         state,
         by: actor.user_id(),
     };
-    let revision = store::save(&mut tx, id, &save, now).await?;
+    let revision = save_or_stale(app, tx_save(&mut tx, id, &save, now).await, &def, id, expected).await?;
     let who = actor.user_id();
     if let Some((section, file_name, rows_before)) = upload {
         let rows_after = answers.get(&section).and_then(Value::as_array).map_or(0, Vec::len);
@@ -1011,6 +1052,37 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
     Ok(Edited { view, changes, not_completed })
 }
 
+async fn tx_save(
+    tx: &mut AnyConnection,
+    id: &str,
+    save: &Save<'_>,
+    now: i64,
+) -> std::result::Result<i64, formwork_store::StoreError> {
+    store::save(tx, id, save, now).await
+}
+
+/// The new revision; or, when another save won the race between reading the return and the
+/// conditional update (two transactions at once on PostgreSQL), the stale answer with what the
+/// winner changed — never a bare conflict, so pages keep what the person typed.
+async fn save_or_stale(
+    app: &App,
+    saved: std::result::Result<i64, formwork_store::StoreError>,
+    def: &Definition,
+    id: &str,
+    expected: i64,
+) -> Result<i64> {
+    match saved {
+        Ok(revision) => Ok(revision),
+        Err(formwork_store::StoreError::Conflict { .. }) => {
+            let mut conn = app.store.conn().await?;
+            let current = store::by_id(&mut conn, id).await?.ok_or_else(not_found)?;
+            let stale = stale(&mut conn, def, &current, expected).await?;
+            Err(ServiceError::Stale(Box::new(stale)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What changed between revision `expected` and now, for the conflict message.
 async fn stale(
     conn: &mut AnyConnection,
@@ -1020,13 +1092,25 @@ async fn stale(
 ) -> Result<Stale> {
     let events = audit::history(conn, &format!("submission:{}", submission.id), 500).await?;
     let mut changes = Vec::new();
+    let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
     for event in events.iter().rev() {
+        let Some(AuditEvent::AnswersSaved { revision, changes: fields, .. }) = event.event() else {
+            continue;
+        };
+        if revision <= expected {
+            continue;
+        }
         let by = match &event.actor_id {
-            Some(user) => formwork_store::users::by_id(conn, user).await?.map(|u| u.name.unwrap_or(u.email)),
+            Some(user) => {
+                if !names.contains_key(user) {
+                    let name =
+                        formwork_store::users::by_id(conn, user).await?.map(|u| u.name.unwrap_or(u.email));
+                    names.insert(user.clone(), name);
+                }
+                names.get(user).cloned().flatten()
+            }
             None => None,
         };
-        if let Some(AuditEvent::AnswersSaved { revision, changes: fields, .. }) = event.event()
-            && revision > expected
         {
             for c in fields {
                 changes.push(TheirChange {
@@ -1422,6 +1506,26 @@ async fn record_attachment(
         let stale = stale(&mut tx, def, &submission, expected).await?;
         return Err(ServiceError::Stale(Box::new(stale)));
     }
+    if !submission.state.is_editable() {
+        return Err(ServiceError::Conflict(format!(
+            "This return is {}: it cannot be changed",
+            submission.state.label().to_lowercase()
+        )));
+    }
+    let period = def
+        .schedule
+        .period_by_key(&submission.period)
+        .ok_or_else(|| ServiceError::internal(format!("submission {id} has an unknown period")))?;
+    let (outcome, _) = check_answers(def, &submission.answers, &validation_context(app, &period));
+    let asked = def
+        .question(&attachment.question)
+        .is_some_and(|q| outcome.asked.get(q.slot).copied().unwrap_or(false));
+    if !asked {
+        return Err(file_problem(
+            &attachment.question,
+            "This question is not asked in this return as it is now answered, so a file cannot be attached to it",
+        ));
+    }
     let replaced = submission
         .answers
         .get(&attachment.question)
@@ -1444,7 +1548,8 @@ async fn record_attachment(
         state: submission.state,
         by: actor.user_id(),
     };
-    let revision = store::save(&mut tx, id, &save, now).await?;
+    let expected = submission.revision;
+    let revision = save_or_stale(app, tx_save(&mut tx, id, &save, now).await, def, id, expected).await?;
     let event = AuditEvent::FileAttached {
         submission: id.into(),
         revision,

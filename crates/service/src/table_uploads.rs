@@ -223,7 +223,18 @@ pub async fn check_table_upload(
     let errors = items.iter().filter(|i| i.is_error()).count();
     let warnings = items.len() - errors;
     let rows = read.rows.len();
-    if errors == 0 && read.report.read_as.is_some() {
+    // A report that kept only some of its errors may have dropped this table's: clean only when
+    // every error found was kept, none is this table's, and the rows were there to read.
+    let truncated = read.report.errors.len() < read.report.error_count;
+    let sheet_missing =
+        matches!(read.report.read_as, Some(ReadAs::Submission)) && read.rows.is_empty() && errors == 0;
+    if sheet_missing {
+        return Err(template_problem(format!(
+            "The workbook has no rows for {}: fill in its sheet, or upload the section's own template",
+            section.title
+        )));
+    }
+    if errors == 0 && !truncated && read.report.read_as.is_some() {
         let before = view.submission.answers.get(&table_id).and_then(Value::as_array).map_or(0, Vec::len);
         let edit =
             Edit::ReplaceTable { table: table_id.clone(), rows: read.rows, file_name: upload.file_name };

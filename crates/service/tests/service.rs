@@ -244,3 +244,40 @@ async fn the_demo_starts_one_complete_and_one_partly_done_towns_fund_return_howe
         demo.returns.iter().map(|r| (r.organisation.as_str(), r.completed, r.sections)).collect();
     assert_eq!(summary, [("Northshire County Council", 5, 5), ("Southvale District Council", 1, 5)]);
 }
+
+#[tokio::test]
+async fn a_warning_confirmed_on_a_row_does_not_pass_to_the_row_that_takes_its_place() {
+    use formwork_service::submissions::{self, Edit};
+    on_both(|db| async move {
+        let (app, editor, finance) = towns_fund(&db).await;
+        let started = submissions::start(&app, &editor, "towns-fund-monitoring", "york", "2026-07-01").await.unwrap();
+        let id = started.submission.id.clone();
+        let row = |project: &str, amount: &str| {
+            serde_json::json!({"project_id": project, "quarter": "Q2", "source": "tf", "amount": amount})
+        };
+        let rows = vec![row("TF-ABC-01", "6000000"), row("TF-ABC-02", "7000000")];
+        let edit = Edit::ReplaceTable { table: "spend".into(), rows, file_name: "spend.csv".into() };
+        let mut view = submissions::edit(&app, &finance, &id, 1, edit).await.unwrap().view;
+        assert_eq!(view.warnings.len(), 2, "{:?}", view.warnings);
+        let key = view.warnings.iter().find(|w| w.item.path.starts_with("spend/0")).unwrap().key.clone();
+        let confirm = Edit::Confirm { key, reason: "One payment for the whole year".into() };
+        view = submissions::edit(&app, &finance, &id, view.submission.revision, confirm).await.unwrap().view;
+        assert_eq!(view.warnings.iter().filter(|w| w.confirmation.is_some()).count(), 1);
+        let remove = Edit::RemoveRow { table: "spend".into(), index: 0 };
+        view = submissions::edit(&app, &finance, &id, view.submission.revision, remove).await.unwrap().view;
+        assert_eq!(view.warnings.len(), 1);
+        assert!(view.warnings[0].confirmation.is_none(), "row 2, now row 1, was never confirmed");
+
+        // The whole return sent back as read: finance changes spend only, and may.
+        let mut answers = view.submission.answers.clone();
+        answers.insert("spend".into(), serde_json::json!([row("TF-ABC-02", "10")]));
+        let whole = Edit::Answers(answers);
+        let saved = submissions::edit(&app, &finance, &id, view.submission.revision, whole).await.unwrap();
+        assert_eq!(saved.view.submission.answers["spend"][0]["amount"], "10.00");
+        let mut changed = saved.view.submission.answers.clone();
+        changed.insert("programme_name".into(), serde_json::json!("Not finance's to change"));
+        let refused = submissions::edit(&app, &finance, &id, saved.view.submission.revision, Edit::Answers(changed)).await;
+        assert!(matches!(refused, Err(ServiceError::Forbidden(_))));
+    })
+    .await;
+}
