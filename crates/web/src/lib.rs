@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 pub mod components;
 mod cookies;
+mod disposition;
 mod error;
 mod forms;
 mod limits;

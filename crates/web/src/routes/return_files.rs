@@ -18,6 +18,7 @@ use super::return_tables::{revision_of, stale_summary, summary_of};
 use super::when;
 use crate::auth::check_csrf;
 use crate::components::{Cell, ErrorSummary, SummaryList, SummaryRow};
+use crate::disposition::content_disposition;
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::pages::{Ctx, Page, render_with};
@@ -386,44 +387,4 @@ pub(crate) async fn download(
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
-}
-
-/// `attachment; filename="…"` with an ASCII stand-in for the name, and the name itself in
-/// `filename*` (RFC 5987/6266) when it is not plain ASCII.
-pub(crate) fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
-        .collect();
-    let fallback = if fallback.trim().is_empty() { "file".to_owned() } else { fallback };
-    if fallback == name {
-        return format!("attachment; filename=\"{fallback}\"");
-    }
-    let mut encoded = String::new();
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn a_file_name_is_sent_safely_and_in_full() {
-        assert_eq!(content_disposition("minutes.pdf"), "attachment; filename=\"minutes.pdf\"");
-        assert_eq!(
-            content_disposition("Board “minutes” é.pdf"),
-            "attachment; filename=\"Board _minutes_ _.pdf\"; filename*=UTF-8''Board%20%E2%80%9Cminutes%E2%80%9D%20%C3%A9.pdf"
-        );
-        assert_eq!(
-            content_disposition("a\"b\\c.pdf"),
-            "attachment; filename=\"a_b_c.pdf\"; filename*=UTF-8''a%22b%5Cc.pdf"
-        );
-    }
 }

@@ -10,6 +10,7 @@ use formwork_service::ServiceError;
 use formwork_service::table_uploads::{self, TableUpload};
 
 use super::return_tables::{TableSection, UploadReport, upload_problem_page, upload_report_page};
+use crate::disposition::content_disposition;
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::pages::Ctx;
@@ -68,7 +69,7 @@ pub(crate) async fn annotated(
         HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     );
     let name = format!("{}-problems.xlsx", t.section_id());
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&name)) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
