@@ -1,9 +1,14 @@
 //! Reading the pages' form posts — URL-encoded or multipart — with the CSRF check built in: a
 //! handler that takes a [`FormData`] cannot forget it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::body::Bytes;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{StatusCode, header};
+use futures_util::{Stream, StreamExt};
 
 use crate::AppState;
 use crate::auth::{Principal, check_csrf};
@@ -49,6 +54,23 @@ impl FormData {
     pub fn values(&self) -> Vec<(String, String)> {
         self.fields.iter().filter(|(k, _)| !k.contains("password") && k != "csrf_token").cloned().collect()
     }
+}
+
+/// A file field's bytes as a stream for [`submissions::attach`](formwork_service::submissions::attach),
+/// raising `over_limit` when they stop at the server's body limit: the service hears only that
+/// the file stopped, which alone would read as a connection that broke.
+pub(crate) fn watch_limit<'a>(
+    field: Field<'a>,
+    over_limit: &Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Bytes, MultipartError>> + 'a {
+    let flag = Arc::clone(over_limit);
+    field.inspect(move |chunk| {
+        if let Err(e) = chunk
+            && e.status() == StatusCode::PAYLOAD_TOO_LARGE
+        {
+            flag.store(true, Ordering::Relaxed);
+        }
+    })
 }
 
 fn too_large(state: &AppState) -> AppError {

@@ -5,6 +5,9 @@
 //! [`submissions::attach`], never held whole: the form's CSRF token comes before the file in the
 //! body, so it is checked before a byte of the file is read.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Multipart, Path};
@@ -20,7 +23,7 @@ use crate::auth::check_csrf;
 use crate::components::{Cell, ErrorSummary, SummaryList, SummaryRow};
 use crate::disposition::content_disposition;
 use crate::error::AppError;
-use crate::forms::FormData;
+use crate::forms::{FormData, watch_limit};
 use crate::pages::{Ctx, Page, render_with};
 
 /// A return with one of its file questions picked out.
@@ -214,6 +217,7 @@ pub(crate) async fn attach(
     let f = FileQuestion::load(&ctx, &id, &question).await?;
     let mut csrf: Option<String> = None;
     let mut revision: Option<i64> = None;
+    let over_limit = Arc::new(AtomicBool::new(false));
     let outcome = loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -245,7 +249,7 @@ pub(crate) async fn attach(
                 let upload = Upload {
                     question: question.clone(),
                     file_name: field.file_name().unwrap_or_default().to_owned(),
-                    body: field,
+                    body: watch_limit(field, &over_limit),
                 };
                 let max = u64::try_from(ctx.state.config().max_upload_bytes).unwrap_or(u64::MAX);
                 break submissions::attach(
@@ -264,6 +268,10 @@ pub(crate) async fn attach(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("{}?notice=file-attached", f.section_href())).into_response()),
+        // The service hears only that the file stopped: here it is known why.
+        Err(ServiceError::Invalid(_)) if over_limit.load(Ordering::Relaxed) => {
+            Err(AppError::too_large(ctx.state.config().max_upload_bytes))
+        }
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.first().map_or("The file could not be attached", |p| p.message.as_str());
             let summary = summary_of(message, Some("#file".into()));
