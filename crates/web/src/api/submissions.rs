@@ -9,9 +9,12 @@
 //! answer again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Json;
 use axum::body::{Body, Bytes};
+use axum::extract::multipart::Field;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +23,7 @@ use formwork_service::submissions::{
     self, Attachment, Edit, Filter, HistoryEntry, SubmissionState, SubmissionView, Upload,
 };
 use formwork_service::table_uploads::{self, TableUpload, TableUploadOutcome};
-use formwork_service::{ServiceError, idempotency, organisations};
+use formwork_service::{Problem, ServiceError, idempotency, organisations};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -31,6 +34,7 @@ use crate::api::types::{ErrorBody, iso};
 use crate::api::{Api, ApiJson};
 use crate::disposition::content_disposition;
 use crate::error::{AppError, no_content};
+use crate::forms::watch_limit;
 
 /// One validation item (DESIGN §4).
 #[derive(Serialize, ToSchema)]
@@ -378,16 +382,19 @@ fn precondition_required() -> Response {
 
 /// What a request was, for its `Idempotency-Key`.
 fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{method} {path} {hex}")
+    format!("{method} {path} {}", hex(&Sha256::digest(body)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Option<String> {
     headers.get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// The first answer to this key, when the request was sent before.
+/// The first answer to this key, when the request was sent before. Call it only once the caller
+/// is known to be allowed the request now: a remembered answer is no licence.
 async fn replay(
     state: &AppState,
     api: &Api,
@@ -395,15 +402,18 @@ async fn replay(
     print: &str,
 ) -> Result<Option<Response>, AppError> {
     let Some(key) = key else { return Ok(None) };
-    let Some(answer) = idempotency::remembered(state, api.actor(), key, print).await? else {
-        return Ok(None);
-    };
+    let answer = idempotency::remembered(state, api.actor(), key, print).await?;
+    Ok(answer.map(replayed))
+}
+
+/// A remembered answer, sent again.
+fn replayed(answer: idempotency::Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
     let revision = body.get("revision").and_then(Value::as_i64);
     let mut response = with_etag(status, body, revision);
     response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    Ok(Some(response))
+    response
 }
 
 /// Remember the answer to a key (successes and refusals of what was sent, never failures of the
@@ -488,8 +498,15 @@ pub(crate) async fn start(
 ) -> Result<Response, AppError> {
     let key = idempotency_key(&headers);
     let print = fingerprint("POST", "/api/v1/submissions", json_of(&body).to_string().as_bytes());
-    if let Some(replayed) = replay(&state, &api, key.as_deref(), &print).await? {
-        return Ok(replayed);
+    if let Some(key) = key.as_deref()
+        && let Some(answer) = idempotency::remembered(&state, api.actor(), key, &print).await?
+    {
+        // Only someone who may still see the return started hears how the key was answered.
+        let first: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        if let Some(id) = first.get("id").and_then(Value::as_str) {
+            submissions::get(&state, api.actor(), id).await?;
+        }
+        return Ok(replayed(answer));
     }
     let started =
         submissions::start(&state, api.actor(), &body.collection, &body.organisation, &body.period).await?;
@@ -567,18 +584,18 @@ pub(crate) async fn attach(
     let headers = request.headers().clone();
     let expected = if_match(&headers)?;
     let key = idempotency_key(&headers);
-    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("");
-    // The file is never held: a repeat is known by its path, length and key alone.
-    let print = fingerprint("POST", &format!("/api/v1/submissions/{id}/attachments"), length.as_bytes());
-    if let Some(replayed) = replay(&state, &api, key.as_deref(), &print).await? {
-        return Ok(replayed);
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if key.is_some() {
+        // Only someone who may still see the return hears how a key was answered.
+        submissions::get(&state, api.actor(), &id).await?;
     }
     let mut multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|e| bad("bad_form", format!("Send the file as multipart/form-data: {}", e.body_text())))?;
     let mut question: Option<String> = None;
     let limit = state.config().max_upload_bytes;
-    let (edited, question) = loop {
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let (outcome, question, print) = loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => {
@@ -603,9 +620,19 @@ pub(crate) async fn attach(
                     )
                     .into());
                 };
+                // The file is never held: a repeat is known by its path, question and length, then
+                // by the SHA-256 of what it sends.
+                let path = format!("/api/v1/submissions/{id}/attachments {question}");
+                let print = fingerprint("POST", &path, length.as_bytes());
+                if let Some(key) = key.as_deref()
+                    && let Some(answer) = idempotency::remembered(&state, api.actor(), key, &print).await?
+                {
+                    return repeated_attachment(field, answer, limit).await;
+                }
                 let file_name = field.file_name().unwrap_or("").to_string();
-                let upload = Upload { question: question.clone(), file_name, body: field };
-                let edited = submissions::attach(
+                let body = watch_limit(field, &over_limit);
+                let upload = Upload { question: question.clone(), file_name, body };
+                let outcome = submissions::attach(
                     &state,
                     state.files(),
                     api.actor(),
@@ -614,11 +641,18 @@ pub(crate) async fn attach(
                     upload,
                     limit as u64,
                 )
-                .await?;
-                break (edited, question);
+                .await;
+                break (outcome, question, print);
             }
             _ => {}
         }
+    };
+    let edited = match outcome {
+        // The service hears only that the file stopped: here it is known why.
+        Err(ServiceError::Invalid(_)) if over_limit.load(Ordering::Relaxed) => {
+            return Err(AppError::too_large(limit));
+        }
+        outcome => outcome?,
     };
     let view = &edited.view;
     let attached = view
@@ -629,6 +663,35 @@ pub(crate) async fn attach(
     let json = json_of(&attachment_body(attached));
     remember(&state, &api, key.as_deref(), &print, StatusCode::CREATED, &json).await?;
     Ok(with_etag(StatusCode::CREATED, json, Some(view.submission.revision)))
+}
+
+/// The answer to an attachment sent again with its `Idempotency-Key`: the file is read, not stored,
+/// and the first answer is sent again only when it is the same file.
+async fn repeated_attachment(
+    mut field: Field<'_>,
+    answer: idempotency::Answer,
+    limit: usize,
+) -> Result<Response, AppError> {
+    let mut digest = Sha256::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(bytes)) => digest.update(&bytes),
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(AppError::too_large(limit)),
+            Err(e) => return Err(bad("bad_form", e.body_text())),
+        }
+    }
+    let sent = hex(&digest.finalize());
+    let first: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+    if first.get("sha256").and_then(Value::as_str).is_some_and(|sha256| sha256 != sent) {
+        return Err(ServiceError::Invalid(vec![Problem::new(
+            "Idempotency-Key",
+            "duplicate",
+            "This Idempotency-Key was used for a different request: use a new key for each new request",
+        )])
+        .into());
+    }
+    Ok(replayed(answer))
 }
 
 /// Download an attached file (only people who may see the return).
@@ -744,6 +807,10 @@ pub(crate) async fn upload_table(
     };
     let path = format!("/api/v1/submissions/{id}/tables/{table}");
     let print = fingerprint("POST", &format!("{path} {file_name}"), &bytes);
+    if key.is_some() {
+        // Only someone who may still see the return hears how a key was answered.
+        submissions::get(&state, api.actor(), &id).await?;
+    }
     if let Some(replayed) = replay(&state, &api, key.as_deref(), &print).await? {
         return Ok(replayed);
     }
@@ -834,13 +901,12 @@ pub(crate) async fn confirm_warning(
         &format!("/api/v1/submissions/{id}/warnings"),
         json_of(&body).to_string().as_bytes(),
     );
+    // Only someone who may still see the return hears how a key was answered.
+    let view = submissions::get(&state, api.actor(), &id).await?;
     if let Some(replayed) = replay(&state, &api, key.as_deref(), &print).await? {
         return Ok(replayed);
     }
-    let expected = match if_match(&headers)? {
-        Some(revision) => revision,
-        None => submissions::get(&state, api.actor(), &id).await?.submission.revision,
-    };
+    let expected = if_match(&headers)?.unwrap_or(view.submission.revision);
     let edit = Edit::Confirm { key: body.key, reason: body.reason };
     let edited = submissions::edit(&state, api.actor(), &id, expected, edit).await?;
     let json = json_of(&SubmissionBody::from(&edited.view));

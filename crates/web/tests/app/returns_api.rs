@@ -375,6 +375,93 @@ async fn a_repeated_post_with_the_same_idempotency_key_gets_the_first_answer() {
 }
 
 #[tokio::test]
+async fn a_repeated_attachment_is_answered_again_only_for_the_same_file_and_to_who_may_still_see_it() {
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let client = app.client();
+    let editor = caller(&app, &client, "editor@northshire.test").await;
+    let started = editor.json(Method::POST, "/api/v1/submissions", &[], &start_body("2026-07-01")).await;
+    let id = started.json()["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/submissions/{id}/attachments");
+    let send = |content: Vec<u8>| {
+        let (editor, path) = (&editor, &path);
+        let key = [("idempotency-key", "minutes-1")];
+        let body = multipart("board_minutes", "minutes.pdf", &content);
+        async move { editor.call(Method::POST, path, &key, Some((body, MULTIPART))).await }
+    };
+    let first = send(pdf()).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = send(pdf()).await;
+    assert_eq!((again.status, again.json()), (201, first.json()), "the first answer, again");
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    // The same length, other bytes: another request under the same key, refused, nothing attached.
+    let mut other = pdf();
+    let last = other.len() - 8;
+    other[last] = b'Y';
+    let refused = send(other).await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains("different request"), "{}", refused.text);
+    let now = editor.get(&format!("/api/v1/submissions/{id}")).await.json();
+    assert_eq!(now["attachments"].as_array().unwrap().len(), 1, "{now}");
+    assert_eq!(now["attachments"][0]["id"], first.json()["id"]);
+
+    // Once the editor has left the organisation, the key tells them nothing about the return.
+    let (_, members) =
+        formwork_service::organisations::members(app.app(), &Actor::System, "northshire").await.unwrap();
+    let editor_id = members.iter().find(|m| m.email == "editor@northshire.test").unwrap().user_id.clone();
+    formwork_service::organisations::remove_member(app.app(), &Actor::System, "northshire", &editor_id)
+        .await
+        .unwrap();
+    let gone = send(pdf()).await;
+    assert_eq!(gone.status, 404, "{}", gone.text);
+    assert!(gone.header("idempotent-replayed").is_empty(), "{}", gone.text);
+}
+
+#[tokio::test]
+async fn a_file_sent_in_chunks_past_the_body_limit_is_too_large_not_broken() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::on(Backend::Sqlite).await;
+    app.seed().await;
+    let client = app.client();
+    let editor = caller(&app, &client, "editor@northshire.test").await;
+    let started = editor.json(Method::POST, "/api/v1/submissions", &[], &start_body("2026-07-01")).await;
+    let id = started.json()["id"].as_str().unwrap().to_string();
+    // No Content-Length: the limit is met while the file streams into storage.
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/submissions/{id}/attachments HTTP/1.1\r\nHost: {address}\r\nAuthorization: {}\r\nContent-Type: {MULTIPART}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        editor.auth
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = |bytes: &[u8]| {
+        let mut framed = format!("{:x}\r\n", bytes.len()).into_bytes();
+        framed.extend_from_slice(bytes);
+        framed.extend_from_slice(b"\r\n");
+        framed
+    };
+    let start = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"question\"\r\n\r\nboard_minutes\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"minutes.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+    );
+    stream.write_all(&chunk(start.as_bytes())).await.unwrap();
+    let block = vec![b'x'; 256 * 1024];
+    for _ in 0..24 {
+        // The server may answer and close before the whole body is sent.
+        if stream.write_all(&chunk(&block)).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply).await;
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("too_large"), "{reply}");
+    let now = editor.get(&format!("/api/v1/submissions/{id}")).await.json();
+    assert!(now["attachments"].as_array().unwrap().is_empty(), "{now}");
+}
+
+#[tokio::test]
 async fn the_second_of_two_saves_from_one_revision_is_refused_with_the_first_ones_changes() {
     on_both(|app| async move {
         app.seed().await;
