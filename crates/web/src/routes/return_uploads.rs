@@ -4,12 +4,15 @@
 //! download.
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::ServiceError;
 use formwork_service::table_uploads::{self, TableUpload};
 
-use super::return_tables::{TableSection, UploadReport, upload_problem_page, upload_report_page};
+use super::return_tables::{
+    Extra, TableSection, UploadReport, revision_of, stale_summary, table_page, upload_problem_page,
+    upload_report_page,
+};
 use crate::disposition::content_disposition;
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -22,13 +25,21 @@ pub(crate) async fn upload(
     form: FormData,
 ) -> Result<Response, AppError> {
     let t = TableSection::load(&ctx, &id, &section).await?;
+    let revision = revision_of(&form)?;
     let Some(file) = form.file("file") else {
         return Ok(upload_problem_page(&ctx, &t, "Select a CSV or XLSX file to upload"));
     };
     let upload =
         TableUpload { table: section.clone(), file_name: file.file_name.clone(), bytes: file.bytes.clone() };
-    match table_uploads::check_table_upload(&ctx.state, ctx.state.files(), ctx.actor(), &id, None, upload)
-        .await
+    match table_uploads::check_table_upload(
+        &ctx.state,
+        ctx.state.files(),
+        ctx.actor(),
+        &id,
+        Some(revision),
+        upload,
+    )
+    .await
     {
         Ok(outcome) if outcome.clean => {
             Ok(Redirect::to(&format!("/returns/{id}/sections/{section}?notice=table-uploaded"))
@@ -45,6 +56,15 @@ pub(crate) async fn upload(
             };
             let t = TableSection::load(&ctx, &id, &section).await?;
             Ok(upload_report_page(&ctx, &t, report))
+        }
+        Err(ServiceError::Stale(stale)) => {
+            let t = TableSection::load(&ctx, &id, &section).await?;
+            let extra = Extra {
+                summary: Some(stale_summary(&stale)),
+                status: Some(StatusCode::CONFLICT),
+                ..Extra::default()
+            };
+            Ok(table_page(&ctx, &t, 1, extra))
         }
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(". ");

@@ -290,18 +290,28 @@ async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_l
     let template = finance.get(&link).await;
     assert_eq!(template.status, 200, "{}", template.text);
 
+    let opened = hidden(&page, "revision");
     let clean = format!("{}TF-ABC-01,Q1,tf,1000\r\nTF-ABC-01,Q2,public,250.75\r\n", template.text);
     let reply =
-        upload(&finance, &format!("{base}/upload"), "", ("file", "spend.csv", clean.as_bytes())).await;
+        upload(&finance, &format!("{base}/upload"), &opened, ("file", "spend.csv", clean.as_bytes())).await;
     assert_eq!(reply.status, 303, "{}", reply.text);
     assert_eq!(reply.location(), format!("{base}?notice=table-uploaded"));
     let stored = rows(&app, &id, "spend").await;
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1]["amount"], "250.75");
 
+    // A file sent from the page as it was before the rows changed is not read over them.
+    let late =
+        upload(&finance, &format!("{base}/upload"), &opened, ("file", "spend.csv", clean.as_bytes())).await;
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert!(late.text.contains("This return has changed"), "{}", late.text);
+    assert_eq!(rows(&app, &id, "spend").await, stored, "nothing changed");
+
+    let revision = hidden(&late, "revision");
     let broken = format!("{}TF-ABC-01,Q9,tf,-5\r\nnot-a-project,Q1,tf,12\r\n", template.text);
     let report =
-        upload(&finance, &format!("{base}/upload"), "", ("file", "spend.csv", broken.as_bytes())).await;
+        upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.csv", broken.as_bytes()))
+            .await;
     assert_eq!(report.status, 422, "{}", report.text);
     assert!(title(&report).starts_with("Error: "));
     assert!(report.text.contains("spend.csv has 3 problems"), "{}", report.text);
@@ -320,7 +330,7 @@ async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_l
     assert!(workbook.bytes.starts_with(b"PK"), "a workbook");
     assert_eq!(workbook.header("x-content-type-options"), "nosniff");
 
-    let nothing = upload(&finance, &format!("{base}/upload"), "", ("file", "", b"")).await;
+    let nothing = upload(&finance, &format!("{base}/upload"), &revision, ("file", "", b"")).await;
     assert_eq!(nothing.status, 422);
     assert!(nothing.text.contains("Select a CSV or XLSX file to upload"), "{}", nothing.text);
 }
