@@ -15,8 +15,8 @@ use serde_json::{Map, Value as JsonValue};
 
 use crate::components::{
     Affix, Attributes, Cell, CharacterCount, CheckboxItem, Checkboxes, Conditional, Content, DateInput,
-    ErrorMessage, ErrorSummary, ErrorSummaryItem, Fieldset, FileUpload, Hint, Input, Label, Legend,
-    RadioItem, Radios, Select, SelectItem, SummaryList, SummaryRow, Textarea, escape, link,
+    ErrorMessage, ErrorSummary, ErrorSummaryItem, Fieldset, Hint, Input, Label, Legend, RadioItem, Radios,
+    Select, SelectItem, SummaryAction, SummaryActions, SummaryList, SummaryRow, Textarea, escape, link,
 };
 
 mod read;
@@ -39,12 +39,15 @@ pub(crate) struct Shown<'a> {
     pub asked: &'a dyn Fn(usize) -> bool,
     /// The link to download an attached file, from the question id and the stored file's id.
     pub file_href: &'a dyn Fn(&str, &str) -> String,
+    /// The page that attaches a file to a question, from the question id (empty for none): a
+    /// file is streamed there, never posted with the form's answers.
+    pub file_page: &'a dyn Fn(&str) -> String,
 }
 
 impl<'a> Shown<'a> {
     /// Answers and items, every question asked, and no links to attached files.
     pub fn new(answers: &'a Map<String, JsonValue>, items: &'a [Item]) -> Self {
-        Shown { answers, items, asked: &always, file_href: &no_link }
+        Shown { answers, items, asked: &always, file_href: &no_link, file_page: &no_page }
     }
 }
 
@@ -53,6 +56,10 @@ fn always(_: usize) -> bool {
 }
 
 fn no_link(_: &str, _: &str) -> String {
+    String::new()
+}
+
+fn no_page(_: &str) -> String {
     String::new()
 }
 
@@ -411,21 +418,36 @@ impl Fields<'_> {
                 })
             }
             QuestionType::File => {
-                let accept: Vec<String> = q.options.accept.iter().map(|ext| format!(".{ext}")).collect();
-                let attributes = if accept.is_empty() {
-                    Attributes::default()
-                } else {
-                    Attributes::default().with("accept", accept.join(","))
-                };
-                Control::FileUpload(FileUpload {
-                    id: id.clone(),
-                    name: id.clone(),
-                    label: label(&q.label),
-                    hint: self.file_hint(q, value),
-                    error_message,
-                    attributes,
-                    ..FileUpload::default()
-                })
+                let attached = self.attached_file(q, value);
+                let page = (self.shown.file_page)(&q.id);
+                let actions = (!page.is_empty()).then(|| SummaryActions {
+                    items: vec![SummaryAction {
+                        content: Content::text(if attached.is_some() {
+                            "Change the file"
+                        } else {
+                            "Upload a file"
+                        }),
+                        href: Some(page),
+                        visually_hidden_text: Some(format!("for {}", q.label.to_lowercase())),
+                        ..SummaryAction::default()
+                    }],
+                    classes: None,
+                });
+                Control::AttachedFile(
+                    SummaryList {
+                        rows: vec![SummaryRow {
+                            key: Cell::text(&q.label),
+                            value: attached.map_or_else(|| Cell::text("No file attached"), Cell::html),
+                            actions,
+                            ..SummaryRow::default()
+                        }],
+                        attributes: Attributes::default().with("id", q.id.clone()),
+                        classes: Some("govuk-!-margin-bottom-2".to_owned()),
+                        ..SummaryList::default()
+                    },
+                    hint,
+                    error_message.map(|e| ErrorMessage { id: Some(format!("{}-error", q.id)), ..e }),
+                )
             }
             QuestionType::Calculated => {
                 let shown = match value.map(|v| text_of(Some(v))) {
@@ -448,25 +470,18 @@ impl Fields<'_> {
         }
     }
 
-    /// A file question's hint: the definition's, then the file already attached, if any, with
-    /// a link to it.
-    fn file_hint(&self, q: &Question, value: Option<&JsonValue>) -> Option<Hint> {
-        let mut parts = Vec::new();
-        if let Some(hint) = &q.hint {
-            parts.push(escape(hint));
-        }
-        if let Some(file) = value.and_then(JsonValue::as_object)
-            && let Some(name) = file.get("name").and_then(JsonValue::as_str)
-        {
-            let size = file.get("size").and_then(JsonValue::as_u64).map(file_size).unwrap_or_default();
-            let href = file.get("id").and_then(JsonValue::as_str).map(|id| (self.shown.file_href)(&q.id, id));
-            let name = match href {
-                Some(href) if !href.is_empty() => link(&href, name),
-                _ => escape(name),
-            };
-            parts.push(format!("Attached: {name} ({size}). Choose a file only to replace it."));
-        }
-        (!parts.is_empty()).then(|| Hint { content: Content::html(parts.join("<br>")), ..Hint::default() })
+    /// The file attached to a question, as trusted markup: its name (a link to download it,
+    /// when there is one) and size.
+    fn attached_file(&self, q: &Question, value: Option<&JsonValue>) -> Option<String> {
+        let file = value.and_then(JsonValue::as_object)?;
+        let name = file.get("name").and_then(JsonValue::as_str)?;
+        let size = file.get("size").and_then(JsonValue::as_u64).map(file_size).unwrap_or_default();
+        let href = file.get("id").and_then(JsonValue::as_str).map(|id| (self.shown.file_href)(&q.id, id));
+        let name = match href {
+            Some(href) if !href.is_empty() => link(&href, name),
+            _ => escape(name),
+        };
+        Some(format!("{name} ({size})"))
     }
 }
 
@@ -480,7 +495,8 @@ enum Control {
     Radios(Radios),
     Checkboxes(Checkboxes),
     DateInput(DateInput),
-    FileUpload(FileUpload),
+    /// A `file` question: the file attached and a link to the page that attaches one.
+    AttachedFile(SummaryList, Option<Hint>, Option<ErrorMessage>),
     SummaryList(SummaryList),
 }
 

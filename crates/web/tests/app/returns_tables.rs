@@ -369,6 +369,13 @@ async fn a_pdf_is_attached_shown_downloaded_and_removed_and_a_false_one_is_refus
     assert!(shown.text.contains(&sha), "the SHA-256 is shown: {}", shown.text);
     assert!(shown.text.contains("Board minutes – March é.pdf"), "{}", shown.text);
     assert!(shown.text.contains("Test editor"), "who uploaded it: {}", shown.text);
+    // The section's own form names the file and links to its page: it never takes a file itself.
+    let section = editor.get(&format!("/returns/{id}/sections/evidence")).await;
+    assert_eq!(section.status, 200, "{}", section.text);
+    assert!(section.text.contains(&format!("href=\"{page_path}\"")), "{}", section.text);
+    assert!(section.text.contains("Change the file"), "{}", section.text);
+    assert!(!section.text.contains("type=\"file\""), "{}", section.text);
+    assert!(section.text.contains("Have you completed this section?"), "{}", section.text);
     let view = submissions::get(app.app(), &Actor::System, &id).await.unwrap();
     let attachment = view.attachments.first().expect("attached").clone();
     let download = editor.get(&format!("/returns/{id}/attachments/{}", attachment.id)).await;

@@ -146,7 +146,8 @@ fn every_question_of_the_examples_renders_with_a_label() {
                     let html = section_fields(&def, index, &Shown::new(&answers, &items));
                     for q in questions.iter().map(|q| &def.questions[*q]) {
                         let found = match q.ty {
-                            QuestionType::Calculated => format!("id=\"{}\"", q.id),
+                            // Shown as a summary row, not a field: a file is attached on its own page.
+                            QuestionType::Calculated | QuestionType::File => format!("id=\"{}\"", q.id),
                             _ => format!("for=\"{}\"", anchor(q)),
                         };
                         assert!(html.contains(&found), "{name}: {} has no {found}", q.id);
@@ -185,19 +186,26 @@ fn money_takes_the_definition_currency_symbol() {
 }
 
 #[test]
-fn an_attached_file_is_named_with_its_link() {
+fn an_attached_file_is_named_with_its_link_and_changed_on_its_own_page() {
     let def = example("towns-fund-monitoring");
     let file = def.questions.iter().find(|q| q.ty == QuestionType::File).unwrap();
     let answers = map(json!({file.id.clone(): {"id": "f1", "name": "report <final>.pdf", "size": 20480}}));
     let href = |question: &str, id: &str| format!("/files/{question}/{id}");
-    let shown = Shown { file_href: &href, ..Shown::new(&answers, &[]) };
+    let page = |question: &str| format!("/returns/r1/files/{question}");
+    let shown = Shown { file_href: &href, file_page: &page, ..Shown::new(&answers, &[]) };
     let html = section_fields(&def, file.section, &shown);
     let expected = format!(
-        "Attached: <a class=\"govuk-link\" href=\"/files/{}/f1\">report &lt;final&gt;.pdf</a> (20 KB)",
+        "<a class=\"govuk-link\" href=\"/files/{}/f1\">report &lt;final&gt;.pdf</a> (20 KB)",
         file.id
     );
     assert!(html.contains(&expected), "{html}");
-    assert!(html.contains("type=\"file\""));
+    assert!(html.contains(&format!("href=\"/returns/r1/files/{}\"", file.id)), "{html}");
+    assert!(html.contains("Change the file"), "{html}");
+    assert!(!html.contains("type=\"file\""), "a section's form is not multipart: {html}");
+
+    let none = Map::new();
+    let html = section_fields(&def, file.section, &Shown { file_page: &page, ..Shown::new(&none, &[]) });
+    assert!(html.contains("No file attached") && html.contains("Upload a file"), "{html}");
 }
 
 #[test]

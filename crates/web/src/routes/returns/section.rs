@@ -7,17 +7,17 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use formwork_definition::SectionContent;
 use formwork_definition::validate::Item;
-use formwork_definition::{QuestionType, SectionContent};
 use formwork_service::ServiceError;
 use formwork_service::submissions::{self, Edit, Progress, Stale, SubmissionView};
 use serde_json::{Map, Value};
 
 use super::caption;
-use super::check::{ReturnTo, answer_text, field_text, section_rows};
+use super::check::{ReturnTo, field_text, section_rows};
 use crate::components::{
-    Button, Cell, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, Input, Label, NotificationBanner,
-    RadioItem, Radios, SummaryAction, SummaryActions, SummaryList, SummaryRow, WarningText, escape,
+    Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, Input, Label, NotificationBanner,
+    RadioItem, Radios, SummaryList, WarningText, escape,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -68,19 +68,17 @@ struct WarningView {
     button: Button,
 }
 
-/// A section's form: its fields as trusted markup, its files (attached on their own pages), and
-/// the completed question.
+/// A section's form: its fields as trusted markup (a file question shows its file and links to
+/// the page that attaches one), and the completed question.
 struct SectionForm {
     fields: String,
-    files: Option<SummaryList>,
     completed: Radios,
     save: Button,
     later: Button,
 }
 
 enum Body {
-    /// The section's form: its fields as trusted markup, its files (attached on their own
-    /// pages), and the completed question.
+    /// The section's form.
     Form(Box<SectionForm>),
     /// A section the person may only read.
     ReadOnly(Box<SummaryList>),
@@ -204,49 +202,6 @@ fn warnings(view: &SubmissionView, section: &str, shows: &Shows) -> Vec<WarningV
         .collect()
 }
 
-/// The section's `file` questions, each with the file attached and a link to the page that
-/// attaches one (files are streamed there, not posted with the section's answers).
-fn files(view: &SubmissionView, index: usize) -> Option<SummaryList> {
-    let def = &view.definition;
-    let SectionContent::Questions(indexes) = &def.sections.get(index)?.content else { return None };
-    let rows: Vec<SummaryRow> = indexes
-        .iter()
-        .filter_map(|i| def.questions.get(*i))
-        .filter(|q| q.ty == QuestionType::File)
-        .map(|q| {
-            let attached = view.submission.answers.get(&q.id).filter(|v| !v.is_null());
-            let text = if attached.is_some() { "Change" } else { "Attach a file" };
-            SummaryRow {
-                key: Cell::text(&q.label),
-                value: Cell::text(
-                    attached.map_or("No file attached".to_owned(), |v| answer_text(def, q, Some(v))),
-                ),
-                actions: Some(SummaryActions {
-                    items: vec![SummaryAction {
-                        content: Content::text(text),
-                        href: Some(format!("/returns/{}/files/{}", view.submission.id, q.id)),
-                        visually_hidden_text: Some(q.label.to_lowercase()),
-                        ..SummaryAction::default()
-                    }],
-                    classes: None,
-                }),
-                classes: None,
-            }
-        })
-        .collect();
-    (!rows.is_empty()).then(|| SummaryList { rows, ..SummaryList::default() })
-}
-
-/// True when every question of a section is a `file` question: its page has no fields.
-fn only_files(def: &formwork_definition::Definition, index: usize) -> bool {
-    match &def.sections[index].content {
-        SectionContent::Questions(indexes) => {
-            indexes.iter().filter_map(|i| def.questions.get(*i)).all(|q| q.ty == QuestionType::File)
-        }
-        SectionContent::Table(_) => false,
-    }
-}
-
 fn section_page(
     ctx: &Ctx,
     view: &SubmissionView,
@@ -271,8 +226,15 @@ fn section_page(
         }))
     } else {
         let asked = |slot: usize| view.asked.get(slot).copied().unwrap_or(true);
-        let shown = Shown { asked: &asked, ..Shown::new(&answers, &shows.errors) };
-        let fields = if only_files(def, index) { String::new() } else { section_fields(def, index, &shown) };
+        let file_href = |_: &str, file: &str| format!("/returns/{id}/attachments/{file}");
+        let file_page = |question: &str| format!("/returns/{id}/files/{question}");
+        let shown = Shown {
+            asked: &asked,
+            file_href: &file_href,
+            file_page: &file_page,
+            ..Shown::new(&answers, &shows.errors)
+        };
+        let fields = section_fields(def, index, &shown);
         error_summary = section_error_summary(def, index, &shows.errors);
         if let Some(message) = &shows.not_completed {
             let summary = error_summary.get_or_insert_with(|| ErrorSummary {
@@ -288,7 +250,6 @@ fn section_page(
         let completed = shows.completed.or(progress.map(|s| s.marked_complete).filter(|m| *m));
         Body::Form(Box::new(SectionForm {
             fields,
-            files: files(view, index),
             completed: completed_radios(completed, shows.not_completed.as_deref()),
             save: Button {
                 name: Some("action".to_owned()),
