@@ -15,7 +15,8 @@ use formwork_service::submissions::{self, Edit};
 use serde_json::{Map, Value};
 
 use super::return_tables::{
-    Extra, TableSection, cell_text, revision_of, stale_summary, summary_of, table_page,
+    Extra, RowWarning, TableSection, cell_text, revision_of, row_warnings, stale_summary, summary_of,
+    table_page,
 };
 use crate::components::{Cell, Content, ErrorSummary, ErrorSummaryItem, SummaryList, SummaryRow};
 use crate::error::AppError;
@@ -34,6 +35,10 @@ struct RowPage {
     fields: String,
     revision: i64,
     editable: bool,
+    /// The return's id, for the warnings' forms.
+    id: String,
+    /// The row's warnings, to confirm here.
+    warnings: Vec<RowWarning>,
 }
 
 /// A row's page: its fields with `cells` (as stored or as typed) and `items`; `index` is `None`
@@ -71,6 +76,11 @@ fn row_page(
         fields,
         revision: t.view.submission.revision,
         editable: t.editable(),
+        id: t.id().to_owned(),
+        warnings: match index {
+            Some(index) if t.editable() => row_warnings(t, Some(index)),
+            _ => Vec::new(),
+        },
         page: page.clone(),
     };
     render_with(status, &page, &template)

@@ -317,24 +317,39 @@ impl UploadReport {
     }
 }
 
-/// The most warnings the rows page lists to confirm at once.
+/// The most warnings a page lists to confirm at once.
 const WARNINGS_SHOWN: usize = 20;
 
 /// A warning on a row, with its confirmation or a form to give one.
-struct RowWarning {
-    key: String,
-    text: WarningText,
-    confirmed: Option<String>,
-    reason: Input,
-    button: Button,
+pub(super) struct RowWarning {
+    pub key: String,
+    pub text: WarningText,
+    pub confirmed: Option<String>,
+    pub reason: Input,
+    pub button: Button,
 }
 
-fn row_warnings(t: &TableSection) -> Vec<RowWarning> {
+/// A link to a row's page, for warnings not listed on the rows page.
+struct RowLink {
+    href: String,
+    text: String,
+}
+
+/// The section's warnings (only row `row`'s, when given) with their confirmations or forms to
+/// give them: those still to confirm first, at most [`WARNINGS_SHOWN`]. A warning's reason field
+/// is `reason-N`, N its place among the section's warnings, as the confirmation's errors link.
+pub(super) fn row_warnings(t: &TableSection, row: Option<usize>) -> Vec<RowWarning> {
     let table = &t.table().id;
-    t.view
+    let mut warnings: Vec<_> = t
+        .view
         .warnings_in(t.section_id())
-        .take(WARNINGS_SHOWN)
         .enumerate()
+        .filter(|(_, w)| row.is_none_or(|r| row_of(&w.item, table) == Some(r)))
+        .collect();
+    warnings.sort_by_key(|(_, w)| w.confirmation.is_some());
+    warnings
+        .into_iter()
+        .take(WARNINGS_SHOWN)
         .map(|(n, warning)| {
             let message = match row_of(&warning.item, table) {
                 Some(r) => format!("Row {}: {}", r + 1, warning.item.message),
@@ -364,6 +379,34 @@ fn row_warnings(t: &TableSection) -> Vec<RowWarning> {
         .collect()
 }
 
+/// The warnings still to confirm that the rows page has no room for: how many, and a link to
+/// each row's page, where they are confirmed.
+fn unlisted_warnings(t: &TableSection) -> (usize, Vec<RowLink>) {
+    let table = &t.table().id;
+    let mut rows: Vec<(usize, usize)> = Vec::new();
+    let mut more = 0;
+    for warning in
+        t.view.warnings_in(t.section_id()).filter(|w| w.confirmation.is_none()).skip(WARNINGS_SHOWN)
+    {
+        more += 1;
+        if let Some(r) = row_of(&warning.item, table) {
+            match rows.iter_mut().find(|(row, _)| *row == r) {
+                Some((_, n)) => *n += 1,
+                None => rows.push((r, 1)),
+            }
+        }
+    }
+    rows.sort_unstable();
+    let links = rows
+        .into_iter()
+        .map(|(r, n)| RowLink {
+            href: format!("{}/rows/{r}", t.href(None)),
+            text: format!("Row {}: {}", r + 1, plural(n, "answer to confirm", "answers to confirm")),
+        })
+        .collect();
+    (more, links)
+}
+
 #[derive(Template)]
 #[template(path = "returns/table.html")]
 struct TablePage {
@@ -384,6 +427,9 @@ struct TablePage {
     revision: i64,
     marked_complete: bool,
     warnings: Vec<RowWarning>,
+    /// How many warnings to confirm are not listed, and the rows they are on.
+    more_warnings: usize,
+    more_rows: Vec<RowLink>,
 }
 
 /// What the rows page shows besides the rows: problems with a post, an upload's report.
@@ -528,6 +574,7 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
     let api = format!("/api/v1/collections/{}", def.collection);
     let mut page = ctx.page(t.title(), "/returns");
     page.has_errors = extra.status.is_some_and(|s| s.is_client_error());
+    let (more_warnings, more_rows) = if editable { unlisted_warnings(t) } else { (0, Vec::new()) };
     let template = TablePage {
         id: t.id().to_owned(),
         caption: t.caption(),
@@ -544,7 +591,9 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         report: extra.report,
         revision: t.view.submission.revision,
         marked_complete: t.view.sections.get(t.section).is_some_and(|s| s.marked_complete),
-        warnings: if editable { row_warnings(t) } else { Vec::new() },
+        warnings: if editable { row_warnings(t, None) } else { Vec::new() },
+        more_warnings,
+        more_rows,
         page: page.clone(),
     };
     render_with(extra.status.unwrap_or(StatusCode::OK), &page, &template)

@@ -258,6 +258,9 @@ async fn a_table_is_completed_only_without_errors_and_its_warnings_are_confirmed
     assert!(page.text.contains("Answers to confirm"), "{}", page.text);
     assert!(page.text.contains("Row 1: Spend over £5,000,000"), "{}", page.text);
     assert!(page.text.contains("Warning to confirm"), "{}", page.text);
+    // The row's own page lists its warning to confirm too.
+    let row = finance.get(&format!("{base}/rows/0")).await;
+    assert!(row.text.contains("Row 1: Spend over £5,000,000"), "{}", row.text);
     let key = hidden(&page, "key");
     let revision = hidden(&page, "revision");
     let confirmed = finance
