@@ -6,8 +6,8 @@ use askama::Template;
 use crate::pages::Form;
 
 use super::{
-    Attributes, Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, FileUpload, Hint, Input,
-    Label, Textarea,
+    Attributes, Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, Fieldset, FileUpload, Hint,
+    Input, Label, Legend, RadioItem, Radios, Textarea,
 };
 
 /// The label formwork's form pages give their controls.
@@ -91,6 +91,37 @@ pub(crate) fn file_upload(name: &str, label_text: &str, accept: &str) -> FileUpl
     }
 }
 
+/// Yes and No radios side by side for field `name`, asking `question` (the page's heading when
+/// `heading`), with the problem to show beside them.
+pub(crate) fn yes_no(name: &str, question: &str, heading: bool, error: Option<&str>) -> Radios {
+    let item = |text: &str, value: &str| {
+        Some(RadioItem {
+            content: Content::text(text),
+            value: Some(value.to_owned()),
+            ..RadioItem::default()
+        })
+    };
+    Radios {
+        name: Some(name.to_owned()),
+        id_prefix: Some(name.to_owned()),
+        items: vec![item("Yes", "yes"), item("No", "no")],
+        error_message: error.map(ErrorMessage::text),
+        classes: Some("govuk-radios--inline".to_owned()),
+        fieldset: Some(Fieldset {
+            legend: Legend {
+                content: Content::text(question),
+                classes: Some(
+                    if heading { "govuk-fieldset__legend--l" } else { "govuk-fieldset__legend--m" }
+                        .to_owned(),
+                ),
+                is_page_heading: heading,
+            },
+            ..Fieldset::default()
+        }),
+        ..Radios::default()
+    }
+}
+
 /// A form's submit button saying `text`; `secondary` for a form that is not the page's main one.
 pub(crate) fn submit(text: &str, secondary: bool) -> Button {
     let button = Button::submit(text);
@@ -99,7 +130,12 @@ pub(crate) fn submit(text: &str, secondary: bool) -> Button {
 
 /// A small form holding one button that posts to `action`, for an action on a table row.
 pub(crate) fn inline_form(action: &str, csrf: &str, button: &Button) -> String {
-    InlineForm { action, csrf, button }.render().unwrap_or_default()
+    inline_form_with(action, csrf, &[], button)
+}
+
+/// [`inline_form`] that also sends `fields`, as hidden fields.
+pub(crate) fn inline_form_with(action: &str, csrf: &str, fields: &[(&str, &str)], button: &Button) -> String {
+    InlineForm { action, csrf, fields, button }.render().unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -107,5 +143,6 @@ pub(crate) fn inline_form(action: &str, csrf: &str, button: &Button) -> String {
 struct InlineForm<'a> {
     action: &'a str,
     csrf: &'a str,
+    fields: &'a [(&'a str, &'a str)],
     button: &'a Button,
 }

@@ -20,7 +20,10 @@ use formwork_service::submissions::{self, Attachment, Edit, SubmissionView, Uplo
 use super::return_tables::{revision_of, stale_summary, summary_of};
 use super::when;
 use crate::auth::check_csrf;
-use crate::components::{Cell, ErrorSummary, SummaryList, SummaryRow};
+use crate::components::form::{file_upload, yes_no};
+use crate::components::{
+    Attributes, Cell, ErrorMessage, ErrorSummary, FileUpload, Hint, Label, Radios, SummaryList, SummaryRow,
+};
 use crate::disposition::content_disposition;
 use crate::error::AppError;
 use crate::forms::{FormData, watch_limit};
@@ -98,9 +101,7 @@ struct FilePage {
     caption: String,
     back: String,
     summary: Option<ErrorSummary>,
-    error: Option<String>,
-    hint: String,
-    accept: String,
+    file: FileUpload,
     action: String,
     current: Option<SummaryList>,
     download_href: Option<String>,
@@ -142,13 +143,21 @@ async fn file_page(
         .and_then(|s| s.error_list.first())
         .and_then(|e| e.content.text.clone());
     let editable = f.editable();
+    let accept = q.options.accept.iter().map(|a| format!(".{a}")).collect::<Vec<_>>().join(",");
+    let attributes =
+        if accept.is_empty() { Attributes::default() } else { Attributes::default().with("accept", accept) };
     let template = FilePage {
         caption: f.view.definition.sections[q.section].title.clone(),
         back: f.section_href(),
         summary,
-        error,
-        hint: hint.trim().to_owned(),
-        accept: q.options.accept.iter().map(|a| format!(".{a}")).collect::<Vec<_>>().join(","),
+        file: FileUpload {
+            label: Label::text(if current.is_some() { "Upload a different file" } else { "Upload a file" })
+                .classes("govuk-label--m"),
+            hint: (!hint.trim().is_empty()).then(|| Hint::text(hint.trim())),
+            error_message: error.map(ErrorMessage::text),
+            attributes,
+            ..file_upload("file", "", "")
+        },
         action: f.href(),
         download_href: f.current().map(|a| format!("/returns/{}/attachments/{}", f.id(), a.id)),
         remove_href: f.current().filter(|_| editable).map(|_| format!("{}/remove", f.href())),
@@ -293,7 +302,7 @@ struct RemoveFilePage {
     back: String,
     action: String,
     summary: Option<ErrorSummary>,
-    error: Option<String>,
+    remove: Radios,
     revision: i64,
 }
 
@@ -307,7 +316,8 @@ fn remove_page(
         .current()
         .map(|a| a.file_name.clone())
         .ok_or_else(|| ServiceError::NotFound(format!("No file is attached to {}", f.question().label)))?;
-    let mut page = ctx.page(format!("Are you sure you want to remove {name}?"), "/returns");
+    let title = format!("Are you sure you want to remove {name}?");
+    let mut page = ctx.page(title.clone(), "/returns");
     page.has_errors = summary.is_some();
     let error = summary
         .as_ref()
@@ -319,7 +329,7 @@ fn remove_page(
         back: f.href(),
         action: format!("{}/remove", f.href()),
         summary,
-        error,
+        remove: yes_no("remove", &title, true, error.as_deref()),
         revision: f.view.submission.revision,
         page: page.clone(),
     };

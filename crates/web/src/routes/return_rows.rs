@@ -18,7 +18,8 @@ use super::return_tables::{
     Extra, RowWarning, TableSection, cell_text, revision_of, row_warnings, stale_summary, summary_of,
     table_page,
 };
-use crate::components::{Cell, Content, ErrorSummary, ErrorSummaryItem, SummaryList, SummaryRow};
+use crate::components::form::yes_no;
+use crate::components::{Cell, Content, ErrorSummary, ErrorSummaryItem, Radios, SummaryList, SummaryRow};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::pages::{Ctx, Page, render_with};
@@ -203,7 +204,7 @@ struct RemoveRowPage {
     back: String,
     action: String,
     summary: Option<ErrorSummary>,
-    error: Option<String>,
+    remove: Radios,
     cells: SummaryList,
     revision: i64,
 }
@@ -238,7 +239,7 @@ fn remove_page(
         back: t.href(Some(TableSection::page_of(index))),
         action: format!("{}/rows/{index}/remove", t.href(None)),
         summary,
-        error,
+        remove: yes_no("remove", "Remove this row?", false, error.as_deref()),
         cells: SummaryList { rows, ..SummaryList::default() },
         revision: t.view.submission.revision,
         page: page.clone(),

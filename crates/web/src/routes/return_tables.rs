@@ -16,9 +16,11 @@ use formwork_service::submissions::{self, Edit, Progress, Stale, SubmissionView}
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::returns::section::completed_radios;
+use crate::components::form::file_upload;
 use crate::components::{
-    Button, Content, ErrorSummary, ErrorSummaryItem, Input, Label, Pagination, PaginationItem,
-    PaginationLink, TableCell, Tag, WarningText, escape,
+    Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, FileUpload, Input, Label, Pagination,
+    PaginationItem, PaginationLink, Radios, TableCell, Tag, WarningText, escape,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -425,7 +427,10 @@ struct TablePage {
     xlsx_href: String,
     report: Option<UploadReport>,
     revision: i64,
-    marked_complete: bool,
+    /// "Have you completed this section?".
+    completed: Radios,
+    /// The spreadsheet to upload.
+    file: FileUpload,
     warnings: Vec<RowWarning>,
     /// How many warnings to confirm are not listed, and the rows they are on.
     more_warnings: usize,
@@ -534,7 +539,7 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
     let summary = extra.summary.or_else(|| {
         let first = extra.first.iter().map(|message| ErrorSummaryItem {
             content: Content::text(message),
-            href: Some("#complete".to_owned()),
+            href: Some("#completed".to_owned()),
             ..ErrorSummaryItem::default()
         });
         // An untouched section lists what it needs once someone has started on it.
@@ -575,6 +580,11 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
     let mut page = ctx.page(t.title(), "/returns");
     page.has_errors = extra.status.is_some_and(|s| s.is_client_error());
     let (more_warnings, more_rows) = if editable { unlisted_warnings(t) } else { (0, Vec::new()) };
+    // Each problem the summary links to a field says so beside the field too.
+    let inline_error = |href: &str| {
+        summary.as_ref()?.error_list.iter().find(|e| e.href.as_deref() == Some(href))?.content.text.clone()
+    };
+    let (completed_error, file_error) = (inline_error("#completed"), inline_error("#file"));
     let template = TablePage {
         id: t.id().to_owned(),
         caption: t.caption(),
@@ -590,7 +600,14 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         xlsx_href: format!("{api}/template.xlsx"),
         report: extra.report,
         revision: t.view.submission.revision,
-        marked_complete: t.view.sections.get(t.section).is_some_and(|s| s.marked_complete),
+        completed: completed_radios(
+            t.view.sections.get(t.section).is_some_and(|s| s.marked_complete).then_some(true),
+            completed_error.as_deref(),
+        ),
+        file: FileUpload {
+            error_message: file_error.map(ErrorMessage::text),
+            ..file_upload("file", "Upload a file (CSV or XLSX)", ".csv,.xlsx")
+        },
         warnings: if editable { row_warnings(t, None) } else { Vec::new() },
         more_warnings,
         more_rows,
@@ -623,12 +640,12 @@ pub(crate) async fn complete(
     let t = TableSection::load(&ctx, &id, &section).await?;
     t.must_edit()?;
     let revision = revision_of(&form)?;
-    let complete = match form.get("complete") {
+    let complete = match form.get("completed") {
         "yes" => true,
         "no" => false,
         _ => {
             let summary =
-                summary_of("Select whether you have completed this section", Some("#complete".into()));
+                summary_of("Select whether you have completed this section", Some("#completed".into()));
             let extra = Extra {
                 summary: Some(summary),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
@@ -663,7 +680,7 @@ pub(crate) async fn complete(
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.first().map_or("The section could not be marked", |p| p.message.as_str());
             let extra = Extra {
-                summary: Some(summary_of(message, Some("#complete".into()))),
+                summary: Some(summary_of(message, Some("#completed".into()))),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Extra::default()
             };

@@ -841,7 +841,7 @@ impl Matrix<'_> {
         // "Have you completed this section?": the answer that changes it.
         let marked = view.section("projects").is_some_and(|s| s.marked_complete);
         if route.ends_with("/complete") {
-            fields.push(("complete", if marked { "no" } else { "yes" }));
+            fields.push(("completed", if marked { "no" } else { "yes" }));
         }
         Some(client.form(&path, &fields).await)
     }

@@ -245,10 +245,12 @@ async fn a_table_is_completed_only_without_errors_and_its_warnings_are_confirmed
     );
     let revision = hidden(&page, "revision");
     let early =
-        finance.form(&format!("{base}/complete"), &[("complete", "yes"), ("revision", &revision)]).await;
+        finance.form(&format!("{base}/complete"), &[("completed", "yes"), ("revision", &revision)]).await;
     assert_eq!(early.status, 422, "{}", early.text);
     assert!(title(&early).starts_with("Error: "));
     assert!(early.text.contains("You cannot mark this section as complete"), "{}", early.text);
+    assert!(early.text.contains("href=\"#completed\""), "{}", early.text);
+    assert!(early.text.contains("id=\"completed-error\""), "the error is beside the radios: {}", early.text);
 
     let big = [("project_id", "TF-ABC-01"), ("quarter", "Q1"), ("source", "private"), ("amount", "6000000")];
     let mut fields = big.to_vec();
@@ -274,7 +276,7 @@ async fn a_table_is_completed_only_without_errors_and_its_warnings_are_confirmed
     assert!(page.text.contains("Confirmed: A land purchase"), "{}", page.text);
     let revision = hidden(&page, "revision");
     let done =
-        finance.form(&format!("{base}/complete"), &[("complete", "yes"), ("revision", &revision)]).await;
+        finance.form(&format!("{base}/complete"), &[("completed", "yes"), ("revision", &revision)]).await;
     assert_eq!(done.status, 303, "{}", done.text);
     let view = submissions::get(app.app(), &Actor::System, &id).await.unwrap();
     assert!(view.section("spend").unwrap().marked_complete);
@@ -396,6 +398,15 @@ async fn a_pdf_is_attached_shown_downloaded_and_removed_and_a_false_one_is_refus
 
     let confirm = editor.get(&format!("{page_path}/remove")).await;
     assert_eq!(confirm.status, 200, "{}", confirm.text);
+    let unanswered =
+        editor.form(&format!("{page_path}/remove"), &[("revision", &hidden(&confirm, "revision"))]).await;
+    assert_eq!(unanswered.status, 422, "{}", unanswered.text);
+    assert!(unanswered.text.contains("href=\"#remove\""), "{}", unanswered.text);
+    assert!(
+        unanswered.text.contains("id=\"remove-error\""),
+        "the error is beside the radios: {}",
+        unanswered.text
+    );
     let revision = hidden(&confirm, "revision");
     let removed =
         editor.form(&format!("{page_path}/remove"), &[("remove", "yes"), ("revision", &revision)]).await;
@@ -438,7 +449,7 @@ async fn another_organisations_member_finds_none_of_the_table_and_file_pages() {
         format!("{base}/rows/0/remove"),
         format!("{page_path}/remove"),
     ] {
-        let reply = other.form(&path, &[("revision", "1"), ("remove", "yes"), ("complete", "yes")]).await;
+        let reply = other.form(&path, &[("revision", "1"), ("remove", "yes"), ("completed", "yes")]).await;
         assert_eq!(reply.status, 404, "POST {path}");
     }
     assert_eq!(

@@ -139,7 +139,7 @@ class Journey {
 
   async markTableComplete(table) {
     await this.go(`/returns/${this.id}/sections/${table}`, `${table}-table`);
-    await this.choose('complete', 'yes');
+    await this.choose('completed', 'yes');
     await this.submit(this.button('Save and continue'));
     await this.expectNoErrors(table);
   }

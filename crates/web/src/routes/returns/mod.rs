@@ -15,7 +15,10 @@ use formwork_service::submissions::{
 };
 use serde_json::Value;
 
-use crate::components::{Content, Table, TableCell, Tag, TaskList, TaskListItem, TaskStatus, escape, link};
+use crate::components::form::inline_form_with;
+use crate::components::{
+    Button, Content, Table, TableCell, Tag, TaskList, TaskListItem, TaskStatus, escape, link,
+};
 use crate::error::AppError;
 use crate::forms::FormData;
 use crate::pages::{Ctx, Page, render};
@@ -114,21 +117,17 @@ impl Dashboard {
 
 /// The small form that starts the return of a period.
 fn start_form(csrf: &str, entry: &DashboardEntry) -> String {
-    format!(
-        "<form method=\"post\" action=\"/returns\" novalidate>\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<input type=\"hidden\" name=\"collection\" value=\"{collection}\">\
-<input type=\"hidden\" name=\"organisation\" value=\"{organisation}\">\
-<input type=\"hidden\" name=\"period\" value=\"{period}\">\
-<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-0\" data-module=\"govuk-button\">\
-Start<span class=\"govuk-visually-hidden\"> {title} for {label}</span></button></form>",
-        csrf = escape(csrf),
-        collection = escape(&entry.collection),
-        organisation = escape(&entry.organisation.slug),
-        period = escape(&entry.period.key),
-        title = escape(&entry.collection_title),
-        label = escape(&entry.period.label),
-    )
+    let fields = [
+        ("collection", entry.collection.as_str()),
+        ("organisation", entry.organisation.slug.as_str()),
+        ("period", entry.period.key.as_str()),
+    ];
+    let start = Button::action(
+        "Start",
+        &format!(" {} for {}", entry.collection_title, entry.period.label),
+        "govuk-button--secondary govuk-!-margin-bottom-0",
+    );
+    inline_form_with("/returns", csrf, &fields, &start)
 }
 
 /// `GET /returns`: the returns the person's organisations make, each period up to now.

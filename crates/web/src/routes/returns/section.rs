@@ -104,7 +104,8 @@ struct SectionPage {
     body: Body,
 }
 
-fn completed_radios(value: Option<bool>, error: Option<&str>) -> Radios {
+/// "Have you completed this section?", for a section's form and a table's rows page.
+pub(crate) fn completed_radios(value: Option<bool>, error: Option<&str>) -> Radios {
     let item = |text: &str, value: &str| {
         Some(RadioItem {
             content: Content::text(text),
