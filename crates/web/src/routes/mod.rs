@@ -116,11 +116,7 @@ fn return_parts() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/returns/{id}/sections/{section}/rows/{index}/remove",
             get(return_rows::confirm_remove_row),
         ),
-        (
-            Method::POST,
-            "/returns/{id}/sections/{section}/rows/{index}/remove",
-            post(return_rows::remove_row),
-        ),
+        (Method::POST, "/returns/{id}/sections/{section}/rows/{index}/remove", post(return_rows::remove_row)),
         (Method::POST, "/returns/{id}/sections/{section}/upload", post(return_uploads::upload)),
         (Method::GET, "/returns/{id}/sections/{section}/upload/{report}", get(return_uploads::annotated)),
         (Method::GET, "/returns/{id}/files/{question}", get(return_files::show)),
