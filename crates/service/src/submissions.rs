@@ -909,7 +909,19 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
     let ctx = validation_context(app, &period);
     let (outcome, _) = check_answers(&def, &answers, &ctx);
     let answers = stored_answers(&def, &answers, &outcome);
-    let changes = audit::diff(&Value::Object(submission.answers.clone()), &Value::Object(answers.clone()));
+    let changes = match &edit {
+        // Removing a row moves every row after it up: a diff by index would list each of them
+        // (thousands, in a long table). The change is the row removed.
+        Edit::RemoveRow { table, index } => {
+            let removed = submission.answers.get(table).and_then(|rows| rows.get(*index)).cloned();
+            vec![Change {
+                field: format!("{table}.{index}"),
+                old: removed.unwrap_or(Value::Null),
+                new: Value::Null,
+            }]
+        }
+        _ => audit::diff(&Value::Object(submission.answers.clone()), &Value::Object(answers.clone())),
+    };
 
     // A section whose answers changed is no longer complete unless this edit marks it so.
     let changed_sections: Vec<usize> = touched
@@ -1094,8 +1106,32 @@ async fn stale(
     let mut changes = Vec::new();
     let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
     for event in events.iter().rev() {
-        let Some(AuditEvent::AnswersSaved { revision, changes: fields, .. }) = event.event() else {
-            continue;
+        // Every kind of change to answers: saved fields, a table replaced from a file, a file
+        // attached or removed.
+        let (revision, fields) = match event.event() {
+            Some(AuditEvent::AnswersSaved { revision, changes, .. }) => (revision, changes),
+            Some(AuditEvent::TableUploaded {
+                revision, section, file_name, rows_before, rows_after, ..
+            }) => {
+                let table = def.sections.iter().find(|s| s.id == section).and_then(|s| match s.content {
+                    SectionContent::Table(t) => def.tables.get(t).map(|t| t.id.clone()),
+                    SectionContent::Questions(_) => None,
+                });
+                let change = Change {
+                    field: table.unwrap_or(section),
+                    old: Value::String(format!("{rows_before} rows")),
+                    new: Value::String(format!("{rows_after} rows from {file_name}")),
+                };
+                (revision, vec![change])
+            }
+            Some(AuditEvent::FileAttached { revision, question, file_name, replaced, .. }) => {
+                let old = replaced.map_or(Value::Null, Value::String);
+                (revision, vec![Change { field: question, old, new: Value::String(file_name) }])
+            }
+            Some(AuditEvent::FileRemoved { revision, question, file_name, .. }) => {
+                (revision, vec![Change { field: question, old: Value::String(file_name), new: Value::Null }])
+            }
+            _ => continue,
         };
         if revision <= expected {
             continue;

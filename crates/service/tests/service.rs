@@ -267,6 +267,9 @@ async fn a_warning_confirmed_on_a_row_does_not_pass_to_the_row_that_takes_its_pl
         view = submissions::edit(&app, &finance, &id, view.submission.revision, remove).await.unwrap().view;
         assert_eq!(view.warnings.len(), 1);
         assert!(view.warnings[0].confirmation.is_none(), "row 2, now row 1, was never confirmed");
+        let history = submissions::history(&app, &finance, &id).await.unwrap();
+        let removed: Vec<_> = history[0].changes.iter().map(|c| (c.field.as_str(), c.new.is_null())).collect();
+        assert_eq!(removed, [("spend.0", true)], "a removed row is one change, not a shift of every row after it");
 
         // The whole return sent back as read: finance changes spend only, and may.
         let mut answers = view.submission.answers.clone();
