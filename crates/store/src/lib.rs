@@ -30,6 +30,7 @@ pub mod tokens;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -38,6 +39,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub use clock::Clock;
 pub use migrate::MIGRATIONS;
@@ -152,12 +154,51 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// On SQLite, the turn to write: one transaction writes at a time, so writers wait their turn
+    /// here, in order, instead of in SQLite's busy handler, which sleeps in steps of up to 100 ms
+    /// and so gave a save under load a tail of hundreds of milliseconds.
+    writer: Option<Arc<Semaphore>>,
 }
+
+/// How long a transaction waits for its turn to write on SQLite before giving up (as SQLite's
+/// busy timeout would).
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection from the pool.
 pub type Conn = PoolConnection<Any>;
-/// A transaction.
-pub type Tx = Transaction<'static, Any>;
+/// A transaction: use it as a connection (`&mut tx`), and end it with [`Tx::commit`] (dropped
+/// without, it rolls back). On SQLite it holds the turn to write until it ends.
+#[derive(Debug)]
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Tx {
+    /// Commit the transaction.
+    pub async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    /// Roll the transaction back.
+    pub async fn rollback(self) -> std::result::Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// A new id: a UUIDv7, so ids sort by creation time.
 pub fn new_id() -> String {
@@ -236,7 +277,8 @@ impl Store {
                 })
             })
             .connect_lazy_with(options);
-        Ok(Store { pool, backend })
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Store { pool, backend, writer })
     }
 
     /// Which database this is.
@@ -260,10 +302,20 @@ impl Store {
     /// two conflicting changes at once end as on PostgreSQL — one wins, the other's conditional
     /// update finds the row changed and reports a conflict.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match self.backend {
+        let turn = match &self.writer {
+            Some(writer) => {
+                match tokio::time::timeout(WRITE_TURN_TIMEOUT, Arc::clone(writer).acquire_owned()).await {
+                    Ok(Ok(turn)) => Some(turn),
+                    _ => return Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+                }
+            }
+            None => None,
+        };
+        let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx { inner, _turn: turn })
     }
 
     /// True when the database answers.
