@@ -621,6 +621,25 @@ fn refuse_unusable(def: &Definition, answers: &Map<String, Value>) -> Result<()>
     if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
 }
 
+/// Put what was sent into the answers, by question or table id (a label or alias sent becomes the
+/// id); calculated and file questions are not taken from what was sent.
+fn put_answers(def: &Definition, answers: &mut Map<String, Value>, sent: &Map<String, Value>) {
+    for (key, value) in sent {
+        let Some(slot) = def.slot_named(key) else { continue };
+        if def
+            .question_at(slot)
+            .is_some_and(|q| !q.is_input() || q.ty == formwork_definition::QuestionType::File)
+        {
+            continue;
+        }
+        let id =
+            def.question_at(slot).map(|q| q.id.clone()).or_else(|| def.table_at(slot).map(|t| t.id.clone()));
+        if let Some(id) = id {
+            answers.insert(id, value.clone());
+        }
+    }
+}
+
 /// Files are attached by uploading them, never by naming them in answers.
 fn refuse_file_answers(
     def: &Definition,
@@ -718,22 +737,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             if !elsewhere.is_empty() {
                 return Err(ServiceError::Invalid(elsewhere));
             }
-            for (key, value) in sent {
-                let Some(slot) = def.slot_named(key) else { continue };
-                if def
-                    .question_at(slot)
-                    .is_some_and(|q| !q.is_input() || q.ty == formwork_definition::QuestionType::File)
-                {
-                    continue;
-                }
-                let id = def
-                    .question_at(slot)
-                    .map(|q| q.id.clone())
-                    .or_else(|| def.table_at(slot).map(|t| t.id.clone()));
-                if let Some(id) = id {
-                    answers.insert(id, value.clone());
-                }
-            }
+            put_answers(&def, &mut answers, sent);
             touched.push(s);
             event_section = Some(section.clone());
             if let Some(complete) = complete {
@@ -762,22 +766,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             for &s in &sections {
                 editable(s)?;
             }
-            for (key, value) in sent {
-                let Some(slot) = def.slot_named(key) else { continue };
-                if def
-                    .question_at(slot)
-                    .is_some_and(|q| !q.is_input() || q.ty == formwork_definition::QuestionType::File)
-                {
-                    continue;
-                }
-                let id = def
-                    .question_at(slot)
-                    .map(|q| q.id.clone())
-                    .or_else(|| def.table_at(slot).map(|t| t.id.clone()));
-                if let Some(id) = id {
-                    answers.insert(id, value.clone());
-                }
-            }
+            put_answers(&def, &mut answers, sent);
             touched = sections;
         }
         Edit::Row { table, index, row } => {
