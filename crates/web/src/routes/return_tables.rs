@@ -157,6 +157,19 @@ pub(crate) fn revision_of(form: &FormData) -> Result<i64, AppError> {
     })
 }
 
+/// The table page again after a change came too late (409), listing what the others changed.
+pub(crate) async fn stale_table_page(
+    ctx: &Ctx,
+    id: &str,
+    section: &str,
+    stale: &Stale,
+) -> Result<Response, AppError> {
+    let t = TableSection::load(ctx, id, section).await?;
+    let extra =
+        Extra { summary: Some(stale_summary(stale)), status: Some(StatusCode::CONFLICT), ..Extra::default() };
+    Ok(table_page(ctx, &t, 1, extra))
+}
+
 /// What the others changed, as error summary entries: the person's own answers stay in the form.
 pub(crate) fn stale_summary(stale: &Stale) -> ErrorSummary {
     let mut error_list = vec![ErrorSummaryItem {
@@ -668,15 +681,7 @@ pub(crate) async fn complete(
             }
             Ok(Redirect::to(&format!("/returns/{id}?notice=return-saved")).into_response())
         }
-        Err(ServiceError::Stale(stale)) => {
-            let t = TableSection::load(&ctx, &id, &section).await?;
-            let extra = Extra {
-                summary: Some(stale_summary(&stale)),
-                status: Some(StatusCode::CONFLICT),
-                ..Extra::default()
-            };
-            Ok(table_page(&ctx, &t, 1, extra))
-        }
+        Err(ServiceError::Stale(stale)) => stale_table_page(&ctx, &id, &section, &stale).await,
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.first().map_or("The section could not be marked", |p| p.message.as_str());
             let extra = Extra {

@@ -4,14 +4,13 @@
 //! download.
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::ServiceError;
 use formwork_service::table_uploads::{self, TableUpload};
 
 use super::return_tables::{
-    Extra, TableSection, UploadReport, revision_of, stale_summary, table_page, upload_problem_page,
-    upload_report_page,
+    TableSection, UploadReport, revision_of, stale_table_page, upload_problem_page, upload_report_page,
 };
 use crate::disposition::content_disposition;
 use crate::error::AppError;
@@ -57,15 +56,7 @@ pub(crate) async fn upload(
             let t = TableSection::load(&ctx, &id, &section).await?;
             Ok(upload_report_page(&ctx, &t, report))
         }
-        Err(ServiceError::Stale(stale)) => {
-            let t = TableSection::load(&ctx, &id, &section).await?;
-            let extra = Extra {
-                summary: Some(stale_summary(&stale)),
-                status: Some(StatusCode::CONFLICT),
-                ..Extra::default()
-            };
-            Ok(table_page(&ctx, &t, 1, extra))
-        }
+        Err(ServiceError::Stale(stale)) => stale_table_page(&ctx, &id, &section, &stale).await,
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(". ");
             Ok(upload_problem_page(&ctx, &t, &message))
