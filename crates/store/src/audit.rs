@@ -288,6 +288,97 @@ pub enum AuditEvent {
         /// Rows now.
         rows_after: usize,
     },
+    /// A sign-off step was given.
+    #[serde(rename = "submission.sign_off")]
+    SignedOff {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The step, from 0.
+        step: usize,
+        /// The role it was signed in.
+        role: String,
+        /// The declaration confirmed.
+        declaration: String,
+    },
+    /// The sign-offs given were cleared because the return changed after them.
+    #[serde(rename = "submission.sign_offs_cleared")]
+    SignOffsCleared {
+        /// The submission's id.
+        submission: String,
+        /// The revision the change made.
+        revision: i64,
+        /// The names of the people who had signed.
+        signed_by: Vec<String>,
+    },
+    /// The return was submitted.
+    #[serde(rename = "submission.submit")]
+    Submitted {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The reference people quote.
+        reference: String,
+    },
+    /// A reviewer sent the return back for changes, with comments by section.
+    #[serde(rename = "submission.return")]
+    ReturnedForChanges {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// Comments by section id.
+        comments: std::collections::BTreeMap<String, String>,
+    },
+    /// A reviewer accepted the return.
+    #[serde(rename = "submission.accept")]
+    Accepted {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+    },
+    /// Staff reopened an accepted return.
+    #[serde(rename = "submission.reopen")]
+    Reopened {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// Why.
+        reason: String,
+    },
+    /// The return was moved to a newer version of its collection's definition.
+    #[serde(rename = "submission.move")]
+    MovedVersion {
+        /// The submission's id.
+        submission: String,
+        /// The revision this made.
+        revision: i64,
+        /// The version it followed.
+        from_version: i64,
+        /// The version it follows now.
+        to_version: i64,
+        /// Questions whose answers moved to a new id: (old, new).
+        renamed: Vec<(String, String)>,
+        /// Answers that did not fit the new version, with their values: kept here, never lost.
+        dropped: Vec<DroppedAnswer>,
+    },
+}
+
+/// An answer that did not fit a newer version of a definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DroppedAnswer {
+    /// Where it was, e.g. `theme` or `spend/3/amount`.
+    pub path: String,
+    /// The question's label in the old version.
+    pub label: String,
+    /// The answer.
+    pub value: Value,
+    /// Why it does not fit.
+    pub reason: String,
 }
 
 impl AuditEvent {
@@ -317,7 +408,14 @@ impl AuditEvent {
             | E::WarningConfirmed { submission, .. }
             | E::FileAttached { submission, .. }
             | E::FileRemoved { submission, .. }
-            | E::TableUploaded { submission, .. } => format!("submission:{submission}"),
+            | E::TableUploaded { submission, .. }
+            | E::SignedOff { submission, .. }
+            | E::SignOffsCleared { submission, .. }
+            | E::Submitted { submission, .. }
+            | E::ReturnedForChanges { submission, .. }
+            | E::Accepted { submission, .. }
+            | E::Reopened { submission, .. }
+            | E::MovedVersion { submission, .. } => format!("submission:{submission}"),
         }
     }
 

@@ -97,6 +97,7 @@ impl SubmissionState {
             (S::NotStarted, S::InProgress)
                 | (S::InProgress | S::ChangesRequested, S::ReadyForSignOff)
                 | (S::ReadyForSignOff | S::AwaitingSignOff | S::ChangesRequested, S::InProgress)
+                | (S::AwaitingSignOff, S::ReadyForSignOff)
                 | (S::ReadyForSignOff | S::AwaitingSignOff, S::AwaitingSignOff)
                 | (S::ReadyForSignOff | S::AwaitingSignOff, S::Submitted)
                 | (S::Submitted, S::ChangesRequested | S::Accepted)
@@ -112,6 +113,36 @@ pub struct Confirmation {
     pub reason: String,
     /// Who confirmed it.
     pub by: Option<String>,
+    /// When.
+    pub at: i64,
+}
+
+/// A sign-off step given: who, in which role, what they declared, when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOff {
+    /// The step, from 0, in the definition's `sign_off` order.
+    pub step: usize,
+    /// The role it was signed in.
+    pub role: String,
+    /// The person's id.
+    pub by: String,
+    /// Their name (or email address) when they signed, as shown on the return.
+    pub name: String,
+    /// The declaration they confirmed.
+    pub declaration: String,
+    /// When.
+    pub at: i64,
+}
+
+/// A reviewer's comment on a section of a return sent back for changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewComment {
+    /// What needs changing.
+    pub comment: String,
+    /// The reviewer's id.
+    pub by: Option<String>,
+    /// Their name (or email address).
+    pub name: String,
     /// When.
     pub at: i64,
 }
@@ -139,6 +170,14 @@ pub struct Submission {
     pub completed_sections: Vec<String>,
     /// Warnings confirmed, by key.
     pub confirmations: BTreeMap<String, Confirmation>,
+    /// Sign-offs given since it last changed, in step order.
+    pub sign_offs: Vec<SignOff>,
+    /// The reviewer's comments by section, while it is sent back for changes.
+    pub review_comments: BTreeMap<String, ReviewComment>,
+    /// The reference people quote, once submitted.
+    pub reference: Option<String>,
+    /// When it was last submitted.
+    pub submitted_at: Option<i64>,
     /// Who started it.
     pub created_by: Option<String>,
     /// When.
@@ -166,6 +205,8 @@ fn submission(row: &AnyRow) -> Result<Submission> {
     let answers: String = get(row, "answers")?;
     let completed: String = get(row, "completed_sections")?;
     let confirmations: String = get(row, "confirmations")?;
+    let sign_offs: String = get(row, "sign_offs")?;
+    let review_comments: String = get(row, "review_comments")?;
     Ok(Submission {
         id: get(row, "id")?,
         collection: get(row, "collection_slug")?,
@@ -178,6 +219,10 @@ fn submission(row: &AnyRow) -> Result<Submission> {
         answers: serde_json::from_str(&answers).map_err(StoreError::Encode)?,
         completed_sections: serde_json::from_str(&completed).map_err(StoreError::Encode)?,
         confirmations: serde_json::from_str(&confirmations).map_err(StoreError::Encode)?,
+        sign_offs: serde_json::from_str(&sign_offs).map_err(StoreError::Encode)?,
+        review_comments: serde_json::from_str(&review_comments).map_err(StoreError::Encode)?,
+        reference: get(row, "reference")?,
+        submitted_at: get(row, "submitted_at")?,
         created_by: get(row, "created_by")?,
         created_at: get(row, "created_at")?,
         updated_by: get(row, "updated_by")?,
@@ -249,54 +294,61 @@ pub struct Filter {
     pub period: Option<String>,
     /// One state.
     pub state: Option<SubmissionState>,
+    /// Any of these states (none: any state).
+    pub states: Vec<SubmissionState>,
     /// Changed at or after this time (ms).
     pub updated_since: Option<i64>,
     /// At most this many.
     pub limit: i64,
 }
 
-/// Submissions matching `filter`, most recently changed first.
-pub async fn list(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<Submission>> {
-    let mut sql = String::from(select!("WHERE 1 = 1"));
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
+/// The `WHERE` clause of `filter` (after `WHERE 1 = 1`) and its values in order; `None` when it
+/// selects nothing. With `states` false the state filters are left out (for counts by state).
+fn conditions(filter: &Filter, states: bool) -> Option<(String, Vec<String>)> {
+    let mut sql = String::new();
+    let mut values: Vec<String> = Vec::new();
+    let mark = |values: &mut Vec<String>, value: &str| {
+        values.push(value.to_string());
+        format!("${}", values.len())
     };
-    let orgs = filter.organisations.as_deref().unwrap_or_default();
-    if filter.organisations.is_some() {
+    if let Some(orgs) = &filter.organisations {
         if orgs.is_empty() {
-            return Ok(Vec::new());
+            return None;
         }
-        let marks: Vec<String> = orgs.iter().map(|_| next()).collect();
+        let marks: Vec<String> = orgs.iter().map(|o| mark(&mut values, o)).collect();
         sql.push_str(&format!(" AND s.organisation_id IN ({})", marks.join(", ")));
     }
-    if filter.collection.is_some() {
-        sql.push_str(&format!(" AND s.collection_slug = {}", next()));
-    }
-    if filter.period.is_some() {
-        sql.push_str(&format!(" AND s.period = {}", next()));
-    }
-    if filter.state.is_some() {
-        sql.push_str(&format!(" AND s.state = {}", next()));
-    }
-    if filter.updated_since.is_some() {
-        sql.push_str(&format!(" AND s.updated_at >= {}", next()));
-    }
-    sql.push_str(&format!(" ORDER BY s.updated_at DESC, s.id LIMIT {}", next()));
-    // Only numbered placeholders are added to the text; every value is bound.
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for org in orgs {
-        query = query.bind(org);
-    }
     if let Some(collection) = &filter.collection {
-        query = query.bind(collection);
+        sql.push_str(&format!(" AND s.collection_slug = {}", mark(&mut values, collection)));
     }
     if let Some(period) = &filter.period {
-        query = query.bind(period);
+        sql.push_str(&format!(" AND s.period = {}", mark(&mut values, period)));
     }
-    if let Some(state) = filter.state {
-        query = query.bind(state.as_str());
+    if states {
+        let mut wanted: Vec<SubmissionState> = filter.states.clone();
+        wanted.extend(filter.state);
+        if !wanted.is_empty() {
+            let marks: Vec<String> = wanted.iter().map(|s| mark(&mut values, s.as_str())).collect();
+            sql.push_str(&format!(" AND s.state IN ({})", marks.join(", ")));
+        }
+    }
+    Some((sql, values))
+}
+
+/// Submissions matching `filter`, most recently changed first.
+pub async fn list(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<Submission>> {
+    let Some((conditions, values)) = conditions(filter, true) else { return Ok(Vec::new()) };
+    let mut sql = format!("{}{conditions}", select!("WHERE 1 = 1"));
+    let mut n = values.len();
+    if filter.updated_since.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND s.updated_at >= ${n}"));
+    }
+    sql.push_str(&format!(" ORDER BY s.updated_at DESC, s.id LIMIT ${}", n + 1));
+    // Only numbered placeholders are added to the text; every value is bound.
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in values {
+        query = query.bind(value);
     }
     if let Some(since) = filter.updated_since {
         query = query.bind(since);
@@ -305,17 +357,51 @@ pub async fn list(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<Submissi
     rows.iter().map(submission).collect()
 }
 
+/// How many submissions `filter` selects in each state, its state filters aside (for the counts
+/// beside a list filtered by state).
+pub async fn count_by_state(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<(SubmissionState, i64)>> {
+    let Some((conditions, values)) = conditions(filter, false) else { return Ok(Vec::new()) };
+    let mut sql = format!("SELECT s.state AS state, COUNT(*) AS n FROM submissions s WHERE 1 = 1{conditions}");
+    let mut n = values.len();
+    if filter.updated_since.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND s.updated_at >= ${n}"));
+    }
+    sql.push_str(" GROUP BY s.state");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in values {
+        query = query.bind(value);
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.bind(since);
+    }
+    let rows = query.fetch_all(&mut *c).await?;
+    let mut counts = Vec::new();
+    for row in &rows {
+        let state: String = get(row, "state")?;
+        if let Some(state) = SubmissionState::parse(&state) {
+            counts.push((state, get(row, "n")?));
+        }
+    }
+    counts.sort_by_key(|(state, _)| SubmissionState::ALL.iter().position(|s| s == state));
+    Ok(counts)
+}
+
 /// A change to a submission's answers and progress, made from revision `expected`.
 #[derive(Clone, Debug)]
 pub struct Save<'a> {
     /// The revision the change was made from.
     pub expected: i64,
+    /// The definition version it follows now (a move to a newer version changes it).
+    pub version: i64,
     /// The answers now.
     pub answers: &'a Map<String, Value>,
     /// Sections marked complete now.
     pub completed_sections: &'a [String],
     /// Warnings confirmed now.
     pub confirmations: &'a BTreeMap<String, Confirmation>,
+    /// Sign-offs now (a change to answers clears them).
+    pub sign_offs: &'a [SignOff],
     /// The state now.
     pub state: SubmissionState,
     /// Who.
@@ -328,9 +414,11 @@ pub async fn save(c: &mut AnyConnection, id: &str, save: &Save<'_>, now: i64) ->
     let answers = serde_json::to_string(save.answers).map_err(StoreError::Encode)?;
     let completed = serde_json::to_string(save.completed_sections).map_err(StoreError::Encode)?;
     let confirmations = serde_json::to_string(save.confirmations).map_err(StoreError::Encode)?;
+    let sign_offs = serde_json::to_string(save.sign_offs).map_err(StoreError::Encode)?;
     let done = sqlx::query(
         "UPDATE submissions SET answers = $1, completed_sections = $2, confirmations = $3, state = $4, \
-         revision = revision + 1, updated_by = $5, updated_at = $6 WHERE id = $7 AND revision = $8",
+         revision = revision + 1, updated_by = $5, updated_at = $6, version = $9, sign_offs = $10 \
+         WHERE id = $7 AND revision = $8",
     )
     .bind(answers)
     .bind(completed)
@@ -340,6 +428,8 @@ pub async fn save(c: &mut AnyConnection, id: &str, save: &Save<'_>, now: i64) ->
     .bind(now)
     .bind(id)
     .bind(save.expected)
+    .bind(save.version)
+    .bind(sign_offs)
     .execute(&mut *c)
     .await?
     .rows_affected();
@@ -350,43 +440,97 @@ pub async fn save(c: &mut AnyConnection, id: &str, save: &Save<'_>, now: i64) ->
     }
 }
 
-/// Move a submission from state `from` at revision `expected` to state `to`, giving the new
-/// revision; a conflict when it has moved or changed since, or when the lifecycle does not allow
-/// the move.
-pub async fn transition(
-    c: &mut AnyConnection,
-    id: &str,
-    expected: i64,
-    from: SubmissionState,
-    to: SubmissionState,
-    by: Option<&str>,
-    now: i64,
-) -> Result<i64> {
-    if !from.may_become(to) {
+/// A move of a submission along its lifecycle, made from revision `expected` in state `from`.
+#[derive(Clone, Debug)]
+pub struct Transition<'a> {
+    /// The revision it was made from.
+    pub expected: i64,
+    /// The state it was in.
+    pub from: SubmissionState,
+    /// The state it moves to.
+    pub to: SubmissionState,
+    /// Sign-offs after the move.
+    pub sign_offs: &'a [SignOff],
+    /// Reviewer's comments after the move.
+    pub review_comments: &'a BTreeMap<String, ReviewComment>,
+    /// The reference, set when `Some` (kept otherwise).
+    pub reference: Option<&'a str>,
+    /// When it was submitted, set when `Some` (kept otherwise).
+    pub submitted_at: Option<i64>,
+    /// Who.
+    pub by: Option<&'a str>,
+}
+
+/// Move a submission as `t` says, giving the new revision; a conflict when it has moved or changed
+/// since, or when the lifecycle does not allow the move. One conditional update.
+pub async fn transition(c: &mut AnyConnection, id: &str, t: &Transition<'_>, now: i64) -> Result<i64> {
+    if !t.from.may_become(t.to) {
         return Err(StoreError::conflict(format!(
             "A return that is {} cannot become {}",
-            from.label().to_lowercase(),
-            to.label().to_lowercase()
+            t.from.label().to_lowercase(),
+            t.to.label().to_lowercase()
         )));
     }
+    let sign_offs = serde_json::to_string(t.sign_offs).map_err(StoreError::Encode)?;
+    let comments = serde_json::to_string(t.review_comments).map_err(StoreError::Encode)?;
     let done = sqlx::query(
-        "UPDATE submissions SET state = $1, revision = revision + 1, updated_by = $2, updated_at = $3 \
+        "UPDATE submissions SET state = $1, revision = revision + 1, updated_by = $2, updated_at = $3, \
+         sign_offs = $7, review_comments = $8, reference = COALESCE($9, reference), \
+         submitted_at = COALESCE($10, submitted_at) \
          WHERE id = $4 AND revision = $5 AND state = $6",
     )
-    .bind(to.as_str())
-    .bind(by)
+    .bind(t.to.as_str())
+    .bind(t.by)
     .bind(now)
     .bind(id)
-    .bind(expected)
-    .bind(from.as_str())
+    .bind(t.expected)
+    .bind(t.from.as_str())
+    .bind(sign_offs)
+    .bind(comments)
+    .bind(t.reference)
+    .bind(t.submitted_at)
     .execute(&mut *c)
     .await?
     .rows_affected();
     if done == 1 {
-        Ok(expected + 1)
+        Ok(t.expected + 1)
     } else {
         Err(StoreError::conflict("Somebody else changed this return after you opened it"))
     }
+}
+
+/// True when a submission already has `reference`.
+pub async fn reference_taken(c: &mut AnyConnection, reference: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 AS one FROM submissions WHERE reference = $1")
+        .bind(reference)
+        .fetch_optional(&mut *c)
+        .await?
+        .is_some())
+}
+
+/// Claim the reminder `kind` (`14d`, `overdue`…) of a collection's period for an organisation:
+/// true for exactly one caller, ever, however many ask at once.
+pub async fn claim_reminder(
+    c: &mut AnyConnection,
+    collection: &str,
+    organisation_id: &str,
+    period: &str,
+    kind: &str,
+    now: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO reminders_sent (collection_slug, organisation_id, period, kind, sent_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (collection_slug, organisation_id, period, kind) DO NOTHING",
+    )
+    .bind(collection)
+    .bind(organisation_id)
+    .bind(period)
+    .bind(kind)
+    .bind(now)
+    .execute(&mut *c)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// A file attached to a submission.

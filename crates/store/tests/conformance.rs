@@ -1011,7 +1011,7 @@ async fn of_two_saves_from_one_revision_the_second_is_a_conflict_and_changes_not
     on_both(|s| {
         Box::pin(async move {
             use formwork_store::submissions::{
-                self, Confirmation, Filter, NewSubmission, Save, SubmissionState,
+                self, Confirmation, Filter, NewSubmission, Save, SignOff, SubmissionState, Transition,
             };
             let org = submission_fixture(&s).await;
             let mut c = s.conn().await.unwrap();
@@ -1033,6 +1033,8 @@ async fn of_two_saves_from_one_revision_the_second_is_a_conflict_and_changes_not
                 answers: first.as_object().unwrap(),
                 completed_sections: &["programme".to_string()],
                 confirmations: &confirmations,
+                version: 1,
+                sign_offs: &[],
                 state: SubmissionState::InProgress,
                 by: None,
             };
@@ -1046,23 +1048,64 @@ async fn of_two_saves_from_one_revision_the_second_is_a_conflict_and_changes_not
             assert_eq!((stored.revision, stored.updated_at), (2, NOW + 1));
             assert_eq!(stored.completed_sections, vec!["programme".to_string()]);
             assert_eq!(stored.confirmations, confirmations);
+            let no_comments = BTreeMap::new();
+            let accept = Transition {
+                expected: 2,
+                from: SubmissionState::InProgress,
+                to: SubmissionState::Accepted,
+                sign_offs: &[],
+                review_comments: &no_comments,
+                reference: None,
+                submitted_at: None,
+                by: None,
+            };
             assert!(matches!(
-                submissions::transition(
-                    &mut c,
-                    &started.id,
-                    2,
-                    SubmissionState::InProgress,
-                    SubmissionState::Accepted,
-                    None,
-                    NOW
-                )
-                .await,
+                submissions::transition(&mut c, &started.id, &accept, NOW).await,
                 Err(StoreError::Conflict { .. })
             ));
+            // A move the lifecycle allows, made once: the second from the same revision is refused.
+            let signed = vec![SignOff {
+                step: 0,
+                role: "certifier".into(),
+                by: "someone".into(),
+                name: "Someone".into(),
+                declaration: "True".into(),
+                at: NOW,
+            }];
+            let submit = Transition {
+                from: SubmissionState::InProgress,
+                to: SubmissionState::ReadyForSignOff,
+                sign_offs: &signed,
+                reference: Some("TFM-2026Q1-7K3P"),
+                submitted_at: Some(NOW),
+                ..accept.clone()
+            };
+            assert_eq!(submissions::transition(&mut c, &started.id, &submit, NOW).await.unwrap(), 3);
+            assert!(matches!(
+                submissions::transition(&mut c, &started.id, &submit, NOW).await,
+                Err(StoreError::Conflict { .. })
+            ));
+            let moved = submissions::by_id(&mut c, &started.id).await.unwrap().unwrap();
+            assert_eq!(moved.state, SubmissionState::ReadyForSignOff);
+            assert_eq!(moved.sign_offs, signed);
+            assert_eq!(moved.reference.as_deref(), Some("TFM-2026Q1-7K3P"));
+            assert!(submissions::reference_taken(&mut c, "TFM-2026Q1-7K3P").await.unwrap());
+            assert!(!submissions::reference_taken(&mut c, "TFM-2026Q1-7K3Q").await.unwrap());
+            let counts = submissions::count_by_state(
+                &mut c,
+                &Filter { organisations: Some(vec![org.clone()]), ..Filter::default() },
+            )
+            .await
+            .unwrap();
+            assert_eq!(counts, vec![(SubmissionState::ReadyForSignOff, 1)]);
+            // A reminder is claimed once.
+            assert!(submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap());
+            assert!(!submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap());
+            assert!(submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "3d", NOW).await.unwrap());
             let filter = Filter {
                 organisations: Some(vec![org.clone()]),
                 collection: Some("towns".into()),
-                state: Some(SubmissionState::InProgress),
+                state: Some(SubmissionState::ReadyForSignOff),
                 updated_since: Some(NOW),
                 limit: 10,
                 ..Filter::default()
