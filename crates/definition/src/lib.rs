@@ -7,6 +7,7 @@
 //! as a [`Diagnostic`] with its line and column. Validating answers never fails either; every
 //! problem with the answers is a validation item built by the one catalogue of messages.
 
+pub mod carry;
 pub mod currency;
 pub mod diagnostic;
 pub mod dictionary;
@@ -19,6 +20,7 @@ pub mod source;
 pub mod validate;
 pub mod value;
 
+pub use carry::{Carried, Dropped, carry_over};
 pub use diagnostic::{Diagnostic, Span};
 pub use load::{DEFAULT_MAX_ROWS, FORMAT_VERSION, load};
 pub use model::{Definition, Kind, Question, QuestionType, Section, SectionContent, Severity, Table};

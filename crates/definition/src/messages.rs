@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::model::{ChoiceList, Question, QuestionType};
+use crate::validate::Breach;
 use crate::validate::convert::Problem;
-use crate::value::{format_date, format_number};
+use crate::value::{Value, format_date, format_number};
 
 /// How a question is referred to in messages.
 struct Subject {
@@ -308,6 +309,76 @@ pub fn unknown_column(name: &str, table: &str, suggestion: Option<&str>) -> Stri
 /// A rule that needed more work than an evaluation may do.
 pub fn rule_too_complex(message: &str) -> String {
     format!("This check could not be completed because there is too much data for it: {message}")
+}
+
+/// Why an answer is not carried over to a newer version: the question is gone.
+pub fn no_longer_asked() -> String {
+    "This question is no longer asked".into()
+}
+
+/// Why a table's rows are not carried over to a newer version: the table is gone.
+pub fn table_no_longer_asked() -> String {
+    "This table is no longer asked".into()
+}
+
+/// Why an answer is not carried over: it is not of the new question's type or choices.
+/// `choice_label` is the label the old version gave a choice that is no longer offered.
+pub fn not_carried(q: &Question, problem: &Problem, choice_label: Option<&str>) -> String {
+    match problem {
+        Problem::NotChoice(given) => {
+            format!("“{}” is no longer one of the choices", choice_label.unwrap_or(given))
+        }
+        Problem::TooManyPlaces(0) | Problem::NotWhole => "The answer is no longer a whole number".into(),
+        Problem::TooManyPlaces(places) => {
+            let unit = if *places == 1 { "place" } else { "places" };
+            format!("The answer has more decimal places than the new limit of {places} {unit}")
+        }
+        Problem::FileType(ext) if !ext.is_empty() => {
+            format!("{} files are no longer accepted", ext.to_uppercase())
+        }
+        Problem::FileTooBig(_) => {
+            let max = q.options.max_size.map(format_size).unwrap_or_default();
+            format!("The file is larger than the new limit of {max}")
+        }
+        _ => not_carried_shape(),
+    }
+}
+
+/// Why an answer is not carried over: its shape or type does not fit the new question.
+pub fn not_carried_shape() -> String {
+    "The answer is no longer the right type".into()
+}
+
+/// Why an answer is not carried over: it breaks one of the new question's limits, e.g.
+/// "£6,000 is more than the new limit of £5,000".
+pub fn not_carried_limit(q: &Question, value: &Value, breach: Breach, symbol: Option<&str>) -> String {
+    let characters = |n: u32| if n == 1 { "character" } else { "characters" };
+    let options = |n: u32| if n == 1 { "option" } else { "options" };
+    let number = |n: Decimal| number_text(q, n, symbol);
+    let given = match value {
+        Value::Number(n) => number(*n),
+        Value::Date(d) => format_date(*d),
+        _ => "The answer".into(),
+    };
+    match breach {
+        Breach::Min(min) => format!("{given} is less than the new lower limit of {}", number(min)),
+        Breach::Max(max) => format!("{given} is more than the new limit of {}", number(max)),
+        Breach::MinDate(min) => format!("{given} is before the new earliest date of {}", format_date(min)),
+        Breach::MaxDate(max) => format!("{given} is after the new latest date of {}", format_date(max)),
+        Breach::MinLength(min) => {
+            format!("The answer is shorter than the new minimum of {min} {}", characters(min))
+        }
+        Breach::MaxLength(max) => {
+            format!("The answer is longer than the new limit of {max} {}", characters(max))
+        }
+        Breach::Pattern => "The answer is no longer in the right format".into(),
+        Breach::MinSelected(min) => {
+            format!("Fewer options are selected than the new minimum of {min} {}", options(min))
+        }
+        Breach::MaxSelected(max) => {
+            format!("More options are selected than the new limit of {max} {}", options(max))
+        }
+    }
 }
 
 #[cfg(test)]

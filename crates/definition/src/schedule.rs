@@ -109,7 +109,7 @@ impl Due {
 }
 
 /// When returns are made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Schedule {
     /// How often.
     pub frequency: Frequency,
@@ -119,6 +119,33 @@ pub struct Schedule {
     pub end: Option<NaiveDate>,
     /// How long after a period ends its return is due.
     pub due: Due,
+    /// Reminder emails: how many days before each due date, largest first, no repeats.
+    pub reminders: Vec<u32>,
+}
+
+/// Read a reminder offset: days or weeks before a due date (`14d`, `2w`), as days.
+///
+/// Months are refused: "a month before" a due date moves with month lengths, and a reminder
+/// is a matter of days. `Err` holds the unit written when it is months, for the hint.
+pub fn parse_reminder(text: &str) -> Result<u32, ReminderError> {
+    match Due::parse(text) {
+        Some(Due { unit: DueUnit::Months, .. }) => Err(ReminderError::Months),
+        Some(Due { amount: 0, .. }) => Err(ReminderError::Zero),
+        Some(Due { amount, unit: DueUnit::Days }) => Ok(amount),
+        Some(Due { amount, unit: DueUnit::Weeks }) => Ok(amount * 7),
+        None => Err(ReminderError::NotDuration),
+    }
+}
+
+/// Why a reminder offset cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReminderError {
+    /// Not `<number>d` or `<number>w`.
+    NotDuration,
+    /// Written in months.
+    Months,
+    /// `0d`: that is the due date itself.
+    Zero,
 }
 
 /// One period of a schedule.
@@ -176,6 +203,24 @@ impl Schedule {
             end,
             due,
         })
+    }
+
+    /// Each reminder of `period`: (days before the due date, the day it is sent), earliest first.
+    pub fn reminder_dates(&self, period: &Period) -> Vec<(u32, NaiveDate)> {
+        self.reminders
+            .iter()
+            .filter_map(|&days| Some((days, period.due.checked_sub_days(chrono::Days::new(days.into()))?)))
+            .collect()
+    }
+
+    /// The reminders of `period` whose day has come by `today`, earliest first; none once the
+    /// return is overdue (the overdue notice follows instead). A job sends each at most once, so
+    /// one that missed its day is still sent.
+    pub fn reminders_come(&self, period: &Period, today: NaiveDate) -> Vec<(u32, NaiveDate)> {
+        if today > period.due {
+            return Vec::new();
+        }
+        self.reminder_dates(period).into_iter().filter(|(_, date)| *date <= today).collect()
     }
 
     /// Every period that has started by `date` (the newest last), at most [`MAX_PERIODS`].
@@ -241,6 +286,7 @@ mod tests {
             start: d("2026-04-01"),
             end: None,
             due: Due::parse("30d").unwrap(),
+            reminders: vec![14, 3],
         }
     }
 
@@ -265,6 +311,7 @@ mod tests {
             start: d("2025-07-01"),
             end: None,
             due: Due::parse("270d").unwrap(),
+            reminders: Vec::new(),
         };
         let p = s.period(0).unwrap();
         assert_eq!((p.end, p.label.as_str()), (d("2026-06-30"), "2025 to 2026"));
@@ -273,6 +320,7 @@ mod tests {
             start: d("2026-01-01"),
             end: Some(d("2026-03-31")),
             due: Due::parse("2m").unwrap(),
+            reminders: Vec::new(),
         };
         assert_eq!(once.period(0).unwrap().due, d("2026-05-31"));
         assert!(once.period(1).is_none());
@@ -283,5 +331,26 @@ mod tests {
         assert_eq!(Due::parse("6w"), Some(Due { amount: 6, unit: DueUnit::Weeks }));
         assert_eq!(Due::parse("30"), None);
         assert_eq!(Due::parse("d"), None);
+    }
+
+    #[test]
+    fn reminders_are_days_or_weeks_before_the_due_date() {
+        assert_eq!(parse_reminder("14d"), Ok(14));
+        assert_eq!(parse_reminder("2w"), Ok(14));
+        assert_eq!(parse_reminder("1m"), Err(ReminderError::Months));
+        assert_eq!(parse_reminder("0w"), Err(ReminderError::Zero));
+        assert_eq!(parse_reminder("-3d"), Err(ReminderError::NotDuration));
+        assert_eq!(parse_reminder("soon"), Err(ReminderError::NotDuration));
+    }
+
+    #[test]
+    fn reminders_come_before_the_due_date_and_stop_when_overdue() {
+        let s = quarterly();
+        let p = s.period(0).unwrap();
+        assert_eq!(s.reminder_dates(&p), vec![(14, d("2026-07-16")), (3, d("2026-07-27"))]);
+        assert!(s.reminders_come(&p, d("2026-07-15")).is_empty());
+        assert_eq!(s.reminders_come(&p, d("2026-07-16")), vec![(14, d("2026-07-16"))]);
+        assert_eq!(s.reminders_come(&p, d("2026-07-30")).len(), 2, "both have come on the due date");
+        assert!(s.reminders_come(&p, d("2026-07-31")).is_empty(), "overdue: no more reminders");
     }
 }

@@ -23,7 +23,7 @@ use crate::model::{
     Choice, ChoiceList, Currency, Definition, Kind, Question, Role, Rule, Section, SectionContent, Severity,
     SignOffStep, SlotRef, Table,
 };
-use crate::schedule::{Due, Frequency, Schedule};
+use crate::schedule::{Due, Frequency, ReminderError, Schedule, parse_reminder};
 use crate::source::{self, Node, NodeValue};
 
 /// The format version this build reads.
@@ -48,7 +48,7 @@ const TOP_KEYS: &[&str] = &[
 const SECTION_KEYS: &[&str] = &["id", "title", "description", "editors", "when", "questions", "table"];
 const TABLE_KEYS: &[&str] = &["min_rows", "max_rows", "unique", "columns", "rules"];
 const RULE_KEYS: &[&str] = &["id", "check", "message", "severity", "fields"];
-const SCHEDULE_KEYS: &[&str] = &["frequency", "start", "end", "due"];
+const SCHEDULE_KEYS: &[&str] = &["frequency", "start", "end", "due", "reminders"];
 const SIGN_OFF_KEYS: &[&str] = &["by", "declaration"];
 const CHOICE_KEYS: &[&str] = &["value", "label"];
 
@@ -325,7 +325,78 @@ impl<'c> Loader<'c> {
                 "add `end: YYYY-MM-DD`",
             );
         }
-        Some(Schedule { frequency: frequency?, start: start?, end, due: due? })
+        let mut schedule =
+            Schedule { frequency: frequency?, start: start?, end, due: due?, reminders: Vec::new() };
+        if let Some(node) = f.get("reminders") {
+            schedule.reminders = self.read_reminders(node, &schedule);
+        }
+        Some(schedule)
+    }
+
+    /// `reminders: [14d, 3d]`: each must be days or weeks, more than none, written once, and
+    /// come after the first period starts. Kept largest first.
+    fn read_reminders(&mut self, node: &Node, schedule: &Schedule) -> Vec<u32> {
+        let Some(items) = self.ctx.list(node, "`reminders`") else {
+            return Vec::new();
+        };
+        // From the start of the first period to its due date: a reminder further back would come
+        // before there is anything to fill in.
+        let first = schedule.period(0).map(|p| (p.due - p.start).num_days());
+        let mut reminders: Vec<(u32, String)> = Vec::new();
+        for item in items {
+            let Some(text) = self.ctx.text(item, "a reminder", 20) else {
+                continue;
+            };
+            let days = match parse_reminder(&text) {
+                Ok(days) => days,
+                Err(e) => {
+                    let (message, help) = match e {
+                        ReminderError::Months => (
+                            format!(
+                                "reminder `{text}` is in months; reminders are days or weeks before the due date"
+                            ),
+                            "write it in days or weeks, such as `28d` or `4w`",
+                        ),
+                        ReminderError::Zero => (
+                            format!("reminder `{text}` is no time before the due date"),
+                            "give a number of days or weeks before the due date, such as `3d`",
+                        ),
+                        ReminderError::NotDuration => (
+                            format!(
+                                "a reminder must be a number of days or weeks such as `14d` or `2w`, but it is `{text}`"
+                            ),
+                            "reminder emails are sent this long before each due date",
+                        ),
+                    };
+                    self.ctx.error_help("bad-duration", item.span, message, help);
+                    continue;
+                }
+            };
+            if let Some((_, earlier)) = reminders.iter().find(|(d, _)| *d == days) {
+                self.ctx.error_help(
+                    "duplicate-reminder",
+                    item.span,
+                    format!("reminder `{text}` is {days} days before the due date, the same as `{earlier}`"),
+                    "remove one of them",
+                );
+                continue;
+            }
+            if let Some(span) = first
+                && i64::from(days) >= span
+            {
+                self.ctx.error_help(
+                    "out-of-range",
+                    item.span,
+                    format!("reminder `{text}` would be sent before the first period starts: it starts {span} days before its due date"),
+                    format!("give fewer than {span} days before the due date"),
+                );
+                continue;
+            }
+            reminders.push((days, text));
+        }
+        let mut days: Vec<u32> = reminders.into_iter().map(|(d, _)| d).collect();
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        days
     }
 
     fn read_roles(&mut self, node: &Node) {

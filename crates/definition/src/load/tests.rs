@@ -143,3 +143,53 @@ fn problems_in_a_json_definition_have_lines_and_columns() {
     assert_eq!((d[0].code, d[0].span.line, d[0].span.column), ("unknown-value", 8, 90));
     assert_eq!(d[0].help.as_deref(), Some("did you mean `integer`?"));
 }
+
+fn with_reminders(reminders: &str) -> String {
+    let head = HEAD.replace("due: 30d}", &format!("due: 30d, reminders: {reminders}}}"));
+    format!("{head}sections:\n  - id: a\n    title: A\n    questions: [{{id: q, label: Q, type: text}}]\n")
+}
+
+#[test]
+fn reminders_are_read_as_days_largest_first() {
+    let def = load(with_reminders("[3d, 2w, 30d]").as_bytes()).unwrap();
+    assert_eq!(def.schedule.reminders, vec![30, 14, 3]);
+    let none = load(
+        with_sections("  - id: a\n    title: A\n    questions: [{id: q, label: Q, type: text}]\n").as_bytes(),
+    )
+    .unwrap();
+    assert!(none.schedule.reminders.is_empty(), "no reminders unless asked for");
+}
+
+#[test]
+fn bad_reminders_are_reported_where_they_are_written() {
+    let d = problems(&with_reminders("[14d, soon, 1m, 0d, 2w, 400d]"));
+    let found: Vec<_> = d.iter().map(|d| (d.code, d.span.line, d.span.column)).collect();
+    assert_eq!(
+        found,
+        vec![
+            ("bad-duration", 6, 77),
+            ("bad-duration", 6, 83),
+            ("bad-duration", 6, 87),
+            ("duplicate-reminder", 6, 91),
+            ("out-of-range", 6, 95),
+        ],
+        "{d:?}"
+    );
+    assert_eq!(d[1].help.as_deref(), Some("write it in days or weeks, such as `28d` or `4w`"));
+    assert!(d[3].message.contains("the same as `14d`"), "{}", d[3].message);
+    assert_eq!(d[4].help.as_deref(), Some("give fewer than 394 days before the due date"));
+    assert_eq!(codes(&with_reminders("14d")), vec![("wrong-shape", 6, 71)]);
+}
+
+#[test]
+fn a_once_collection_may_have_reminders() {
+    let head = HEAD.replace(
+        "{frequency: annual, start: 2026-04-01, due: 30d}",
+        "{frequency: once, start: 2026-04-01, end: 2026-04-30, due: 2w, reminders: [1w]}",
+    );
+    let text = format!(
+        "{head}sections:\n  - id: a\n    title: A\n    questions: [{{id: q, label: Q, type: text}}]\n"
+    );
+    let def = load(text.as_bytes()).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(def.schedule.reminders, vec![7]);
+}

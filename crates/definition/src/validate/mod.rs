@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 pub use convert::{Input, Problem};
 pub use item::{Code, Item, Location};
@@ -455,68 +456,19 @@ impl Run<'_, '_> {
 
     /// The first min/max/length/pattern/selection problem of a typed value.
     fn constraint(&self, q: &Question, value: &Value, row: Option<&[Value]>) -> Option<(Code, String)> {
-        let o = &q.options;
+        let breach = breach(q, value, |bound| self.date_bound(bound, row))?;
         let symbol = self.def.money_symbol(q);
-        match value {
-            Value::Number(n) => {
-                if let Some(Bound::Number(min)) = &o.min
-                    && n < min
-                {
-                    return Some((Code::Min, messages::min_number(q, *min, symbol)));
-                }
-                if let Some(Bound::Number(max)) = &o.max
-                    && n > max
-                {
-                    return Some((Code::Max, messages::max_number(q, *max, symbol)));
-                }
-            }
-            Value::Date(d) => {
-                if let Some(min) = self.date_bound(o.min.as_ref(), row)
-                    && *d < min
-                {
-                    return Some((Code::Min, messages::min_date(q, min)));
-                }
-                if let Some(max) = self.date_bound(o.max.as_ref(), row)
-                    && *d > max
-                {
-                    return Some((Code::Max, messages::max_date(q, max)));
-                }
-            }
-            Value::Text(t) if q.ty.is_text() => {
-                if o.min_length.is_some() || o.max_length.is_some() {
-                    let length = t.chars().count();
-                    if let Some(max) = o.max_length
-                        && length > max as usize
-                    {
-                        return Some((Code::Length, messages::max_length(q, max)));
-                    }
-                    if let Some(min) = o.min_length
-                        && length < min as usize
-                    {
-                        return Some((Code::Length, messages::min_length(q, min)));
-                    }
-                }
-                if let Some(p) = &o.pattern
-                    && !p.regex.is_match(t)
-                {
-                    return Some((Code::Pattern, messages::pattern(q)));
-                }
-            }
-            Value::List(items) if q.ty == QuestionType::MultiChoice => {
-                if let Some(min) = o.min_selected
-                    && items.len() < min as usize
-                {
-                    return Some((Code::Min, messages::min_selected(q, min)));
-                }
-                if let Some(max) = o.max_selected
-                    && items.len() > max as usize
-                {
-                    return Some((Code::Max, messages::max_selected(q, max)));
-                }
-            }
-            _ => {}
-        }
-        None
+        Some(match breach {
+            Breach::Min(min) => (Code::Min, messages::min_number(q, min, symbol)),
+            Breach::Max(max) => (Code::Max, messages::max_number(q, max, symbol)),
+            Breach::MinDate(min) => (Code::Min, messages::min_date(q, min)),
+            Breach::MaxDate(max) => (Code::Max, messages::max_date(q, max)),
+            Breach::MaxLength(max) => (Code::Length, messages::max_length(q, max)),
+            Breach::MinLength(min) => (Code::Length, messages::min_length(q, min)),
+            Breach::Pattern => (Code::Pattern, messages::pattern(q)),
+            Breach::MinSelected(min) => (Code::Min, messages::min_selected(q, min)),
+            Breach::MaxSelected(max) => (Code::Max, messages::max_selected(q, max)),
+        })
     }
 
     fn date_bound(&self, bound: Option<&Bound>, row: Option<&[Value]>) -> Option<NaiveDate> {
@@ -659,6 +611,99 @@ fn calculate(value: &Compiled, scope: &EvalScope<'_>) -> Value {
         Eval::Value(v) => v,
         Eval::Undecided | Eval::TooComplex => Value::Null,
     }
+}
+
+/// A typed value outside one of its question's limits, with the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Breach {
+    /// Below `min`.
+    Min(Decimal),
+    /// Above `max`.
+    Max(Decimal),
+    /// Before the earliest date.
+    MinDate(NaiveDate),
+    /// After the latest date.
+    MaxDate(NaiveDate),
+    /// Fewer characters than `min_length`.
+    MinLength(u32),
+    /// More characters than `max_length`.
+    MaxLength(u32),
+    /// Does not match `pattern`.
+    Pattern,
+    /// Fewer choices than `min_selected`.
+    MinSelected(u32),
+    /// More choices than `max_selected`.
+    MaxSelected(u32),
+}
+
+/// The first limit of `q` that a typed `value` breaks. `date_bound` works out a date limit, which
+/// may depend on other answers or the period; it gives `None` when it cannot.
+pub fn breach(
+    q: &Question,
+    value: &Value,
+    date_bound: impl Fn(Option<&Bound>) -> Option<NaiveDate>,
+) -> Option<Breach> {
+    let o = &q.options;
+    match value {
+        Value::Number(n) => {
+            if let Some(Bound::Number(min)) = &o.min
+                && n < min
+            {
+                return Some(Breach::Min(*min));
+            }
+            if let Some(Bound::Number(max)) = &o.max
+                && n > max
+            {
+                return Some(Breach::Max(*max));
+            }
+        }
+        Value::Date(d) => {
+            if let Some(min) = date_bound(o.min.as_ref())
+                && *d < min
+            {
+                return Some(Breach::MinDate(min));
+            }
+            if let Some(max) = date_bound(o.max.as_ref())
+                && *d > max
+            {
+                return Some(Breach::MaxDate(max));
+            }
+        }
+        Value::Text(t) if q.ty.is_text() => {
+            if o.min_length.is_some() || o.max_length.is_some() {
+                let length = t.chars().count();
+                if let Some(max) = o.max_length
+                    && length > max as usize
+                {
+                    return Some(Breach::MaxLength(max));
+                }
+                if let Some(min) = o.min_length
+                    && length < min as usize
+                {
+                    return Some(Breach::MinLength(min));
+                }
+            }
+            if let Some(p) = &o.pattern
+                && !p.regex.is_match(t)
+            {
+                return Some(Breach::Pattern);
+            }
+        }
+        Value::List(items) if q.ty == QuestionType::MultiChoice => {
+            if let Some(min) = o.min_selected
+                && items.len() < min as usize
+            {
+                return Some(Breach::MinSelected(min));
+            }
+            if let Some(max) = o.max_selected
+                && items.len() > max as usize
+            {
+                return Some(Breach::MaxSelected(max));
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 /// An error finding not tied to a rule.
