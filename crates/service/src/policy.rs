@@ -53,6 +53,18 @@ pub enum Action<'a> {
     /// Change a section of an organisation's return: members with one of the section's `editors`
     /// roles (organisation id, the roles); every member when the collection declares no roles.
     EditSection(&'a str, &'a [String]),
+    /// Sign off a step of an organisation's return (organisation id, the step's role): only a
+    /// member holding that role. Not even a service admin signs for an organisation.
+    SignOff(&'a str, &'a str),
+    /// Send a submitted return back for changes, or accept it: the staff's reviewers.
+    Review,
+    /// Reopen an accepted return: the staff's reviewers.
+    Reopen,
+    /// Move an organisation's draft to a newer version of its definition (organisation id, the
+    /// roles that edit any of its sections; empty: every member): its editors.
+    MoveSubmission(&'a str, &'a [String]),
+    /// Move every draft of a collection to its latest version at once.
+    MoveAllDrafts,
 }
 
 const STAFF_ONLY: &str = "Only the service's administrators can do this";
@@ -65,6 +77,19 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
         Actor::System => return Ok(()),
         Actor::Person(person) => person,
     };
+    if let Action::SignOff(org, role) = action {
+        return match person.roles_in(org) {
+            Some(roles) if roles.iter().any(|r| r == role) => Ok(()),
+            Some(_) => Err(ServiceError::Forbidden(format!(
+                "Only people with the {} role can sign off this step",
+                role.replace('_', " ")
+            ))),
+            None if person.staff.is_some() => Err(ServiceError::Forbidden(
+                "Only the organisation's own people can sign off its returns".into(),
+            )),
+            None => Err(ServiceError::NotFound("Page not found".into())),
+        };
+    }
     if matches!(action, Action::AddMemberWithoutInvitation) {
         return Err(ServiceError::Forbidden(
             "People join an organisation by accepting an invitation: invite them instead".into(),
@@ -140,7 +165,24 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
             }
             None => Err(hidden()),
         },
+        Action::SignOff(..) => Err(hidden()),
+        Action::Review | Action::Reopen => {
+            if person.staff == Some(StaffRole::Reviewer) {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden("Only the service's reviewers can do this".into()))
+            }
+        }
+        Action::MoveSubmission(org, editors) => match person.roles_in(org) {
+            Some(roles) if editors.is_empty() || roles.iter().any(|r| editors.contains(r)) => Ok(()),
+            Some(_) => Err(ServiceError::Forbidden(
+                "Only the people who fill in this return can move it to the new version".into(),
+            )),
+            None if staff => Err(ServiceError::Forbidden(STAFF_ONLY.into())),
+            None => Err(hidden()),
+        },
         Action::AddMemberWithoutInvitation
+        | Action::MoveAllDrafts
         | Action::ManageOrganisations
         | Action::ManagePeople
         | Action::PublishCollections
@@ -253,6 +295,42 @@ mod tests {
         ] {
             assert!(matches!(check(&finance, action), Err(ServiceError::NotFound(_))));
         }
+    }
+
+    #[test]
+    fn a_step_is_signed_only_by_a_member_holding_its_role_even_against_admins() {
+        let auditor = person(None, &[("own", &["auditor"])]);
+        let auditee = person(None, &[("own", &["auditee"])]);
+        assert!(check(&auditor, Action::SignOff("own", "auditor")).is_ok());
+        assert!(matches!(
+            check(&auditee, Action::SignOff("own", "auditor")),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check(&auditor, Action::SignOff("other", "auditor")),
+            Err(ServiceError::NotFound(_))
+        ));
+        let admin = person(Some(StaffRole::Admin), &[]);
+        assert!(matches!(check(&admin, Action::SignOff("own", "auditor")), Err(ServiceError::Forbidden(_))));
+    }
+
+    #[test]
+    fn reviewers_review_and_reopen_and_members_and_analysts_do_not() {
+        let reviewer = person(Some(StaffRole::Reviewer), &[]);
+        let analyst = person(Some(StaffRole::Analyst), &[]);
+        let member = person(None, &[("own", &["editor"])]);
+        for action in [Action::Review, Action::Reopen] {
+            assert!(check(&reviewer, action).is_ok());
+            assert!(matches!(check(&analyst, action), Err(ServiceError::Forbidden(_))));
+            assert!(matches!(check(&member, action), Err(ServiceError::Forbidden(_))));
+            assert!(check(&person(Some(StaffRole::Admin), &[]), action).is_ok());
+        }
+        assert!(matches!(check(&reviewer, Action::MoveAllDrafts), Err(ServiceError::Forbidden(_))));
+        assert!(check(&member, Action::MoveSubmission("own", &[])).is_ok());
+        assert!(matches!(
+            check(&member, Action::MoveSubmission("other", &[])),
+            Err(ServiceError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub const DUE_SOON_DAYS: u64 = 14;
 /// The most rows a table may be given at once within a request (bigger files are jobs).
 pub const MAX_TABLE_ROWS_IN_REQUEST: usize = 20_000;
 
-fn not_found() -> ServiceError {
+pub(crate) fn not_found() -> ServiceError {
     ServiceError::NotFound("There is no such return".into())
 }
 
@@ -310,6 +310,11 @@ impl SubmissionView {
         self.errors.iter().filter(move |i| i.section.as_deref() == Some(section))
     }
 
+    /// Ready for sign-off: every section asked complete, no errors, every warning confirmed.
+    pub fn ready(&self) -> bool {
+        is_ready(&self.sections, &self.errors, &self.warnings)
+    }
+
     /// The warnings in a section.
     pub fn warnings_in<'a>(&'a self, section: &'a str) -> impl Iterator<Item = &'a Warning> + 'a {
         self.warnings.iter().filter(move |w| w.item.section.as_deref() == Some(section))
@@ -321,12 +326,16 @@ pub fn warning_key(item: &Item) -> String {
     format!("{}#{}", item.path, item.rule.as_deref().unwrap_or(item.code.as_str()))
 }
 
-fn validation_context(app: &App, period: &Period) -> Context {
+pub(crate) fn validation_context(app: &App, period: &Period) -> Context {
     Context { today: today(app), period: Some(period.dates()) }
 }
 
 /// Validate stored answers: the outcome and its items.
-fn check_answers(def: &Definition, answers: &Map<String, Value>, ctx: &Context) -> (Outcome, Vec<Item>) {
+pub(crate) fn check_answers(
+    def: &Definition,
+    answers: &Map<String, Value>,
+    ctx: &Context,
+) -> (Outcome, Vec<Item>) {
     let (inputs, mut items) = answers_from_json(def, answers);
     let outcome = validate::validate(def, &inputs, ctx, &NoFile);
     items.extend(outcome.items(def, "", &NoFile));
@@ -337,7 +346,7 @@ fn may_edit(actor: &Actor, organisation_id: &str, editors: &[String]) -> bool {
     check(actor, Action::EditSection(organisation_id, editors)).is_ok()
 }
 
-fn build_view(
+pub(crate) fn build_view(
     app: &App,
     actor: &Actor,
     submission: Submission,
@@ -360,9 +369,33 @@ fn build_view(
             Warning { key, item, confirmation }
         })
         .collect();
+    let sections = section_views(actor, &def, &submission, &outcome, &errors, &warnings);
+    let editable = sections.iter().any(|s| s.editable);
+    Ok(SubmissionView {
+        asked: outcome.asked,
+        submission,
+        definition: def,
+        organisation,
+        period,
+        errors,
+        warnings,
+        sections,
+        attachments,
+        editable,
+    })
+}
+
+/// Each section's progress on the task list, from a validation of the submission's answers.
+fn section_views(
+    actor: &Actor,
+    def: &Definition,
+    submission: &Submission,
+    outcome: &Outcome,
+    errors: &[Item],
+    warnings: &[Warning],
+) -> Vec<SectionView> {
     let state_editable = submission.state.is_editable();
-    let sections: Vec<SectionView> = def
-        .sections
+    def.sections
         .iter()
         .enumerate()
         .map(|(index, section)| {
@@ -373,7 +406,7 @@ fn build_view(
                 .filter(|w| w.item.section.as_deref() == Some(&section.id) && w.confirmation.is_none())
                 .count();
             let marked = submission.completed_sections.contains(&section.id);
-            let answered = section_keys(&def, index).iter().any(|k| submission.answers.contains_key(*k));
+            let answered = section_keys(def, index).iter().any(|k| submission.answers.contains_key(*k));
             let status = match engine {
                 SectionState::NotApplicable => Progress::NotNeeded,
                 SectionState::Complete if marked && unconfirmed == 0 => Progress::Completed,
@@ -393,24 +426,20 @@ fn build_view(
                 unconfirmed_warnings: unconfirmed,
             }
         })
-        .collect();
-    let editable = sections.iter().any(|s| s.editable);
-    Ok(SubmissionView {
-        asked: outcome.asked,
-        submission,
-        definition: def,
-        organisation,
-        period,
-        errors,
-        warnings,
-        sections,
-        attachments,
-        editable,
-    })
+        .collect()
+}
+
+/// Ready for sign-off (DESIGN §5): every section that is asked complete, no errors, and every
+/// warning confirmed, those about the return as a whole too.
+pub(crate) fn is_ready(sections: &[SectionView], errors: &[Item], warnings: &[Warning]) -> bool {
+    errors.is_empty()
+        && warnings.iter().all(|w| w.confirmation.is_some())
+        && sections.iter().all(|s| matches!(s.status, Progress::Completed | Progress::NotNeeded))
+        && sections.iter().any(|s| s.status == Progress::Completed)
 }
 
 /// The answer keys of a section: its questions' ids, or its table's id.
-fn section_keys(def: &Definition, section: usize) -> Vec<&str> {
+pub(crate) fn section_keys(def: &Definition, section: usize) -> Vec<&str> {
     match &def.sections[section].content {
         SectionContent::Questions(qs) => qs.iter().map(|q| def.questions[*q].id.as_str()).collect(),
         SectionContent::Table(t) => vec![def.tables[*t].id.as_str()],
@@ -418,7 +447,7 @@ fn section_keys(def: &Definition, section: usize) -> Vec<&str> {
 }
 
 /// Read a submission the actor may see, with its definition and organisation.
-async fn load(
+pub(crate) async fn load(
     app: &App,
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -574,6 +603,11 @@ fn section_index(def: &Definition, id: &str) -> Result<usize> {
 }
 
 /// The section a top-level answer key belongs to.
+/// The id of the section an answer key (question or table id) belongs to.
+pub(crate) fn section_of(def: &Definition, key: &str) -> Option<String> {
+    section_of_key(def, key).map(|s| def.sections[s].id.clone())
+}
+
 fn section_of_key(def: &Definition, key: &str) -> Option<usize> {
     let slot = def.slot_named(key)?;
     if let Some(q) = def.question_at(slot) {
@@ -997,17 +1031,50 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
         let view = build_view(app, actor, submission, def, organisation, attachments)?;
         return Ok(Edited { view, changes, not_completed });
     }
-    let state = submission.state;
+    // Where the return is now: ready for sign-off when everything is complete and confirmed. Any
+    // change clears the sign-offs given: the certifiers must see what they sign.
+    let warnings: Vec<Warning> = warning_items
+        .iter()
+        .map(|item| {
+            let key = warning_key(item);
+            let confirmation = confirmations.get(&key).cloned();
+            Warning { key, item: item.clone(), confirmation }
+        })
+        .collect();
+    let candidate = Submission {
+        answers: answers.clone(),
+        completed_sections: completed.clone(),
+        confirmations: confirmations.clone(),
+        ..submission.clone()
+    };
+    let sections = section_views(actor, &def, &candidate, &outcome, &error_items, &warnings);
+    let ready = is_ready(&sections, &error_items, &warnings);
+    let state = if ready { SubmissionState::ReadyForSignOff } else { SubmissionState::InProgress };
     let save = Save {
         expected,
+        version: submission.version,
         answers: &answers,
         completed_sections: &completed,
         confirmations: &confirmations,
+        sign_offs: &[],
         state,
         by: actor.user_id(),
     };
     let revision = save_or_stale(app, tx_save(&mut tx, id, &save, now).await, &def, id, expected).await?;
     let who = actor.user_id();
+    crate::lifecycle::after_change(
+        app,
+        &mut tx,
+        actor,
+        crate::lifecycle::Changed {
+            submission: &submission,
+            def: &def,
+            organisation: &organisation,
+            revision,
+            now_ready: ready && submission.state != SubmissionState::ReadyForSignOff,
+        },
+    )
+    .await?;
     if let Some((section, file_name, rows_before)) = upload {
         let rows_after = answers.get(&section).and_then(Value::as_array).map_or(0, Vec::len);
         let event = AuditEvent::TableUploaded {
@@ -1065,7 +1132,7 @@ async fn tx_save(
 /// The new revision; or, when another save won the race between reading the return and the
 /// conditional update (two transactions at once on PostgreSQL), the stale answer with what the
 /// winner changed — never a bare conflict, so pages keep what the person typed.
-async fn save_or_stale(
+pub(crate) async fn save_or_stale(
     app: &App,
     saved: std::result::Result<i64, formwork_store::StoreError>,
     def: &Definition,
@@ -1085,7 +1152,7 @@ async fn save_or_stale(
 }
 
 /// What changed between revision `expected` and now, for the conflict message.
-async fn stale(
+pub(crate) async fn stale(
     conn: &mut AnyConnection,
     def: &Definition,
     submission: &Submission,
@@ -1267,6 +1334,53 @@ pub async fn history(app: &App, actor: &Actor, id: &str) -> Result<Vec<HistoryEn
                     title(section)
                 ),
                 Vec::new(),
+            ),
+            Some(AuditEvent::SignedOff { step, role, declaration, .. }) => (
+                format!("Signed off step {} as {}: “{declaration}”", step + 1, crate::emails::words(role)),
+                Vec::new(),
+            ),
+            Some(AuditEvent::SignOffsCleared { signed_by, .. }) => (
+                format!("The return changed, so the sign-offs by {} were cleared", signed_by.join(" and ")),
+                Vec::new(),
+            ),
+            Some(AuditEvent::Submitted { reference, .. }) => {
+                (format!("Submitted the return (reference {reference})"), Vec::new())
+            }
+            Some(AuditEvent::ReturnedForChanges { comments, .. }) => (
+                format!(
+                    "Sent the return back for changes: {}",
+                    comments
+                        .iter()
+                        .map(|(section, comment)| format!("{}: {comment}", title(section)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                Vec::new(),
+            ),
+            Some(AuditEvent::Accepted { .. }) => ("Accepted the return".to_string(), Vec::new()),
+            Some(AuditEvent::Reopened { reason, .. }) => {
+                (format!("Reopened the return: {reason}"), Vec::new())
+            }
+            Some(AuditEvent::MovedVersion { from_version, to_version, dropped, .. }) => (
+                match dropped.len() {
+                    0 => format!(
+                        "Moved the return from version {from_version} to version {to_version} of the form"
+                    ),
+                    n => format!(
+                        "Moved the return from version {from_version} to version {to_version} of the form; {n} {} did not fit and {} kept here",
+                        if n == 1 { "answer" } else { "answers" },
+                        if n == 1 { "is" } else { "are" }
+                    ),
+                },
+                dropped
+                    .iter()
+                    .map(|d| LabelledChange {
+                        field: d.path.clone(),
+                        label: format!("{} ({})", d.label, d.reason),
+                        old: d.value.clone(),
+                        new: Value::Null,
+                    })
+                    .collect(),
             ),
             _ => (stored.action.clone(), Vec::new()),
         };
@@ -1570,11 +1684,23 @@ async fn record_attachment(
         answers: &answers,
         completed_sections: &completed,
         confirmations: &submission.confirmations,
-        state: submission.state,
+        version: submission.version,
+        // A new file: its section is no longer complete, so neither is the return, and the
+        // sign-offs given are cleared.
+        sign_offs: &[],
+        state: SubmissionState::InProgress,
         by: actor.user_id(),
     };
     let expected = submission.revision;
     let revision = save_or_stale(app, tx_save(&mut tx, id, &save, now).await, def, id, expected).await?;
+    let changed = crate::lifecycle::Changed {
+        submission: &submission,
+        def,
+        organisation: &organisation,
+        revision,
+        now_ready: false,
+    };
+    crate::lifecycle::after_change(app, &mut tx, actor, changed).await?;
     let event = AuditEvent::FileAttached {
         submission: id.into(),
         revision,

@@ -361,7 +361,8 @@ pub async fn list(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<Submissi
 /// beside a list filtered by state).
 pub async fn count_by_state(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<(SubmissionState, i64)>> {
     let Some((conditions, values)) = conditions(filter, false) else { return Ok(Vec::new()) };
-    let mut sql = format!("SELECT s.state AS state, COUNT(*) AS n FROM submissions s WHERE 1 = 1{conditions}");
+    let mut sql =
+        format!("SELECT s.state AS state, COUNT(*) AS n FROM submissions s WHERE 1 = 1{conditions}");
     let mut n = values.len();
     if filter.updated_since.is_some() {
         n += 1;

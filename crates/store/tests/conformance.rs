@@ -1099,9 +1099,15 @@ async fn of_two_saves_from_one_revision_the_second_is_a_conflict_and_changes_not
             .unwrap();
             assert_eq!(counts, vec![(SubmissionState::ReadyForSignOff, 1)]);
             // A reminder is claimed once.
-            assert!(submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap());
-            assert!(!submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap());
-            assert!(submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "3d", NOW).await.unwrap());
+            assert!(
+                submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap()
+            );
+            assert!(
+                !submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "14d", NOW).await.unwrap()
+            );
+            assert!(
+                submissions::claim_reminder(&mut c, "towns", &org, "2026-04-01", "3d", NOW).await.unwrap()
+            );
             let filter = Filter {
                 organisations: Some(vec![org.clone()]),
                 collection: Some("towns".into()),

@@ -2,14 +2,16 @@
 //! its rules, its definition cache, the object store and the mailer. The queue itself (leases,
 //! retries, recurring slots) is `formwork_jobs`; [`registry`] lists every job a worker runs.
 
+mod reminders;
 mod send_email;
 
 use formwork_files::Files;
-use formwork_jobs::{Registry, Worker};
+use formwork_jobs::{Registry, Schedule, Worker};
 use formwork_mail::Mailer;
 
 use crate::App;
 
+pub use reminders::SendReminders;
 pub use send_email::SendEmail;
 
 /// What job bodies work with.
@@ -25,7 +27,7 @@ pub struct JobContext {
 
 /// Every job formwork runs.
 pub fn registry() -> Registry<JobContext> {
-    Registry::new().register::<SendEmail>()
+    Registry::new().register::<SendEmail>().recurring(&SendReminders, Schedule::Every(3_600_000))
 }
 
 /// A worker for every job formwork runs, named `id`; it wakes when `ctx.app` enqueues a job.
@@ -44,6 +46,7 @@ pub fn worker(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
 pub(crate) fn summary(kind: &str, payload: &serde_json::Value) -> String {
     match kind {
         SendEmail::KIND_NAME => send_email::summary(payload),
+        SendReminders::KIND_NAME => "Reminders and overdue notices for returns".into(),
         _ => String::new(),
     }
 }

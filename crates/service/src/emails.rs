@@ -1,0 +1,210 @@
+//! Every email about a return, written once each, in GOV.UK style: plain text, what happened, what
+//! to do next, the reference where there is one, and a link. Each is a pure function of what it
+//! says, so each is snapshot-tested; the lifecycle enqueues them as `send_email` jobs in the same
+//! transaction as the change they report. `docs/emails.md` lists them.
+
+use formwork_mail::Email;
+
+/// What every email about a return names.
+#[derive(Clone, Debug)]
+pub struct About<'a> {
+    /// The service's name, e.g. "Towns Fund returns".
+    pub service: &'a str,
+    /// The organisation's name.
+    pub organisation: &'a str,
+    /// The collection's title.
+    pub collection: &'a str,
+    /// The period's label, e.g. "April to June 2026".
+    pub period: &'a str,
+    /// The link to the return.
+    pub link: &'a str,
+}
+
+impl About<'_> {
+    fn name(&self) -> String {
+        format!("{} return for {}", self.collection, self.period)
+    }
+
+    fn email(&self, to: &str, subject: String, body: String) -> Email {
+        Email {
+            to: to.to_string(),
+            subject,
+            body: format!("{body}\n\n{}\n\nThis email was sent by {}.\n", self.link, self.service),
+        }
+    }
+}
+
+/// A return is ready for a sign-off step: to the people who hold the step's role.
+pub fn ready_for_sign_off(about: &About<'_>, to: &str, step: usize, steps: usize, role: &str) -> Email {
+    let which = if steps > 1 { format!(" (step {} of {steps})", step + 1) } else { String::new() };
+    about.email(
+        to,
+        format!("Ready for you to sign off: {}", about.name()),
+        format!(
+            "The {} of {} is ready to be signed off by a {}{which}.\n\n\
+             Read the whole return and, if it is right, sign it off:",
+            about.name(),
+            about.organisation,
+            words(role),
+        ),
+    )
+}
+
+/// Someone changed a return after it was signed: to each person who had signed it.
+pub fn sign_offs_cleared(about: &About<'_>, to: &str, changed_by: &str) -> Email {
+    about.email(
+        to,
+        format!("Your sign-off has been cleared: {}", about.name()),
+        format!(
+            "{changed_by} changed the {} of {} after you signed it off, so your sign-off has been cleared.\n\n\
+             The return must be signed off again before it can be submitted. Read it again here:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// A return was submitted: to the organisation's people who fill in and sign off the collection.
+pub fn submitted(about: &About<'_>, to: &str, reference: &str) -> Email {
+    about.email(
+        to,
+        format!("Return submitted: {reference}"),
+        format!(
+            "The {} of {} has been submitted.\n\n\
+             Your reference is {reference}. Quote it if you contact us about this return.\n\n\
+             A reviewer will check it. We will email you if anything needs changing. You can see it here:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// A reviewer sent a return back: to the organisation's people, with the comments.
+pub fn returned(about: &About<'_>, to: &str, reference: &str, comments: &[(String, String)]) -> Email {
+    let listed: Vec<String> =
+        comments.iter().map(|(section, comment)| format!("{section}:\n{comment}")).collect();
+    about.email(
+        to,
+        format!("Changes needed: {reference}"),
+        format!(
+            "A reviewer has sent the {} of {} back for changes (reference {reference}).\n\n\
+             {}\n\n\
+             Make the changes, then sign off and submit the return again:",
+            about.name(),
+            about.organisation,
+            listed.join("\n\n"),
+        ),
+    )
+}
+
+/// A reviewer accepted a return.
+pub fn accepted(about: &About<'_>, to: &str, reference: &str) -> Email {
+    about.email(
+        to,
+        format!("Return accepted: {reference}"),
+        format!(
+            "The {} of {} (reference {reference}) has been accepted. You do not need to do anything else.\n\n\
+             You can see it here:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// Staff reopened an accepted return.
+pub fn reopened(about: &About<'_>, to: &str, reference: &str, reason: &str) -> Email {
+    about.email(
+        to,
+        format!("Return reopened: {reference}"),
+        format!(
+            "The {} of {} (reference {reference}) has been reopened.\n\nThe reason given:\n{reason}\n\n\
+             Make any changes needed, then sign off and submit the return again:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// A reminder before a return is due.
+pub fn reminder(about: &About<'_>, to: &str, due: &str, days: u32) -> Email {
+    let when = match days {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    about.email(
+        to,
+        format!("Reminder: {} is due {when}", about.name()),
+        format!(
+            "The {} of {} is due {when}, on {due}. It has not been submitted yet.\n\n\
+             Fill it in, sign it off and submit it here:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// The day after a return's due date, when it has not been submitted.
+pub fn overdue(about: &About<'_>, to: &str, due: &str) -> Email {
+    about.email(
+        to,
+        format!("Overdue: {}", about.name()),
+        format!(
+            "The {} of {} was due on {due} and has not been submitted.\n\n\
+             Submit it as soon as you can. If you cannot, reply to tell us why. The return is here:",
+            about.name(),
+            about.organisation,
+        ),
+    )
+}
+
+/// A role as words: `finance_lead` → "finance lead".
+pub fn words(role: &str) -> String {
+    role.replace('_', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn about() -> About<'static> {
+        About {
+            service: "Towns Fund returns",
+            organisation: "Northshire Council",
+            collection: "Towns Fund monitoring",
+            period: "April to June 2026",
+            link: "https://returns.example.gov.uk/returns/0193",
+        }
+    }
+
+    fn shown(email: &Email) -> String {
+        format!("To: {}\nSubject: {}\n\n{}", email.to, email.subject, email.body)
+    }
+
+    #[test]
+    fn each_email_reads_as_written() {
+        let a = about();
+        let to = "someone@northshire.example";
+        let comments = vec![
+            ("Spend to date".to_string(), "Row 3 is for the wrong quarter.".to_string()),
+            ("Evidence".to_string(), "Attach the signed minutes.".to_string()),
+        ];
+        insta::assert_snapshot!("ready_for_sign_off", shown(&ready_for_sign_off(&a, to, 1, 2, "auditee")));
+        insta::assert_snapshot!("sign_offs_cleared", shown(&sign_offs_cleared(&a, to, "Priya Shah")));
+        insta::assert_snapshot!("submitted", shown(&submitted(&a, to, "TFM-2026Q1-7K3P")));
+        insta::assert_snapshot!("returned", shown(&returned(&a, to, "TFM-2026Q1-7K3P", &comments)));
+        insta::assert_snapshot!("accepted", shown(&accepted(&a, to, "TFM-2026Q1-7K3P")));
+        insta::assert_snapshot!(
+            "reopened",
+            shown(&reopened(&a, to, "TFM-2026Q1-7K3P", "The spend figures were revised."))
+        );
+        insta::assert_snapshot!("reminder", shown(&reminder(&a, to, "30 July 2026", 14)));
+        insta::assert_snapshot!("overdue", shown(&overdue(&a, to, "30 July 2026")));
+    }
+
+    #[test]
+    fn a_reminder_says_tomorrow_and_today_in_words() {
+        assert!(reminder(&about(), "x@y.z", "1 May", 1).subject.ends_with("is due tomorrow"));
+        assert!(reminder(&about(), "x@y.z", "1 May", 0).subject.ends_with("is due today"));
+    }
+}
