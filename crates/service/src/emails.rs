@@ -21,8 +21,13 @@ pub struct About<'a> {
 }
 
 impl About<'_> {
+    /// "Towns Fund monitoring return for July to September 2026" (no "return return").
     fn name(&self) -> String {
-        format!("{} return for {}", self.collection, self.period)
+        if self.collection.to_lowercase().ends_with("return") {
+            format!("{} for {}", self.collection, self.period)
+        } else {
+            format!("{} return for {}", self.collection, self.period)
+        }
     }
 
     fn email(&self, to: &str, subject: String, body: String) -> Email {

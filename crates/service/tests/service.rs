@@ -13,6 +13,8 @@ use formwork_service::{Actor, App, ServiceError, Settings};
 use formwork_store::testing::TestDatabase;
 use formwork_store::{Backend, Clock, jobs};
 
+mod lifecycle;
+
 const NOW: i64 = 1_795_341_600_000;
 
 async fn on_both<F, Fut>(test: F)
