@@ -54,6 +54,8 @@ pub struct DemoReturn {
     pub completed: usize,
     /// Its sections with anything to do.
     pub sections: usize,
+    /// Where it is, e.g. "Submitted".
+    pub state: String,
 }
 
 /// The demo organisations: slug, name, and the collections assigned to them.

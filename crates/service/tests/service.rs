@@ -197,8 +197,8 @@ async fn of_two_saves_of_one_section_from_one_revision_the_second_is_told_what_c
 }
 
 #[tokio::test]
-async fn the_demo_starts_one_complete_and_one_partly_done_towns_fund_return_however_often_it_loads() {
-    use formwork_service::submissions::{self, Filter, Progress};
+async fn the_demo_starts_towns_fund_returns_at_each_step_of_their_life_however_often_it_loads() {
+    use formwork_service::submissions::{self, Filter, Progress, SubmissionState};
     let db = TestDatabase::new(Backend::Sqlite, NOW).await.unwrap();
     let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
     let examples = [include_str!("../../../examples/towns-fund-monitoring.yaml")];
@@ -206,31 +206,45 @@ async fn the_demo_starts_one_complete_and_one_partly_done_towns_fund_return_howe
     let demo = formwork_service::demo::load(&app, &examples).await.unwrap();
     let filter = Filter { collection: Some("towns-fund-monitoring".into()), ..Filter::default() };
     let listed = submissions::list(&app, &Actor::System, filter).await.unwrap();
-    assert_eq!(listed.len(), 2, "loading again starts nothing new");
+    assert_eq!(listed.len(), 4, "loading again starts nothing new");
     let mut views = Vec::new();
     for submission in &listed {
         views.push(submissions::get(&app, &Actor::System, &submission.id).await.unwrap());
     }
-    views.sort_by(|a, b| a.organisation.slug.cmp(&b.organisation.slug));
-    let statuses = |i: usize| -> Vec<(&str, Progress)> {
-        views[i].sections.iter().map(|s| (s.id.as_str(), s.status)).collect()
-    };
-    // On 22 November 2026 the latest period is October's; the complete return is July's.
-    let complete = &views[0];
+    views.sort_by(|a, b| (&a.organisation.slug, &a.period.key).cmp(&(&b.organisation.slug, &b.period.key)));
+    let found: Vec<(&str, &str, SubmissionState)> = views
+        .iter()
+        .map(|v| (v.organisation.slug.as_str(), v.period.key.as_str(), v.submission.state))
+        .collect();
+    // On 22 November 2026 the latest period is October's.
     assert_eq!(
-        (complete.organisation.slug.as_str(), complete.period.key.as_str()),
-        ("northshire", "2026-07-01")
+        found,
+        [
+            ("northshire", "2026-04-01", SubmissionState::Accepted),
+            ("northshire", "2026-07-01", SubmissionState::Submitted),
+            ("southvale", "2026-04-01", SubmissionState::ReadyForSignOff),
+            ("southvale", "2026-10-01", SubmissionState::InProgress),
+        ]
     );
-    assert!(statuses(0).iter().all(|(_, s)| *s == Progress::Completed), "{:?}", statuses(0));
-    assert!(complete.errors.is_empty());
-    let spend = complete.submission.answers["spend"].as_array().unwrap();
-    assert_eq!(spend.len(), 5, "loading again adds no rows");
-    assert!(complete.warnings.iter().all(|w| w.confirmation.is_some()));
-    assert_eq!(complete.warnings.len(), 1, "the spend over £5,000,000 warns, and is confirmed");
-    let partly = &views[1];
-    assert_eq!((partly.organisation.slug.as_str(), partly.period.key.as_str()), ("southvale", "2026-10-01"));
+    for complete in &views[..3] {
+        assert!(complete.sections.iter().all(|s| s.status == Progress::Completed), "{:?}", complete.sections);
+        assert!(complete.errors.is_empty());
+        assert_eq!(
+            complete.submission.answers["spend"].as_array().unwrap().len(),
+            5,
+            "loading again adds no rows"
+        );
+        assert_eq!(complete.warnings.len(), 1, "the spend over £5,000,000 warns, and is confirmed");
+        assert!(complete.warnings.iter().all(|w| w.confirmation.is_some()));
+    }
+    for signed in &views[..2] {
+        assert_eq!(signed.submission.sign_offs.len(), 1, "the certifier signed it off");
+        assert!(signed.submission.reference.as_deref().is_some_and(|r| r.starts_with("TFM-2026Q")));
+    }
+    let partly = &views[3];
+    let statuses: Vec<(&str, Progress)> = partly.sections.iter().map(|s| (s.id.as_str(), s.status)).collect();
     assert_eq!(
-        statuses(1),
+        statuses,
         [
             ("programme", Progress::Completed),
             ("projects", Progress::InProgress),
@@ -242,9 +256,17 @@ async fn the_demo_starts_one_complete_and_one_partly_done_towns_fund_return_howe
     assert_eq!(partly.submission.answers["projects"].as_array().unwrap().len(), 2);
     // The organisations' own people filled them in, not formwork itself.
     assert!(listed.iter().all(|s| s.created_by.is_some() && s.updated_by.is_some()));
-    let summary: Vec<(&str, usize, usize)> =
-        demo.returns.iter().map(|r| (r.organisation.as_str(), r.completed, r.sections)).collect();
-    assert_eq!(summary, [("Northshire County Council", 5, 5), ("Southvale District Council", 1, 5)]);
+    let summary: Vec<(&str, usize, &str)> =
+        demo.returns.iter().map(|r| (r.organisation.as_str(), r.completed, r.state.as_str())).collect();
+    assert_eq!(
+        summary,
+        [
+            ("Northshire County Council", 5, "Accepted"),
+            ("Northshire County Council", 5, "Submitted"),
+            ("Southvale District Council", 5, "Ready for sign-off"),
+            ("Southvale District Council", 1, "In progress"),
+        ]
+    );
 }
 
 #[tokio::test]

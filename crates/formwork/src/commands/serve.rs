@@ -104,8 +104,13 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             println!("\n  Returns started");
             for r in &demo.returns {
                 println!(
-                    "    {}, {} for {}: {} of {} sections completed",
-                    r.organisation, r.collection, r.period, r.completed, r.sections
+                    "    {}, {} for {}: {} of {} sections completed, {}",
+                    r.organisation,
+                    r.collection,
+                    r.period,
+                    r.completed,
+                    r.sections,
+                    r.state.to_lowercase()
                 );
             }
         }

@@ -1,6 +1,6 @@
-//! The demo's towns-fund returns, so a newcomer sees a real return at once: Northshire's for the
-//! previous period with every section complete, and Southvale's for the latest period partly
-//! filled in. The organisations' own editor and finance officer fill them in, so the history shows
+//! The demo's towns-fund returns, so a newcomer sees a real return at each step of its life:
+//! Northshire's accepted and submitted ones (the reviewer's work), Southvale's complete one
+//! waiting for its certifier, and Southvale's latest partly filled in. The organisations' own editor and finance officer fill them in, so the history shows
 //! their names. A return that already has answers is left as it is: loading the demo again starts
 //! nothing new and adds no rows.
 
@@ -8,6 +8,7 @@ use formwork_store::users;
 use serde_json::{Value, json};
 
 use super::{DemoReturn, email};
+use crate::lifecycle;
 use crate::submissions::{self, Edit, Progress};
 use crate::{Actor, App, Result, ServiceError};
 
@@ -23,8 +24,26 @@ enum Fill {
     Partly,
 }
 
-/// Which organisation's return is filled in how.
-const RETURNS: &[(&str, Fill)] = &[("northshire", Fill::Complete), ("southvale", Fill::Partly)];
+/// What happens to a complete demo return after it is filled in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// Nothing: it waits for its certifier.
+    Nothing,
+    /// The certifier signs it off, which submits it: it waits for a reviewer.
+    Submitted,
+    /// Submitted, then accepted by the reviewer.
+    Accepted,
+}
+
+/// Which organisation's return, for the period this many before the latest, is filled in how and
+/// taken how far. The browser journey starts Northshire's latest and Southvale's previous period,
+/// so those are left alone.
+const RETURNS: &[(&str, usize, Fill, After)] = &[
+    ("northshire", 2, Fill::Complete, After::Accepted),
+    ("northshire", 1, Fill::Complete, After::Submitted),
+    ("southvale", 2, Fill::Complete, After::Nothing),
+    ("southvale", 0, Fill::Partly, After::Nothing),
+];
 
 /// Start and fill in the demo returns, if the collection is published and a period has started.
 pub(super) async fn start(app: &App) -> Result<Vec<DemoReturn>> {
@@ -37,12 +56,8 @@ pub(super) async fn start(app: &App) -> Result<Vec<DemoReturn>> {
     let periods = def.schedule.periods_until(submissions::today(app));
     let Some(latest) = periods.len().checked_sub(1) else { return Ok(Vec::new()) };
     let mut started = Vec::new();
-    for &(organisation, fill) in RETURNS {
-        // The complete return is last period's, as if sent in already; this period's is under way.
-        let index = match fill {
-            Fill::Complete => latest.saturating_sub(1),
-            Fill::Partly => latest,
-        };
+    for &(organisation, before, fill, after) in RETURNS {
+        let Some(index) = latest.checked_sub(before) else { continue };
         let period = &periods[index];
         let editor = person(app, "editor", organisation).await?;
         let submission =
@@ -64,6 +79,16 @@ pub(super) async fn start(app: &App) -> Result<Vec<DemoReturn>> {
                     filler.section(&editor, "outputs", answers.outputs(), true).await?;
                     // Its one question, a file, is optional: with nothing attached it can be complete.
                     filler.mark(&editor, "evidence").await?;
+                    if after != After::Nothing {
+                        let certifier = person(app, "certifier", organisation).await?;
+                        let view =
+                            lifecycle::sign_off(app, &certifier, filler.id, filler.revision, 0, true).await?;
+                        filler.revision = view.submission.revision;
+                    }
+                    if after == After::Accepted {
+                        let reviewer = staff(app, "reviewer").await?;
+                        lifecycle::accept(app, &reviewer, filler.id, filler.revision).await?;
+                    }
                 }
             }
         }
@@ -74,6 +99,7 @@ pub(super) async fn start(app: &App) -> Result<Vec<DemoReturn>> {
             period: view.period.label.clone(),
             completed: view.completed(),
             sections: view.applicable(),
+            state: view.submission.state.label().to_string(),
         });
     }
     Ok(started)
@@ -87,6 +113,16 @@ const LARGE_SPEND_REASON: &str = "The cycle routes contractor was paid for two p
 async fn person(app: &App, role: &str, organisation: &str) -> Result<Actor> {
     let mut conn = app.store.conn().await?;
     let address = email(role, organisation);
+    let user = users::by_email(&mut conn, &address)
+        .await?
+        .ok_or_else(|| ServiceError::internal(format!("the demo has no {address}")))?;
+    Actor::person(&mut conn, user).await
+}
+
+/// A demo staff person (`reviewer`, `analyst`, `admin`), as an actor.
+async fn staff(app: &App, role: &str) -> Result<Actor> {
+    let mut conn = app.store.conn().await?;
+    let address = format!("{role}@demo.formwork.test");
     let user = users::by_email(&mut conn, &address)
         .await?
         .ok_or_else(|| ServiceError::internal(format!("the demo has no {address}")))?;
