@@ -224,6 +224,13 @@ pub struct WorkerArgs {
     /// Run the jobs that are due, then stop (instead of running until stopped).
     #[arg(long)]
     pub once: bool,
+    /// The address people reach the web service at, for links in the emails jobs send (the same
+    /// `BASE_URL` as `serve`'s), e.g. `https://returns.example.gov.uk`.
+    #[arg(long, env = "BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// The service's name, in emails (the same `SERVICE_NAME` as `serve`'s).
+    #[arg(long, env = "SERVICE_NAME", default_value = "formwork")]
+    pub service_name: String,
 }
 
 #[cfg(test)]

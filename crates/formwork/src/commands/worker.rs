@@ -16,7 +16,13 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
     boot::runtime()?.block_on(async {
         let store = boot::database(&args.database).await?;
         let (files, mailer) = boot::resources(&args.resources)?;
-        let app = App::new(store.clone(), Clock::system(), Settings::default());
+        // Emails sent by jobs (reminders, say) link to the web service and name it.
+        let settings = Settings {
+            base_url: args.base_url.trim_end_matches('/').to_string(),
+            service_name: args.service_name.clone(),
+            ..Settings::default()
+        };
+        let app = App::new(store.clone(), Clock::system(), settings);
         let worker = jobs::worker(JobContext { app, files, mailer }, worker_id());
         if args.once {
             let ran = worker.run_due().await?;
