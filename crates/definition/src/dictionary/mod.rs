@@ -57,6 +57,21 @@ fn blocks(def: &Definition) -> Vec<Block> {
         format_date(s.start),
         s.due.in_words()
     ))]);
+    if !s.reminders.is_empty() {
+        let days: Vec<String> = s
+            .reminders
+            .iter()
+            .map(|d| if *d == 1 { "1 day".to_string() } else { format!("{d} days") })
+            .collect();
+        facts.push(vec![text(&format!(
+            "Reminders are emailed {} before the due date, and an overdue notice the day after it.",
+            match days.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            }
+        ))]);
+    }
     facts.push(vec![text(&format!("Money is in {} ({}).", def.currency.code, def.currency.symbol.trim()))]);
     if !def.record_key.is_empty() {
         let mut line = vec![text("Each record is identified by ")];
