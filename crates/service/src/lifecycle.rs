@@ -210,6 +210,8 @@ pub(crate) async fn after_change(
     c: Changed<'_>,
 ) -> Result<()> {
     let naming = Naming::of(app, c.submission, c.def, c.organisation);
+    // The signers told their sign-off was cleared are not told again that it is ready.
+    let mut told: Vec<String> = Vec::new();
     if !c.submission.sign_offs.is_empty() {
         let event = AuditEvent::SignOffsCleared {
             submission: c.submission.id.clone(),
@@ -224,6 +226,7 @@ pub(crate) async fn after_change(
             }
         }
         let changed_by = person_name(actor);
+        told.clone_from(&addresses);
         email_each(tx, app, addresses, |to| emails::sign_offs_cleared(&naming.about(), to, &changed_by))
             .await?;
     }
@@ -232,10 +235,9 @@ pub(crate) async fn after_change(
     {
         let signers = members_with(tx, &c.submission.organisation_id, std::slice::from_ref(&step.by)).await?;
         let steps = c.def.sign_off.len();
-        email_each(tx, app, signers.into_iter().map(|m| m.email), |to| {
-            emails::ready_for_sign_off(&naming.about(), to, 0, steps, &step.by)
-        })
-        .await?;
+        let untold = signers.into_iter().map(|m| m.email).filter(|e| !told.contains(e));
+        email_each(tx, app, untold, |to| emails::ready_for_sign_off(&naming.about(), to, 0, steps, &step.by))
+            .await?;
     }
     Ok(())
 }

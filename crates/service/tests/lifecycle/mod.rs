@@ -166,6 +166,8 @@ async fn the_single_audit_is_signed_by_the_auditor_then_the_auditee_and_an_edit_
         assert_eq!(changed.state, SubmissionState::ReadyForSignOff);
         let sent = emails(&db).await;
         assert!(sent.iter().any(|(to, s)| to == "aud@york.test" && s.starts_with("Your sign-off has been cleared")), "{sent:?}");
+        let ready = sent.iter().filter(|(to, s)| to == "aud@york.test" && s.starts_with("Ready for you")).count();
+        assert_eq!(ready, 1, "the auditor told of the cleared sign-off is not also told it is ready again");
         let history = submissions::history(&app, &editor, &id).await.unwrap();
         assert!(history.iter().any(|h| h.summary.contains("sign-offs by aud@york.test were cleared")), "{history:?}");
 

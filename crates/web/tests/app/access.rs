@@ -108,6 +108,23 @@ enum Rule {
     /// Confirming the spend warning: finance (nobody in the matrix) and service admins; the
     /// organisation's other members and other staff are forbidden.
     EditFinance,
+    /// A step in a return's life through the API. The matrix's return is in progress, so whoever
+    /// the gate lets through is refused for the return's state (409): the steps themselves are
+    /// tested in `lifecycle_api`; here, who gets that far.
+    Step(Gate),
+}
+
+/// Who gets as far as a return's state in a step of its life.
+#[derive(Clone, Copy, Debug)]
+enum Gate {
+    /// Signing off: whoever may see the return (the step's role is checked once it is ready);
+    /// anyone else is told it does not exist.
+    SeeReturn,
+    /// Submitting or moving it: as [`Rule::EditReturn`].
+    EditReturn,
+    /// Reviewing or reopening it: staff reviewers and service admins; everyone else signed in is
+    /// forbidden, before the return is looked up.
+    Review,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +154,19 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
     }
     if who == Who::Anonymous {
         return SignIn;
+    }
+    if let Rule::Step(gate) = rule {
+        let through = match gate {
+            Gate::SeeReturn => who.staff() || who.member_of(org),
+            Gate::EditReturn => who == Who::Admin || who.member_of(org) && !who.admin_of(org),
+            Gate::Review => matches!(who, Who::Reviewer | Who::Admin),
+        };
+        return match gate {
+            _ if through => Status(409),
+            Gate::EditReturn if !(who.staff() || who.member_of(org)) => Hidden,
+            Gate::SeeReturn => Hidden,
+            Gate::EditReturn | Gate::Review => Forbidden,
+        };
     }
     if who == Who::Admin {
         return Allowed;
@@ -199,7 +229,8 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
         | Rule::OthersInvitationApi
         | Rule::StartReturn
         | Rule::EditReturn
-        | Rule::EditFinance => Allowed,
+        | Rule::EditFinance
+        | Rule::Step(_) => Allowed,
     }
 }
 
@@ -330,6 +361,13 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/api/v1/submissions/{id}/tables/{table}/reports/{report}", true, SeeOrganisation),
         ("POST", "/api/v1/submissions/{id}/warnings", true, EditFinance),
         ("GET", "/api/v1/submissions/{id}/history", true, SeeOrganisation),
+        ("GET", "/api/v1/submissions/counts", false, SignedIn),
+        ("POST", "/api/v1/submissions/{id}/sign-off", true, Step(Gate::SeeReturn)),
+        ("POST", "/api/v1/submissions/{id}/submit", true, Step(Gate::EditReturn)),
+        ("POST", "/api/v1/submissions/{id}/return", true, Step(Gate::Review)),
+        ("POST", "/api/v1/submissions/{id}/accept", true, Step(Gate::Review)),
+        ("POST", "/api/v1/submissions/{id}/reopen", true, Step(Gate::Review)),
+        ("POST", "/api/v1/submissions/{id}/move", true, Step(Gate::EditReturn)),
         ("GET", "/api/v1/jobs", false, ServiceAdmin),
         ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
     ]
@@ -741,6 +779,13 @@ impl Matrix<'_> {
                     ("POST", "/api/v1/submissions/{id}/warnings") => {
                         json = Some(json!({"key": ret.warning, "reason": "The matrix says so"}))
                     }
+                    ("POST", "/api/v1/submissions/{id}/sign-off") => json = Some(json!({"confirm": true})),
+                    ("POST", "/api/v1/submissions/{id}/return") => {
+                        json = Some(json!({"comments": {"programme": "The matrix says so"}}))
+                    }
+                    ("POST", "/api/v1/submissions/{id}/reopen") => {
+                        json = Some(json!({"reason": "The matrix says so"}))
+                    }
                     _ => {}
                 }
             }
@@ -857,7 +902,8 @@ impl Matrix<'_> {
                 let (revision, attachment) = self.now_of(ret).await;
                 etag = revision;
                 path = path.replace("{attachment}", &attachment);
-                if request.method == Method::PATCH {
+                // A change and every step of a return's life are made from the revision read.
+                if request.method == Method::PATCH || is_step(request.route) {
                     headers.push(("if-match", etag.as_str()));
                 }
             }
@@ -896,6 +942,13 @@ impl Matrix<'_> {
             client.form(&request.path, &fields).await
         }
     }
+}
+
+/// A step of a return's life through the API (`…/sign-off`, `…/accept`…).
+fn is_step(route: &str) -> bool {
+    ["sign-off", "submit", "return", "accept", "reopen", "move"]
+        .iter()
+        .any(|step| route.strip_prefix("/api/v1/submissions/{id}/") == Some(step))
 }
 
 /// The status an allowed request succeeds with: for the API, 200 to read or change, 201 to make,

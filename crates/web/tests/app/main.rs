@@ -14,6 +14,7 @@ mod api;
 mod browser;
 mod collections;
 mod invitations;
+mod lifecycle_api;
 mod oidc;
 mod operations;
 mod returns_api;
