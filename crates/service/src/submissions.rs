@@ -473,22 +473,36 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
 }
 
 /// Returns the actor may see, filtered; most recently changed first.
-pub async fn list(app: &App, actor: &Actor, mut filter: Filter) -> Result<Vec<Submission>> {
-    let person = actor.as_person();
+pub async fn list(app: &App, actor: &Actor, filter: Filter) -> Result<Vec<Submission>> {
+    let mut filter = visible(actor, filter)?;
+    if filter.limit <= 0 {
+        filter.limit = 1000;
+    }
+    let mut conn = app.store.conn().await?;
+    Ok(store::list(&mut conn, &filter).await?)
+}
+
+/// How many of the returns the actor may see are in each state, filtered (the state filters
+/// aside); states with none are left out.
+pub async fn counts(app: &App, actor: &Actor, filter: Filter) -> Result<Vec<(SubmissionState, i64)>> {
+    let filter = visible(actor, filter)?;
+    let mut conn = app.store.conn().await?;
+    Ok(store::count_by_state(&mut conn, &filter).await?)
+}
+
+/// `filter` narrowed to the organisations the actor may see: the staff see every one's returns,
+/// members their own organisations'.
+fn visible(actor: &Actor, mut filter: Filter) -> Result<Filter> {
     let staff = actor.staff().is_some() || matches!(actor, Actor::System);
     if !staff {
-        let person = person.ok_or(ServiceError::SignInRequired)?;
+        let person = actor.as_person().ok_or(ServiceError::SignInRequired)?;
         let mine: Vec<String> = person.memberships.iter().map(|m| m.organisation_id.clone()).collect();
         filter.organisations = Some(match filter.organisations.take() {
             Some(wanted) => wanted.into_iter().filter(|o| mine.contains(o)).collect(),
             None => mine,
         });
     }
-    if filter.limit <= 0 {
-        filter.limit = 1000;
-    }
-    let mut conn = app.store.conn().await?;
-    Ok(store::list(&mut conn, &filter).await?)
+    Ok(filter)
 }
 
 /// The organisation id of an organisation slug, for list filters (`None` when there is none).

@@ -6,6 +6,7 @@
 mod collections;
 pub(crate) mod docs;
 mod jobs;
+mod lifecycle;
 mod me;
 mod organisations;
 mod people;
@@ -41,6 +42,7 @@ use crate::error::AppError;
         (name = "people", description = "Accounts and staff invitations (service admins)"),
         (name = "collections", description = "Published definitions, periods, templates and assigned organisations"),
         (name = "submissions", description = "Returns: start, read, change answers, attach files, upload tables, confirm warnings, history"),
+        (name = "lifecycle", description = "After a return is filled in: sign-off steps, submission, review (sent back or accepted), reopening, moving to a newer version of its form; the review queue's counts. Each step needs If-Match"),
         (name = "jobs", description = "The background job queue (service admins)"),
         (name = "meta", description = "This document"),
     )
@@ -131,6 +133,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(submissions::table_report_file))
         .routes(routes!(submissions::confirm_warning))
         .routes(routes!(submissions::history))
+        .routes(routes!(lifecycle::counts))
+        .routes(routes!(lifecycle::sign_off))
+        .routes(routes!(lifecycle::submit))
+        .routes(routes!(lifecycle::return_for_changes))
+        .routes(routes!(lifecycle::accept))
+        .routes(routes!(lifecycle::reopen))
+        .routes(routes!(lifecycle::move_to_latest))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
         .routes(routes!(docs::openapi_json))

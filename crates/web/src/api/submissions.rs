@@ -23,7 +23,7 @@ use formwork_service::submissions::{
     self, Attachment, Edit, Filter, HistoryEntry, SubmissionState, SubmissionView, Upload,
 };
 use formwork_service::table_uploads::{self, TableUpload, TableUploadOutcome};
-use formwork_service::{Problem, ServiceError, idempotency, organisations};
+use formwork_service::{Problem, ServiceError, idempotency, lifecycle, organisations};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -181,6 +181,16 @@ pub(crate) struct SubmissionBody {
     pub updated_at: String,
     /// Who changed it last (name or email address).
     pub updated_by: Option<String>,
+    /// The sign-off steps given so far, in order (cleared by any change to an answer).
+    pub sign_offs: Vec<SignOffBody>,
+    /// The reference people quote, from its first submission.
+    pub reference: Option<String>,
+    /// When it was last submitted.
+    pub submitted_at: Option<String>,
+    /// The reviewer's comments by section id, when it was sent back for changes.
+    pub review_comments: BTreeMap<String, ReviewCommentBody>,
+    /// What the caller may do next with it.
+    pub actions: ActionsBody,
     /// Why a section asked to be marked complete was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_completed: Option<String>,
@@ -229,9 +239,93 @@ impl From<&SubmissionView> for SubmissionBody {
             created_at: iso(s.created_at),
             updated_at: iso(s.updated_at),
             updated_by: s.updated_by_name.clone(),
+            sign_offs: s
+                .sign_offs
+                .iter()
+                .map(|x| SignOffBody {
+                    step: x.step,
+                    role: x.role.clone(),
+                    name: x.name.clone(),
+                    declaration: x.declaration.clone(),
+                    at: iso(x.at),
+                })
+                .collect(),
+            reference: s.reference.clone(),
+            submitted_at: s.submitted_at.map(iso),
+            review_comments: s
+                .review_comments
+                .iter()
+                .map(|(section, c)| {
+                    (
+                        section.clone(),
+                        ReviewCommentBody { comment: c.comment.clone(), name: c.name.clone(), at: iso(c.at) },
+                    )
+                })
+                .collect(),
+            actions: ActionsBody::default(),
             not_completed: None,
         }
     }
+}
+
+/// A sign-off step given.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SignOffBody {
+    /// The step, from 0, in the definition's `sign_off` order.
+    pub step: usize,
+    /// The role it was signed in.
+    pub role: String,
+    /// Who signed it (name or email address).
+    pub name: String,
+    /// The declaration they confirmed.
+    pub declaration: String,
+    pub at: String,
+}
+
+/// A reviewer's comment on a section.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewCommentBody {
+    /// What needs changing.
+    pub comment: String,
+    /// The reviewer (name or email address).
+    pub name: String,
+    pub at: String,
+}
+
+/// What the caller may do next with a return: exactly what the pages offer them.
+#[derive(Default, Serialize, ToSchema)]
+pub(crate) struct ActionsBody {
+    /// The sign-off step (from 0) they may sign now: `POST …/sign-off`.
+    pub sign_off: Option<usize>,
+    /// Why the next step is not theirs to sign, when one is waiting.
+    pub sign_off_blocked: Option<String>,
+    /// They may submit it (a collection without sign-off steps): `POST …/submit`.
+    pub submit: bool,
+    /// They may send it back for changes or accept it: `POST …/return`, `POST …/accept`.
+    pub review: bool,
+    /// They may reopen it: `POST …/reopen`.
+    pub reopen: bool,
+    /// The newer version of its form they may move it to: `POST …/move`.
+    pub move_to: Option<i64>,
+}
+
+/// The body of a return as `actor` sees it, with what they may do next.
+pub(super) async fn submission_body(
+    state: &AppState,
+    actor: &formwork_service::Actor,
+    view: &SubmissionView,
+) -> Result<SubmissionBody, AppError> {
+    let actions = lifecycle::actions(state, actor, view).await?;
+    let mut body = SubmissionBody::from(view);
+    body.actions = ActionsBody {
+        sign_off: actions.sign_off,
+        sign_off_blocked: actions.sign_off_blocked,
+        submit: actions.submit,
+        review: actions.review,
+        reopen: actions.reopen,
+        move_to: actions.move_to,
+    };
+    Ok(body)
 }
 
 /// A return in a list.
@@ -340,10 +434,51 @@ pub(crate) struct ListQuery {
     organisation: Option<String>,
     /// A period's key.
     period: Option<String>,
-    /// A state, e.g. `in_progress`.
+    /// A state, e.g. `in_progress`, or several separated by commas: `submitted,changes_requested`.
     status: Option<String>,
     /// Changed at or after this time (RFC 3339).
     updated_since: Option<String>,
+    /// `true`: only returns past their due date and not yet submitted (staff only; started
+    /// returns, oldest period first).
+    overdue: Option<bool>,
+}
+
+impl ListQuery {
+    /// The filter these ask for (the organisation looked up by slug).
+    pub(super) async fn filter(&self, state: &AppState) -> Result<Filter, AppError> {
+        let mut filter =
+            Filter { collection: self.collection.clone(), period: self.period.clone(), ..Filter::default() };
+        if let Some(slug) = &self.organisation {
+            let id = submissions::organisation_id(state, slug).await?;
+            filter.organisations = Some(id.into_iter().collect());
+        }
+        if let Some(status) = &self.status {
+            filter.states = states(status)?;
+        }
+        if let Some(since) = &self.updated_since {
+            let at = chrono::DateTime::parse_from_rfc3339(since).map_err(|_| {
+                bad("invalid_query", "updated_since must be a time in RFC 3339, e.g. 2026-05-01T00:00:00Z")
+            })?;
+            filter.updated_since = Some(at.timestamp_millis());
+        }
+        Ok(filter)
+    }
+}
+
+/// The states of a `status` filter: one, or several separated by commas.
+fn states(text: &str) -> Result<Vec<SubmissionState>, AppError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|status| {
+            SubmissionState::parse(status).ok_or_else(|| {
+                bad(
+                    "invalid_query",
+                    format!("“{status}” is not a state: use e.g. in_progress, submitted or submitted,changes_requested"),
+                )
+            })
+        })
+        .collect()
 }
 
 fn bad(code: &'static str, message: impl Into<String>) -> AppError {
@@ -351,7 +486,7 @@ fn bad(code: &'static str, message: impl Into<String>) -> AppError {
 }
 
 /// A JSON response with the return's revision as its `ETag`.
-fn with_etag(status: StatusCode, body: Value, revision: Option<i64>) -> Response {
+pub(super) fn with_etag(status: StatusCode, body: Value, revision: Option<i64>) -> Response {
     let mut response = (status, Json(body)).into_response();
     if let Some(revision) = revision
         && let Ok(value) = HeaderValue::from_str(&format!("\"{revision}\""))
@@ -362,7 +497,7 @@ fn with_etag(status: StatusCode, body: Value, revision: Option<i64>) -> Response
 }
 
 /// The revision in `If-Match`, if sent: `"12"` (or `W/"12"`).
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let text = value.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
@@ -371,7 +506,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     })
 }
 
-fn precondition_required() -> Response {
+pub(super) fn precondition_required() -> Response {
     let message = "Send the return's ETag in an If-Match header: changes are made only to the revision you read (GET the return first)";
     (
         StatusCode::PRECONDITION_REQUIRED,
@@ -381,7 +516,7 @@ fn precondition_required() -> Response {
 }
 
 /// What a request was, for its `Idempotency-Key`.
-fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+pub(super) fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     format!("{method} {path} {}", hex(&Sha256::digest(body)))
 }
 
@@ -389,13 +524,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<String> {
     headers.get("idempotency-key").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The first answer to this key, when the request was sent before. Call it only once the caller
 /// is known to be allowed the request now: a remembered answer is no licence.
-async fn replay(
+pub(super) async fn replay(
     state: &AppState,
     api: &Api,
     key: Option<&str>,
@@ -418,7 +553,7 @@ fn replayed(answer: idempotency::Answer) -> Response {
 
 /// Remember the answer to a key (successes and refusals of what was sent, never failures of the
 /// service, which may work on a retry).
-async fn remember(
+pub(super) async fn remember(
     state: &AppState,
     api: &Api,
     key: Option<&str>,
@@ -435,37 +570,27 @@ async fn remember(
     Ok(())
 }
 
-fn json_of<T: Serialize>(body: &T) -> Value {
+pub(super) fn json_of<T: Serialize>(body: &T) -> Value {
     serde_json::to_value(body).unwrap_or_default()
 }
 
 /// The returns the caller may see, most recently changed first: staff see every organisation's,
-/// members their own organisations'.
+/// members their own organisations'. The review queue is this list filtered:
+/// `status=submitted,changes_requested`, or `overdue=true`; `GET /api/v1/submissions/counts`
+/// counts it by state.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "submissions", params(ListQuery),
-    responses((status = 200, body = Vec<SubmissionSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SubmissionSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "`overdue=true` from someone not on the staff")))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     api: Api,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<SubmissionSummary>>, AppError> {
-    let mut filter = Filter { collection: query.collection, period: query.period, ..Filter::default() };
-    if let Some(slug) = &query.organisation {
-        let id = submissions::organisation_id(&state, slug).await?;
-        filter.organisations = Some(id.into_iter().collect());
-    }
-    if let Some(status) = &query.status {
-        let state: SubmissionState = serde_json::from_value(Value::String(status.clone())).map_err(|_| {
-            bad("invalid_query", format!("“{status}” is not a state: use e.g. in_progress or submitted"))
-        })?;
-        filter.state = Some(state);
-    }
-    if let Some(since) = &query.updated_since {
-        let at = chrono::DateTime::parse_from_rfc3339(since).map_err(|_| {
-            bad("invalid_query", "updated_since must be a time in RFC 3339, e.g. 2026-05-01T00:00:00Z")
-        })?;
-        filter.updated_since = Some(at.timestamp_millis());
-    }
-    let found = submissions::list(&state, api.actor(), filter).await?;
+    let filter = query.filter(&state).await?;
+    let found = if query.overdue == Some(true) {
+        overdue(&state, &api, &query, &filter).await?
+    } else {
+        submissions::list(&state, api.actor(), filter).await?
+    };
     let slugs: BTreeMap<String, String> =
         organisations::list(&state, api.actor()).await?.into_iter().map(|o| (o.id, o.slug)).collect();
     Ok(Json(
@@ -483,6 +608,31 @@ pub(crate) async fn list(
             })
             .collect(),
     ))
+}
+
+/// The started returns past their due date, from the review queue (staff only), with the list's
+/// other filters.
+async fn overdue(
+    state: &AppState,
+    api: &Api,
+    query: &ListQuery,
+    filter: &Filter,
+) -> Result<Vec<submissions::Submission>, AppError> {
+    let wanted = lifecycle::QueueFilter {
+        collection: query.collection.clone(),
+        period: query.period.clone(),
+        organisation: query.organisation.clone(),
+        overdue: true,
+        ..lifecycle::QueueFilter::default()
+    };
+    let queue = lifecycle::queue(state, api.actor(), &wanted).await?;
+    Ok(queue
+        .entries
+        .into_iter()
+        .filter_map(|e| e.submission)
+        .filter(|s| filter.states.is_empty() || filter.states.contains(&s.state))
+        .filter(|s| filter.updated_since.is_none_or(|since| s.updated_at >= since))
+        .collect())
 }
 
 /// Start the return of an organisation for a period — or open the one already started: 201 when
@@ -512,7 +662,7 @@ pub(crate) async fn start(
         submissions::start(&state, api.actor(), &body.collection, &body.organisation, &body.period).await?;
     let view = submissions::get(&state, api.actor(), &started.submission.id).await?;
     let status = if started.created { StatusCode::CREATED } else { StatusCode::OK };
-    let json = json_of(&SubmissionBody::from(&view));
+    let json = json_of(&submission_body(&state, api.actor(), &view).await?);
     remember(&state, &api, key.as_deref(), &print, status, &json).await?;
     let mut response = with_etag(status, json, Some(view.submission.revision));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/submissions/{}", view.submission.id)) {
@@ -532,7 +682,8 @@ pub(crate) async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let view = submissions::get(&state, api.actor(), &id).await?;
-    Ok(with_etag(StatusCode::OK, json_of(&SubmissionBody::from(&view)), Some(view.submission.revision)))
+    let body = submission_body(&state, api.actor(), &view).await?;
+    Ok(with_etag(StatusCode::OK, json_of(&body), Some(view.submission.revision)))
 }
 
 /// Change answers: `{"section", "answers", "complete"}` for one section, or `{"answers"}` for any
@@ -563,7 +714,7 @@ pub(crate) async fn patch(
         }
     };
     let edited = submissions::edit(&state, api.actor(), &id, expected, edit).await?;
-    let mut body = SubmissionBody::from(&edited.view);
+    let mut body = submission_body(&state, api.actor(), &edited.view).await?;
     body.not_completed = edited.not_completed;
     Ok(with_etag(StatusCode::OK, json_of(&body), Some(edited.view.submission.revision)))
 }
@@ -909,7 +1060,7 @@ pub(crate) async fn confirm_warning(
     let expected = if_match(&headers)?.unwrap_or(view.submission.revision);
     let edit = Edit::Confirm { key: body.key, reason: body.reason };
     let edited = submissions::edit(&state, api.actor(), &id, expected, edit).await?;
-    let json = json_of(&SubmissionBody::from(&edited.view));
+    let json = json_of(&submission_body(&state, api.actor(), &edited.view).await?);
     remember(&state, &api, key.as_deref(), &print, StatusCode::CREATED, &json).await?;
     Ok(with_etag(StatusCode::CREATED, json, Some(edited.view.submission.revision)))
 }
