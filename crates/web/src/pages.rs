@@ -78,6 +78,10 @@ const NOTICES: &[(&str, &str)] = &[
     ("file-removed", "The file has been removed"),
     ("return-saved", "Your answers have been saved"),
     ("warning-confirmed", "The answer has been confirmed"),
+    ("signed-off", "You have signed off this return"),
+    ("returned", "The return has been sent back for changes"),
+    ("accepted", "The return has been accepted"),
+    ("reopened", "The return has been reopened"),
 ];
 
 #[derive(serde::Deserialize)]
@@ -140,6 +144,9 @@ impl Ctx {
                 ("/collections", "Collections"),
                 ("/organisations", "Organisations"),
             ];
+            if actor.staff().is_some() {
+                nav.push(("/review", "Review"));
+            }
             if check(actor, Action::ManagePeople).is_ok() {
                 nav.push(("/people", "People"));
             }

@@ -120,6 +120,8 @@ struct Show {
     page: Page,
     view: CollectionView,
     can_assign: bool,
+    /// May move every draft to the latest version (a return with more than one version).
+    can_move_drafts: bool,
     unassigned: Vec<Organisation>,
     form: Form,
 }
@@ -315,9 +317,13 @@ async fn show_page(ctx: &Ctx, slug: &str, form: Form, status: StatusCode) -> Res
     } else {
         Vec::new()
     };
+    let can_move_drafts = check(ctx.actor(), Action::MoveAllDrafts).is_ok()
+        && view.definition.kind == Kind::Return
+        && view.versions.len() > 1;
     let mut page = ctx.page(view.collection.title.clone(), "/collections");
     page.has_errors = form.has_errors();
-    Ok(render_with(status, &page, &Show { page: page.clone(), view, can_assign, unassigned, form }))
+    let show = Show { page: page.clone(), view, can_assign, can_move_drafts, unassigned, form };
+    Ok(render_with(status, &page, &show))
 }
 
 /// `GET /collections/{slug}`.

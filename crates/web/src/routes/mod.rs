@@ -10,6 +10,7 @@ mod oidc;
 mod organisations;
 mod people;
 mod returns;
+mod review;
 pub(crate) mod sign_in;
 
 pub(crate) mod return_files;
@@ -127,15 +128,45 @@ fn return_parts() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The pages of a return's life after it is filled in: sign-off, submission, review, moving
+/// to a newer version of its form.
+fn return_lifecycle() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    use returns::{lifecycle, moving};
+    vec![
+        (Method::GET, "/returns/{id}/sign-off", get(lifecycle::sign_off_form)),
+        (Method::POST, "/returns/{id}/sign-off", post(lifecycle::sign_off)),
+        (Method::POST, "/returns/{id}/submit", post(lifecycle::submit)),
+        (Method::GET, "/returns/{id}/submitted", get(lifecycle::submitted)),
+        (Method::GET, "/returns/{id}/return", get(lifecycle::return_form)),
+        (Method::POST, "/returns/{id}/return", post(lifecycle::return_for_changes)),
+        (Method::GET, "/returns/{id}/accept", get(lifecycle::accept_form)),
+        (Method::POST, "/returns/{id}/accept", post(lifecycle::accept)),
+        (Method::GET, "/returns/{id}/reopen", get(lifecycle::reopen_form)),
+        (Method::POST, "/returns/{id}/reopen", post(lifecycle::reopen)),
+        (Method::GET, "/returns/{id}/move", get(moving::move_form)),
+        (Method::POST, "/returns/{id}/move", post(moving::move_return)),
+        (Method::GET, "/returns/{id}/moved", get(moving::moved)),
+        (Method::POST, "/collections/{slug}/move-drafts", post(moving::move_drafts)),
+        (Method::GET, "/review", get(review::queue)),
+        (Method::GET, "/review/{id}", get(lifecycle::review)),
+    ]
+}
+
 /// Every page route, as (method, path): what the authorisation matrix must cover.
 pub fn pages() -> Vec<(Method, &'static str)> {
-    table().into_iter().chain(return_parts()).map(|(method, path, _)| (method, path)).collect()
+    table()
+        .into_iter()
+        .chain(return_parts())
+        .chain(return_lifecycle())
+        .map(|(method, path, _)| (method, path))
+        .collect()
 }
 
 pub(crate) fn router() -> Router<AppState> {
     table()
         .into_iter()
         .chain(return_parts())
+        .chain(return_lifecycle())
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
 }
 

@@ -448,6 +448,8 @@ struct TablePage {
     /// How many warnings to confirm are not listed, and the rows they are on.
     more_warnings: usize,
     more_rows: Vec<RowLink>,
+    /// The reviewer's comment, and who signed off.
+    notes: crate::routes::returns::whole::SectionNotes,
 }
 
 /// What the rows page shows besides the rows: problems with a post, an upload's report.
@@ -624,6 +626,7 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         warnings: if editable { row_warnings(t, None) } else { Vec::new() },
         more_warnings,
         more_rows,
+        notes: crate::routes::returns::whole::section_notes(&t.view, t.section_id(), editable),
         page: page.clone(),
     };
     render_with(extra.status.unwrap_or(StatusCode::OK), &page, &template)

@@ -112,6 +112,8 @@ enum Rule {
     /// the gate lets through is refused for the return's state (409): the steps themselves are
     /// tested in `lifecycle_api`; here, who gets that far.
     Step(Gate),
+    /// The staff (the review queue); everyone else signed in is forbidden.
+    Staff,
 }
 
 /// Who gets as far as a return's state in a step of its life.
@@ -216,6 +218,13 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
             }
         }
         Rule::ServiceAdmin => Forbidden,
+        Rule::Staff => {
+            if who.staff() {
+                Allowed
+            } else {
+                Forbidden
+            }
+        }
         Rule::SeeCollection => {
             if who.staff() || who.member_of("northshire") {
                 Allowed
@@ -314,6 +323,24 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/returns/{id}/files/{question}/remove", true, EditReturn),
         ("POST", "/returns/{id}/files/{question}/remove", true, EditReturn),
         ("GET", "/returns/{id}/attachments/{attachment}", true, SeeOrganisation),
+        // A return's life after it is filled in: each page says what the person may do now, and
+        // each step is refused as through the API (the matrix's return is in progress).
+        ("GET", "/returns/{id}/sign-off", true, SeeOrganisation),
+        ("POST", "/returns/{id}/sign-off", true, Step(Gate::SeeReturn)),
+        ("POST", "/returns/{id}/submit", true, Step(Gate::EditReturn)),
+        ("GET", "/returns/{id}/submitted", true, SeeOrganisation),
+        ("GET", "/returns/{id}/return", true, SeeOrganisation),
+        ("POST", "/returns/{id}/return", true, Step(Gate::Review)),
+        ("GET", "/returns/{id}/accept", true, SeeOrganisation),
+        ("POST", "/returns/{id}/accept", true, Step(Gate::Review)),
+        ("GET", "/returns/{id}/reopen", true, SeeOrganisation),
+        ("POST", "/returns/{id}/reopen", true, Step(Gate::Review)),
+        ("GET", "/returns/{id}/move", true, SeeOrganisation),
+        ("POST", "/returns/{id}/move", true, Step(Gate::EditReturn)),
+        ("GET", "/returns/{id}/moved", true, SeeOrganisation),
+        ("POST", "/collections/{slug}/move-drafts", false, ServiceAdmin),
+        ("GET", "/review", false, Staff),
+        ("GET", "/review/{id}", true, SeeOrganisation),
         ("GET", "/jobs", false, ServiceAdmin),
         ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
         ("GET", "/api/v1/docs", false, Public),
@@ -489,6 +516,19 @@ async fn returns(app: &TestApp) -> BTreeMap<&'static str, Return> {
     }
     out
 }
+
+/// The pages of a return's life after it is filled in, about the matrix's return.
+const LIFECYCLE_PAGES: [&str; 9] = [
+    "/returns/{id}/sign-off",
+    "/returns/{id}/submit",
+    "/returns/{id}/submitted",
+    "/returns/{id}/return",
+    "/returns/{id}/accept",
+    "/returns/{id}/reopen",
+    "/returns/{id}/move",
+    "/returns/{id}/moved",
+    "/review/{id}",
+];
 
 /// A project id for the `n`th request, like no other: `TF-MAB-07`.
 fn matrix_project(n: usize) -> String {
@@ -744,6 +784,16 @@ impl Matrix<'_> {
                     form = f(&[("remove", "yes")])
                 }
             }
+            (_, r) if LIFECYCLE_PAGES.contains(&r) => {
+                let ret = self.returns.get(org).cloned().unwrap_or_default();
+                path = path.replace("{id}", &ret.id);
+                form = match r {
+                    "/returns/{id}/sign-off" => f(&[("step", "0"), ("confirm", "yes")]),
+                    "/returns/{id}/return" => f(&[("comments.programme", "The matrix says so")]),
+                    "/returns/{id}/reopen" => f(&[("reason", "The matrix says so")]),
+                    _ => Vec::new(),
+                };
+            }
             ("GET", "/returns/{id}/attachments/{attachment}") => {
                 path = path.replace("{id}", &self.returns.get(org).cloned().unwrap_or_default().id)
             }
@@ -918,7 +968,8 @@ impl Matrix<'_> {
         if let Some(reply) = self.send_table_or_file(request, &client).await {
             return reply;
         }
-        if matches!(request.route, "/returns/{id}/sections/{section}" | "/returns/{id}/warnings")
+        if (matches!(request.route, "/returns/{id}/sections/{section}" | "/returns/{id}/warnings")
+            || LIFECYCLE_PAGES.contains(&request.route))
             && request.method == Method::POST
         {
             // A return's form carries the revision it was read at: now's.
@@ -969,6 +1020,8 @@ fn success(method: &Method, route: &str, who: Who) -> u16 {
         ("POST", "/api/v1/organisations/{slug}/members") => 202,
         // A clean table upload replaces the rows of the return that exists.
         ("POST", "/api/v1/submissions/{id}/tables/{table}") => 200,
+        // What moving every draft did, shown at once.
+        ("POST", "/collections/{slug}/move-drafts") => 200,
         ("GET", _) => 200,
         ("POST", r) if r.starts_with("/api/") => 201,
         ("DELETE", _) => 204,
@@ -990,6 +1043,8 @@ fn changes_nothing_seen(method: &Method, route: &str) -> bool {
         // Only the first start of a period makes the return; the others open it.
         ("POST", "/api/v1/submissions") => true,
         ("POST", "/returns") => true,
+        // The matrix's collections have one version each: there is no draft to move.
+        ("POST", "/collections/{slug}/move-drafts") => true,
         (m, _) => m == "GET",
     }
 }

@@ -15,6 +15,7 @@ mod browser;
 mod collections;
 mod invitations;
 mod lifecycle_api;
+mod lifecycle_pages;
 mod oidc;
 mod operations;
 mod returns_api;

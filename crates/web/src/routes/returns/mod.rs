@@ -5,11 +5,16 @@
 //! see or change what, what is complete) are the service's.
 
 pub(crate) mod check;
+pub(crate) mod lifecycle;
+pub(crate) mod moving;
 pub(crate) mod section;
+pub(crate) mod whole;
 
 use askama::Template;
 use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use formwork_service::lifecycle::Actions;
 use formwork_service::submissions::{
     self, DashboardEntry, HistoryEntry, Progress, SectionView, SubmissionState, SubmissionView,
 };
@@ -17,11 +22,12 @@ use serde_json::Value;
 
 use crate::components::form::inline_form_with;
 use crate::components::{
-    Button, Content, Table, TableCell, Tag, TaskList, TaskListItem, TaskStatus, escape, link,
+    Button, Content, NotificationBanner, SummaryList, Table, TableCell, Tag, TaskList, TaskListItem,
+    TaskStatus, escape, link,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
-use crate::pages::{Ctx, Page, render};
+use crate::pages::{Ctx, Form, Page, render, render_with};
 use crate::routes::when;
 
 /// The address of a return's task list.
@@ -29,11 +35,12 @@ pub(crate) fn return_href(id: &str) -> String {
     format!("/returns/{id}")
 }
 
-/// The tag of a return's state on the dashboard.
-fn state_tag(state: SubmissionState) -> Tag {
+/// The tag of a return's state.
+pub(crate) fn state_tag(state: SubmissionState) -> Tag {
     let colour = match state {
         SubmissionState::NotStarted => "govuk-tag--grey",
-        SubmissionState::InProgress | SubmissionState::ChangesRequested => "govuk-tag--light-blue",
+        SubmissionState::InProgress => "govuk-tag--light-blue",
+        SubmissionState::ChangesRequested => "govuk-tag--orange",
         SubmissionState::ReadyForSignOff | SubmissionState::AwaitingSignOff => "govuk-tag--purple",
         SubmissionState::Submitted => "govuk-tag--blue",
         SubmissionState::Accepted => "govuk-tag--green",
@@ -156,6 +163,13 @@ struct TaskListPage {
     page: Page,
     view: SubmissionView,
     caption: String,
+    actions: Actions,
+    /// Where the return is: state, reference, sign-offs, next step.
+    status: SummaryList,
+    /// The reviewer's comments, by section.
+    comments: Option<NotificationBanner>,
+    /// Problems with a refused submission.
+    form: Form,
 }
 
 /// A section's status on the task list (GOV.UK "Complete multiple tasks").
@@ -207,12 +221,16 @@ impl TaskListPage {
             .map(|section| {
                 let href = (section.status != Progress::NotNeeded)
                     .then(|| format!("/returns/{id}/sections/{}", section.id));
-                let mut item = TaskListItem {
-                    hint: section_hint(section),
-                    status: status(section),
-                    href,
-                    ..TaskListItem::default()
-                };
+                let mut hint = section_hint(section);
+                if self.view.submission.review_comments.contains_key(&section.id) {
+                    let asked = "The reviewer asked for changes";
+                    hint = Some(Content::text(match hint {
+                        Some(Content { text: Some(text), .. }) => format!("{asked}. {text}"),
+                        _ => asked.to_owned(),
+                    }));
+                }
+                let mut item =
+                    TaskListItem { hint, status: status(section), href, ..TaskListItem::default() };
                 item.title.content = Content::text(&section.title);
                 Some(item)
             })
@@ -220,17 +238,86 @@ impl TaskListPage {
         TaskList { items, id_prefix: Some("sections".to_owned()), ..TaskList::default() }
     }
 
-    fn state(&self) -> String {
-        state_tag(self.view.submission.state).to_html()
+    /// "A newer version of this form is available".
+    fn move_banner(&self, version: &i64) -> NotificationBanner {
+        let html = format!(
+            "<p class=\"govuk-notification-banner__heading\">A newer version of this form is available: {}</p>",
+            link(
+                &format!("/returns/{}/move", self.view.submission.id),
+                &format!("move this return to version {version}")
+            )
+        );
+        NotificationBanner {
+            content: Content::html(html),
+            title_id: Some("move-title".to_owned()),
+            ..NotificationBanner::default()
+        }
+    }
+
+    fn submit_button(&self) -> Button {
+        Button { prevent_double_click: Some(true), ..Button::submit("Submit return") }
     }
 }
 
-/// `GET /returns/{id}`: the return's sections, each with its status.
+/// True when the return's due date has passed and it is not submitted yet.
+pub(crate) fn today_is_after(ctx: &Ctx, view: &SubmissionView) -> bool {
+    crate::routes::today(&ctx.state) > view.period.due
+}
+
+/// The banner listing the reviewer's comments, each section linking to its page.
+fn comments_banner(view: &SubmissionView) -> Option<NotificationBanner> {
+    let comments = &view.submission.review_comments;
+    if comments.is_empty() {
+        return None;
+    }
+    let id = &view.submission.id;
+    let mut html = String::from(
+        "<p class=\"govuk-notification-banner__heading\">A reviewer asked for changes to this return</p>",
+    );
+    for section in view.definition.sections.iter().filter(|s| comments.contains_key(&s.id)) {
+        let comment = &comments[&section.id];
+        html.push_str(&format!(
+            "<h3 class=\"govuk-heading-s govuk-!-margin-bottom-1\">{}</h3><p class=\"govuk-body app-pre-wrap\">{}</p>",
+            link(&format!("/returns/{id}/sections/{}", section.id), &section.title),
+            escape(&comment.comment),
+        ));
+    }
+    Some(NotificationBanner {
+        content: Content::html(html),
+        title_text: Some("Changes requested".to_owned()),
+        title_id: Some("comments-title".to_owned()),
+        ..NotificationBanner::default()
+    })
+}
+
+/// The task list of return `id`, with the problems of a refused action.
+pub(crate) async fn task_list_page(
+    ctx: &Ctx,
+    id: &str,
+    problems: Vec<formwork_service::Problem>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let view = submissions::get(&ctx.state, ctx.actor(), id).await?;
+    let actions = formwork_service::lifecycle::actions(&ctx.state, ctx.actor(), &view).await?;
+    let overdue = view.submission.state.is_editable() && today_is_after(ctx, &view);
+    let mut page = ctx.page(view.definition.title.clone(), "/returns");
+    page.has_errors = !problems.is_empty();
+    let template = TaskListPage {
+        page: page.clone(),
+        caption: caption(&view),
+        status: whole::whereabouts(&view, overdue, whole::next_step(&view)),
+        comments: comments_banner(&view),
+        actions,
+        view,
+        form: Form::new(Vec::new(), problems),
+    };
+    Ok(render_with(status, &page, &template))
+}
+
+/// `GET /returns/{id}`: where the return is, its sections each with its status, and what the
+/// person may do next.
 pub(crate) async fn task_list(ctx: Ctx, Path(id): Path<String>) -> Result<Response, AppError> {
-    let view = submissions::get(&ctx.state, ctx.actor(), &id).await?;
-    let page = ctx.page(view.definition.title.clone(), "/returns");
-    let caption = caption(&view);
-    Ok(render(&page, &TaskListPage { page: page.clone(), view, caption }))
+    task_list_page(&ctx, &id, Vec::new(), StatusCode::OK).await
 }
 
 #[derive(Template)]

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::caption;
 use super::check::{ReturnTo, field_text, section_rows};
+use super::whole::{SectionNotes, section_notes};
 use crate::components::{
     Button, Content, ErrorMessage, ErrorSummary, ErrorSummaryItem, Input, Label, NotificationBanner,
     RadioItem, Radios, SummaryList, WarningText, escape,
@@ -100,6 +101,8 @@ struct SectionPage {
     back: Option<String>,
     error_summary: Option<ErrorSummary>,
     stale: Option<NotificationBanner>,
+    /// The reviewer's comment, and who signed off.
+    notes: SectionNotes,
     warnings: Vec<WarningView>,
     body: Body,
 }
@@ -298,6 +301,7 @@ fn section_page(
         back: shows.return_to.map(|r| r.href(&view.submission.id, &section.id)),
         error_summary,
         stale: shows.stale.as_ref().map(|s| stale_banner(def, s)),
+        notes: section_notes(view, &section.id, matches!(body, Body::Form(_))),
         body,
     };
     render_with(status, &page, &template)
