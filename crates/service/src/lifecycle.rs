@@ -314,6 +314,22 @@ async fn read(
     Ok((submission, def, organisation))
 }
 
+/// [`read`] for a move only some may make: another organisation's return is not found, then
+/// `action` is checked, then the revision.
+async fn read_as(
+    app: &App,
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    expected: i64,
+    action: Action<'_>,
+) -> Result<(Submission, std::sync::Arc<Definition>, Organisation)> {
+    let (submission, def, organisation) = load(app, tx, actor, id).await?;
+    check(actor, action)?;
+    fresh(tx, &def, &submission, expected).await?;
+    Ok((submission, def, organisation))
+}
+
 /// The view of the return as stored now, after a committed move.
 async fn view_now(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
     crate::submissions::get(app, actor, id).await
@@ -549,9 +565,8 @@ pub async fn return_for_changes(
     comments: &[(String, String)],
 ) -> Result<SubmissionView> {
     let now = app.now();
-    check(actor, Action::Review)?;
     let mut tx = app.begin().await?;
-    let (submission, def, organisation) = read(app, &mut tx, actor, id, expected).await?;
+    let (submission, def, organisation) = read_as(app, &mut tx, actor, id, expected, Action::Review).await?;
     if submission.state != SubmissionState::Submitted {
         return Err(ServiceError::Conflict(format!(
             "Only a submitted return can be sent back for changes: this one is {}",
@@ -634,9 +649,8 @@ pub async fn return_for_changes(
 /// Accept a submitted return, which locks it.
 pub async fn accept(app: &App, actor: &Actor, id: &str, expected: i64) -> Result<SubmissionView> {
     let now = app.now();
-    check(actor, Action::Review)?;
     let mut tx = app.begin().await?;
-    let (submission, def, organisation) = read(app, &mut tx, actor, id, expected).await?;
+    let (submission, def, organisation) = read_as(app, &mut tx, actor, id, expected, Action::Review).await?;
     if submission.state != SubmissionState::Submitted {
         return Err(ServiceError::Conflict(format!(
             "Only a submitted return can be accepted: this one is {}",
@@ -677,10 +691,9 @@ pub async fn reopen(
     reason: &str,
 ) -> Result<SubmissionView> {
     let now = app.now();
-    check(actor, Action::Reopen)?;
-    let reason = checked_text("reason", reason, "Enter why the return is being reopened")?;
     let mut tx = app.begin().await?;
-    let (submission, def, organisation) = read(app, &mut tx, actor, id, expected).await?;
+    let (submission, def, organisation) = read_as(app, &mut tx, actor, id, expected, Action::Reopen).await?;
+    let reason = checked_text("reason", reason, "Enter why the return is being reopened")?;
     if submission.state != SubmissionState::Accepted {
         return Err(ServiceError::Conflict(format!(
             "Only an accepted return can be reopened: this one is {}",
