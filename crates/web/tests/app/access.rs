@@ -124,8 +124,8 @@ enum Gate {
     SeeReturn,
     /// Submitting or moving it: as [`Rule::EditReturn`].
     EditReturn,
-    /// Reviewing or reopening it: staff reviewers and service admins; everyone else signed in is
-    /// forbidden, before the return is looked up.
+    /// Reviewing or reopening it: staff reviewers and service admins; the organisation's members
+    /// and other staff are forbidden; anyone else is told it does not exist.
     Review,
 }
 
@@ -165,7 +165,7 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
         };
         return match gate {
             _ if through => Status(409),
-            Gate::EditReturn if !(who.staff() || who.member_of(org)) => Hidden,
+            Gate::EditReturn | Gate::Review if !(who.staff() || who.member_of(org)) => Hidden,
             Gate::SeeReturn => Hidden,
             Gate::EditReturn | Gate::Review => Forbidden,
         };
