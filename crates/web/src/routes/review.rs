@@ -218,7 +218,10 @@ impl QueuePage {
                     )),
                     TableCell::html(status),
                     TableCell::text(submitted.unwrap_or_default()),
-                    TableCell::text(reference.unwrap_or_default()),
+                    TableCell {
+                        classes: Some("app-nowrap".to_owned()),
+                        ..TableCell::text(reference.unwrap_or_default())
+                    },
                 ]
             })
             .collect();

@@ -137,16 +137,20 @@ async fn a_data_provider_fills_in_a_whole_return_in_chromium_with_and_without_ja
     let app = TestApp::on(formwork_store::Backend::Sqlite).await;
     let demo = formwork_service::demo::load(app.app(), &crate::support::EXAMPLES).await.unwrap();
     let person = |role: &str, org: &str| format!("{role}@{org}.demo.formwork.test");
+    let _ = std::fs::remove_dir_all(screenshots_dir().join("returns"));
     // The demo leaves Northshire's latest period and Southvale's previous one unstarted.
     let plan = json!({
         "base": app.base,
         "screenshots": screenshots_dir().join("returns"),
         "password": demo.password,
+        "reviewer": "reviewer@demo.formwork.test",
         "runs": [
             {"who": "Northshire with JavaScript", "javascript": true, "organisation": "northshire", "period": "2026-10-01",
-             "editor": person("editor", "northshire"), "finance": person("finance", "northshire")},
+             "editor": person("editor", "northshire"), "finance": person("finance", "northshire"),
+             "certifier": person("certifier", "northshire")},
             {"who": "Southvale without JavaScript", "javascript": false, "organisation": "southvale", "period": "2026-07-01",
-             "editor": person("editor", "southvale"), "finance": person("finance", "southvale")},
+             "editor": person("editor", "southvale"), "finance": person("finance", "southvale"),
+             "certifier": person("certifier", "southvale")},
         ],
     });
     let report = run_browser("returns.mjs", &plan).await;

@@ -2,12 +2,15 @@
 // data: start the return from the dashboard, fill in every section — meeting errors and fixing
 // them, adding table rows on the page, uploading a second table from its own CSV template,
 // attaching a PDF, confirming a warning with a reason — and end with every section Completed.
+// Then the return lives on: the certifier signs it off and it is submitted with a reference; a
+// reviewer sends it back with a comment on one section; the data provider sees the comment and
+// corrects the answer; the certifier signs again; the reviewer accepts it.
 // Every page on the way passes check.mjs (axe-core, one heading, GOV.UK Frontend as expected) and
 // is saved as a screenshot.
 //
 // Usage: node returns.mjs PLAN.json — the plan is written by the Rust test (tests/app/browser.rs):
-// {"base", "screenshots", "password", "runs": [{"who", "javascript", "organisation", "period",
-//   "editor", "finance"}]}. Each run fills in its own return (one with JavaScript, one without).
+// {"base", "screenshots", "password", "reviewer", "runs": [{"who", "javascript", "organisation",
+//   "period", "editor", "finance", "certifier"}]}. Each run fills in its own return (one with JavaScript, one without).
 // Prints what it found, ending with "completed N returns"; exits 1 if anything went wrong.
 
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -225,7 +228,85 @@ class Journey {
     await this.go(`/returns/${this.id}/check`, 'check-answers');
     await this.go(`/returns/${this.id}/history`, 'history');
   }
+
+  expect(name, text, wanted) {
+    if (!text.includes(wanted)) problems.push(`${this.run.who}: ${name}: the page does not say “${wanted}”`);
+  }
+
+  // A link that looks like a button (GOV.UK gives it the button role).
+  linkButton(text) {
+    return this.page.locator('main a.govuk-button').getByText(text, { exact: true });
+  }
+
+  async mainText() {
+    return this.page.locator('main').innerText();
+  }
+
+  // The certifier reads the whole return, must tick the declaration, and signs: the return is
+  // submitted and its reference shown in the confirmation panel.
+  async signOff(suffix) {
+    await this.go(`/returns/${this.id}`, `task-list-ready${suffix}`);
+    await this.submit(this.linkButton('Sign off this return'));
+    await this.seen(`sign-off${suffix}`);
+    this.expect('sign-off', await this.mainText(), 'Harbour walkway');
+    if (!suffix) {
+      await this.submit(this.button('Sign off and submit'));
+      await this.expectErrors('sign-off-not-confirmed', 'Confirm the declaration to sign off this return');
+    }
+    await this.page.locator('#confirm').check();
+    await this.submit(this.button('Sign off and submit'));
+    if (!this.page.url().endsWith(`/returns/${this.id}/submitted`)) throw new Error(`signing off went to ${this.page.url()}`);
+    await this.seen(`submitted${suffix}`);
+    const reference = (await this.page.locator('.govuk-panel__body strong').innerText()).trim();
+    if (!/^[A-Z]+-\d{4}Q\d-[A-Z0-9]{4}$/.test(reference)) problems.push(`${this.run.who}: the reference “${reference}” is not one people can quote`);
+    if (this.reference && this.reference !== reference) problems.push(`${this.run.who}: submitted again as ${reference}, not ${this.reference}`);
+    this.reference = reference;
+  }
+
+  // The reviewer finds it in the queue, reads it, and sends it back with a comment on one section.
+  async returnForChanges() {
+    await this.go('/review', 'review-queue');
+    await this.submit(this.page.locator(`main a[href="/review/${this.id}"]`));
+    await this.seen('review-return');
+    this.expect('review', await this.mainText(), this.reference);
+    await this.submit(this.linkButton('Return for changes'));
+    await this.seen('return-for-changes');
+    await this.submit(this.button('Return for changes'));
+    await this.expectErrors('return-without-comment', 'Enter a comment on at least one section');
+    await this.page.fill('textarea[name="comments.programme"]', COMMENT);
+    await this.submit(this.button('Return for changes'));
+    await this.expectNoErrors('return for changes');
+    await this.seen('returned');
+    this.expect('returned', await this.mainText(), 'Changes requested');
+  }
+
+  // The data provider sees the comment on the task list and the section, and corrects the answer.
+  async correct() {
+    await this.go(`/returns/${this.id}`, 'task-list-changes-requested');
+    this.expect('task list', await this.mainText(), COMMENT);
+    await this.page.locator('.govuk-task-list').getByRole('link', { name: 'Programme details' }).click();
+    await this.seen('programme-with-comment');
+    this.expect('programme', await this.mainText(), COMMENT);
+    await this.fill({ '#grant_total': '£24,000,000' });
+    await this.choose('completed', 'yes');
+    await this.submit(this.button('Save and continue'));
+    await this.expectNoErrors('programme corrected');
+  }
+
+  // The reviewer accepts the return submitted again.
+  async accept() {
+    await this.go(`/review/${this.id}`, 'review-resubmitted');
+    await this.submit(this.linkButton('Accept'));
+    await this.seen('accept');
+    await this.submit(this.button('Accept return'));
+    await this.expectNoErrors('accept');
+    await this.seen('accepted');
+    this.expect('accepted', await this.mainText(), 'The return has been accepted');
+  }
 }
+
+// What the reviewer asks the data providers to change.
+const COMMENT = 'The grant total does not match the grant offer letter: check it and correct it.';
 
 for (const run of plan.runs) {
   const journey = new Journey(run);
@@ -241,6 +322,17 @@ for (const run of plan.runs) {
     await journey.spend();
     await journey.finish();
     await context.close();
+    for (const [who, step] of [
+      [run.certifier, () => journey.signOff('')],
+      [plan.reviewer, () => journey.returnForChanges()],
+      [run.editor, () => journey.correct()],
+      [run.certifier, () => journey.signOff('-again')],
+      [plan.reviewer, () => journey.accept()],
+    ]) {
+      context = await journey.open(who);
+      await step();
+      await context.close();
+    }
     completed += 1;
   } catch (error) {
     problems.push(`${run.who}: ${error.message}`);
