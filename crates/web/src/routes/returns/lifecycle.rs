@@ -46,23 +46,6 @@ fn refused(e: ServiceError, field: &str) -> Result<(StatusCode, Vec<Problem>), A
     }
 }
 
-/// The return and what the person may do with it again, to show a refusal on its page; a
-/// refusal made before the return was looked up, to someone who may not see it, stands alone.
-async fn reload(
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    problems: &[Problem],
-) -> Result<(SubmissionView, Actions), AppError> {
-    match load(ctx, id).await {
-        Err(AppError::Service(ServiceError::NotFound(_))) if status == StatusCode::FORBIDDEN => {
-            let message = problems.first().map_or_else(String::new, |p| p.message.clone());
-            Err(ServiceError::Forbidden(message).into())
-        }
-        loaded => loaded,
-    }
-}
-
 /// The return and what the person may do with it.
 async fn load(ctx: &Ctx, id: &str) -> Result<(SubmissionView, Actions), AppError> {
     let view = submissions::get(&ctx.state, ctx.actor(), id).await?;
@@ -191,7 +174,7 @@ pub(crate) async fn sign_off(ctx: Ctx, Path(id): Path<String>, form: FormData) -
         Ok(_) => Ok(Redirect::to(&format!("/returns/{id}?notice=signed-off")).into_response()),
         Err(e) => {
             let (status, problems) = refused(e, "confirm")?;
-            let (view, actions) = reload(&ctx, &id, status, &problems).await?;
+            let (view, actions) = load(&ctx, &id).await?;
             Ok(sign_off_page(&ctx, &view, &actions, Form::new(form.values(), problems), status))
         }
     }
@@ -349,7 +332,7 @@ pub(crate) async fn return_for_changes(
                     p.field = format!("comments.{}", first.0);
                 }
             }
-            let (view, actions) = reload(&ctx, &id, status, &problems).await?;
+            let (view, actions) = load(&ctx, &id).await?;
             Ok(return_page(&ctx, &view, &actions, Form::new(form.values(), problems), status))
         }
     }
@@ -403,7 +386,7 @@ pub(crate) async fn accept(ctx: Ctx, Path(id): Path<String>, form: FormData) -> 
         Ok(_) => Ok(Redirect::to(&format!("/review/{id}?notice=accepted")).into_response()),
         Err(e) => {
             let (status, problems) = refused(e, "accept")?;
-            let (view, actions) = reload(&ctx, &id, status, &problems).await?;
+            let (view, actions) = load(&ctx, &id).await?;
             Ok(accept_page(&ctx, &view, &actions, Form::new(form.values(), problems), status))
         }
     }
@@ -462,7 +445,7 @@ pub(crate) async fn reopen(ctx: Ctx, Path(id): Path<String>, form: FormData) -> 
         Ok(_) => Ok(Redirect::to(&format!("/review/{id}?notice=reopened")).into_response()),
         Err(e) => {
             let (status, problems) = refused(e, "reason")?;
-            let (view, actions) = reload(&ctx, &id, status, &problems).await?;
+            let (view, actions) = load(&ctx, &id).await?;
             Ok(reopen_page(&ctx, &view, &actions, Form::new(form.values(), problems), status))
         }
     }
