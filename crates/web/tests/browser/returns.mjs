@@ -302,6 +302,10 @@ class Journey {
     await this.expectNoErrors('accept');
     await this.seen('accepted');
     this.expect('accepted', await this.mainText(), 'The return has been accepted');
+    // Reopening asks for a reason first (the journey leaves the return accepted).
+    await this.go(`/returns/${this.id}/reopen`, 'reopen');
+    await this.submit(this.button('Reopen return'));
+    await this.expectErrors('reopen-without-reason', 'Enter why the return is being reopened');
   }
 }
 
