@@ -44,6 +44,8 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
         .unwrap();
     app.run_jobs().await;
     invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
+    let lives = returns_in_their_lives(&app).await;
+    let at = |i: usize, page: &str| format!("/returns/{}/{page}", lives[i]);
 
     let screenshots = screenshots_dir().join("pages");
     let _ = std::fs::remove_dir_all(&screenshots);
@@ -85,16 +87,19 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
             {"who": "editor", "email": "editor@northshire.test", "password": PASSWORD, "steps": [
                 visit("/", 200), visit("/account", 200), visit("/collections", 200), visit("/organisations", 200),
                 visit("/organisations/northshire", 200), visit("/organisations/northshire/invitations/new", 403),
+                visit(&at(0, "submitted"), 200), visit(&at(2, "move"), 200), visit(&at(3, "moved"), 200),
             ]},
             {"who": "reviewer", "email": "reviewer@staff.test", "password": PASSWORD, "steps": [
                 visit("/", 200), visit("/organisations/southvale", 200), visit("/collections/single-audit", 200), visit("/jobs", 403),
+                visit("/review", 200), visit(&format!("/review/{}", lives[0]), 200), visit(&at(0, "return"), 200),
+                visit(&at(0, "accept"), 200), visit(&at(1, "reopen"), 200),
             ]},
         ]
     });
     let report = run_browser("pages.mjs", &plan).await;
     let steps: usize =
         plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
-    assert_eq!(steps, 58, "a page was added to or dropped from the plan: change this number with it");
+    assert_eq!(steps, 66, "a page was added to or dropped from the plan: change this number with it");
     let checked =
         report.lines().find_map(|l| l.strip_prefix("checked ")?.strip_suffix(" pages")?.parse().ok());
     assert_eq!(checked, Some(2 * steps), "every page, with JavaScript on and off:\n{report}");
@@ -102,6 +107,52 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
         let saved = std::fs::read_dir(screenshots.join(dir)).map(Iterator::count).unwrap_or(0);
         assert_eq!(saved, steps, "a screenshot of every page in {}", screenshots.join(dir).display());
     }
+}
+
+/// A small collection without sign-off steps, for the pages of a return's life: returns submitted,
+/// accepted, left as a draft on version 1 after version 2 is published, and moved to version 2
+/// with an answer that did not fit; their ids in that order.
+async fn returns_in_their_lives(app: &TestApp) -> Vec<String> {
+    use formwork_service::{collections, lifecycle, submissions};
+    let v1 = "formwork: 1\ncollection: colours\nversion: 1\ntitle: Favourite colours\nkind: return\n\
+        schedule:\n  frequency: quarterly\n  start: 2026-01-01\n  due: 30d\nroles:\n  editor: Fills it in\n\
+        sections:\n  - id: about\n    title: About you\n    questions:\n      - id: colour\n        label: Favourite colour\n\
+        \x20       type: choice\n        choices: [Red, Green, Blue]\n";
+    let system = Actor::System;
+    collections::publish(app.app(), &system, v1.as_bytes()).await.unwrap();
+    collections::assign(app.app(), &system, "colours", "northshire").await.unwrap();
+    let actor = |email: &'static str| async move {
+        let mut conn = app.store().conn().await.unwrap();
+        let user = formwork_store::users::by_email(&mut conn, email).await.unwrap().unwrap();
+        Actor::person(&mut conn, user).await.unwrap()
+    };
+    let editor = actor("editor@northshire.test").await;
+    let reviewer = actor("reviewer@staff.test").await;
+    let mut ids = Vec::new();
+    for (period, colour) in
+        [("2026-01-01", "Red"), ("2026-04-01", "Red"), ("2026-07-01", "Red"), ("2026-10-01", "Blue")]
+    {
+        let id = submissions::start(app.app(), &editor, "colours", "northshire", period)
+            .await
+            .unwrap()
+            .submission
+            .id;
+        let answers = json!({"colour": colour}).as_object().unwrap().clone();
+        let edit = submissions::Edit::Section { section: "about".into(), answers, complete: Some(true) };
+        let revision =
+            submissions::edit(app.app(), &editor, &id, 1, edit).await.unwrap().view.submission.revision;
+        ids.push((id, revision));
+    }
+    let mut submitted = Vec::new();
+    for (id, revision) in &ids[..2] {
+        submitted
+            .push(lifecycle::submit(app.app(), &editor, id, *revision).await.unwrap().submission.revision);
+    }
+    lifecycle::accept(app.app(), &reviewer, &ids[1].0, submitted[1]).await.unwrap();
+    let v2 = v1.replace("version: 1", "version: 2").replace("[Red, Green, Blue]", "[Red, Green]");
+    collections::publish(app.app(), &system, v2.as_bytes()).await.unwrap();
+    lifecycle::move_to_latest(app.app(), &editor, &ids[3].0, ids[3].1).await.unwrap();
+    ids.into_iter().map(|(id, _)| id).collect()
 }
 
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
