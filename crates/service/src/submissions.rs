@@ -287,6 +287,8 @@ pub struct SubmissionView {
     pub attachments: Vec<Attachment>,
     /// May the person change anything in it (its state allows, and they edit some section)?
     pub editable: bool,
+    /// Past its due date and not yet submitted (nor accepted).
+    pub overdue: bool,
 }
 
 impl SubmissionView {
@@ -371,7 +373,10 @@ pub(crate) fn build_view(
         .collect();
     let sections = section_views(actor, &def, &submission, &outcome, &errors, &warnings);
     let editable = sections.iter().any(|s| s.editable);
+    let overdue = !matches!(submission.state, SubmissionState::Submitted | SubmissionState::Accepted)
+        && today(app) > period.due;
     Ok(SubmissionView {
+        overdue,
         asked: outcome.asked,
         submission,
         definition: def,

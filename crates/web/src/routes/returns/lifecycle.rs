@@ -236,7 +236,7 @@ struct ReviewPage {
 /// `GET /review/{id}`: the whole return to read, where it is, and the reviewer's actions.
 pub(crate) async fn review(ctx: Ctx, Path(id): Path<String>) -> Result<Response, AppError> {
     let (view, actions) = load(&ctx, &id).await?;
-    let overdue = view.submission.state.is_editable() && super::today_is_after(&ctx, &view);
+    let overdue = view.overdue;
     let page = ctx.page(view.definition.title.clone(), "/review");
     let template = ReviewPage {
         page: page.clone(),

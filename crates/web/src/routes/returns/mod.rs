@@ -260,10 +260,6 @@ impl TaskListPage {
 }
 
 /// True when the return's due date has passed and it is not submitted yet.
-pub(crate) fn today_is_after(ctx: &Ctx, view: &SubmissionView) -> bool {
-    crate::routes::today(&ctx.state) > view.period.due
-}
-
 /// The banner listing the reviewer's comments, each section linking to its page.
 fn comments_banner(view: &SubmissionView) -> Option<NotificationBanner> {
     let comments = &view.submission.review_comments;
@@ -299,7 +295,7 @@ pub(crate) async fn task_list_page(
 ) -> Result<Response, AppError> {
     let view = submissions::get(&ctx.state, ctx.actor(), id).await?;
     let actions = formwork_service::lifecycle::actions(&ctx.state, ctx.actor(), &view).await?;
-    let overdue = view.submission.state.is_editable() && today_is_after(ctx, &view);
+    let overdue = view.overdue;
     let mut page = ctx.page(view.definition.title.clone(), "/returns");
     page.has_errors = !problems.is_empty();
     let template = TaskListPage {
