@@ -69,7 +69,7 @@ const ORGANISATIONS: &[(&str, &str, &[&str])] = &[
 type Seed<'a> = (String, String, String, Option<StaffRole>, Option<(&'a str, String)>);
 
 /// Load the demo: publish `examples` (definition texts), then organisations and people.
-pub async fn load(app: &App, examples: &[&str]) -> Result<Demo> {
+pub async fn load(app: &App, files: &formwork_files::Files, examples: &[&str]) -> Result<Demo> {
     for source in examples {
         match crate::collections::publish(app, &Actor::System, source.as_bytes()).await {
             Ok(_) | Err(ServiceError::Conflict(_)) => {}
@@ -157,7 +157,8 @@ pub async fn load(app: &App, examples: &[&str]) -> Result<Demo> {
         shown.push(DemoGroup { name: group, people: made });
     }
     commit(tx).await?;
-    let returns = returns::start(app).await?;
+    let mut returns = returns::start(app).await?;
+    returns.extend(returns::single_audit(app, files).await?);
     Ok(Demo { groups: shown, password, returns })
 }
 

@@ -100,7 +100,10 @@ async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisatio
         include_str!("../../../examples/lettings-log.yaml"),
         include_str!("../../../examples/single-audit.yaml"),
     ];
-    let demo = formwork_service::demo::load(&app, &examples).await.unwrap();
+    let demo =
+        formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
+            .await
+            .unwrap();
     let names: Vec<&str> = demo.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(
         names,
@@ -122,6 +125,9 @@ async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisatio
         assert!(held.iter().any(|(_, roles)| roles == &["org_admin"]), "{slug} has an admin");
         assert!(held.len() >= 2, "{slug} has people besides its admin");
     }
+    // Northshire's single audit waits for the auditee, its second sign-off step.
+    let audit = demo.returns.iter().find(|r| r.collection == "Single audit submission").unwrap();
+    assert_eq!((audit.completed, audit.sections, audit.state.as_str()), (4, 4, "Awaiting sign-off"));
 }
 
 /// Towns Fund published and assigned to York, with an editor and a finance officer (as actors),
@@ -202,8 +208,13 @@ async fn the_demo_starts_towns_fund_returns_at_each_step_of_their_life_however_o
     let db = TestDatabase::new(Backend::Sqlite, NOW).await.unwrap();
     let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
     let examples = [include_str!("../../../examples/towns-fund-monitoring.yaml")];
-    formwork_service::demo::load(&app, &examples).await.unwrap();
-    let demo = formwork_service::demo::load(&app, &examples).await.unwrap();
+    formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
+        .await
+        .unwrap();
+    let demo =
+        formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
+            .await
+            .unwrap();
     let filter = Filter { collection: Some("towns-fund-monitoring".into()), ..Filter::default() };
     let listed = submissions::list(&app, &Actor::System, filter).await.unwrap();
     assert_eq!(listed.len(), 4, "loading again starts nothing new");

@@ -109,7 +109,8 @@ impl AppState {
         &self.0.app
     }
 
-    pub(crate) fn files(&self) -> &Files {
+    /// Where files are kept.
+    pub fn files(&self) -> &Files {
         &self.0.files
     }
 

@@ -51,7 +51,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Some(tokio::spawn(worker.run(worker_stop)))
     };
     let demo = if args.demo {
-        Some(formwork_service::demo::load(&app, &EXAMPLES).await.context("cannot load the demo")?)
+        Some(formwork_service::demo::load(&app, &files, &EXAMPLES).await.context("cannot load the demo")?)
     } else {
         None
     };

@@ -282,3 +282,73 @@ impl Answers {
         ] })
     }
 }
+
+/// A small real PDF: it starts as a PDF and ends with `%%EOF`.
+const REPORT_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Northshire's single audit for its first fiscal year, complete with its report attached and
+/// signed by the auditor: it waits for the auditee's sign-off, the second of its two steps. Left
+/// as it is when it already has answers.
+pub(super) async fn single_audit(app: &App, files: &formwork_files::Files) -> Result<Option<DemoReturn>> {
+    const AUDIT: &str = "single-audit";
+    let mut conn = app.store.conn().await?;
+    let Some(collection) = formwork_store::collections::by_slug(&mut conn, AUDIT).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let def = crate::collections::definition(app, AUDIT, collection.latest_version).await?;
+    let Some(period) = def.schedule.periods_until(submissions::today(app)).into_iter().next() else {
+        return Ok(None);
+    };
+    let editor = person(app, "editor", "northshire").await?;
+    let submission = submissions::start(app, &editor, AUDIT, "northshire", &period.key).await?.submission;
+    if submission.answers.is_empty() {
+        let mut filler = Filler { app, id: &submission.id, revision: submission.revision };
+        let general = json!({"auditee_name": "Northshire County Council", "auditee_uei": "NSHCC2025AB1",
+            "ein": "123456789", "fy_start": period.start.to_string(), "fy_end": period.end.to_string(),
+            "audit_type": "single", "auditor_firm": "Northshire Audit Partners",
+            "auditor_email": "partners@northshire-audit.example"});
+        filler.section(&editor, "general", general, true).await?;
+        let info =
+            json!({"opinion": ["U"], "going_concern": false, "low_risk": true, "dollar_threshold": "750000"});
+        filler.section(&editor, "audit_info", info, true).await?;
+        let awards: Vec<Value> = [
+            ("AWARD-0001", "93", "778", "Medical Assistance Program", "4210000.00", true),
+            ("AWARD-0002", "84", "010", "Title I Grants to Local Educational Agencies", "1875000.50", true),
+            ("AWARD-0003", "20", "205", "Highway Planning and Construction", "962300.00", false),
+        ]
+        .into_iter()
+        .map(|(reference, prefix, extension, name, amount, major)| {
+            json!({"award_reference": reference, "agency_prefix": prefix, "aln_extension": extension,
+                "program_name": name, "amount_expended": amount, "cluster_name": "N/A", "is_direct": true,
+                "is_major": major, "audit_report_type": if major { Some("U") } else { None },
+                "findings_count": 0, "is_passed": false})
+        })
+        .collect();
+        filler.section(&editor, "federal_awards", json!({"federal_awards": awards}), true).await?;
+        let body =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from_static(REPORT_PDF))]);
+        let upload = submissions::Upload {
+            question: "audit_report_pdf".into(),
+            file_name: "northshire-single-audit-report.pdf".into(),
+            body,
+        };
+        let attached =
+            submissions::attach(app, files, &editor, filler.id, Some(filler.revision), upload, 1 << 20)
+                .await?;
+        filler.revision = attached.view.submission.revision;
+        filler.mark(&editor, "report").await?;
+        let auditor = person(app, "auditor_certifier", "northshire").await?;
+        lifecycle::sign_off(app, &auditor, filler.id, filler.revision, 0, true).await?;
+    }
+    let view = submissions::get(app, &Actor::System, &submission.id).await?;
+    Ok(Some(DemoReturn {
+        organisation: view.organisation.name.clone(),
+        collection: view.definition.title.clone(),
+        period: view.period.label.clone(),
+        completed: view.completed(),
+        sections: view.applicable(),
+        state: view.submission.state.label().to_string(),
+    }))
+}

@@ -186,7 +186,8 @@ async fn run_browser(script: &str, plan: &Value) -> String {
 #[tokio::test]
 async fn a_data_provider_fills_in_a_whole_return_in_chromium_with_and_without_javascript() {
     let app = TestApp::on(formwork_store::Backend::Sqlite).await;
-    let demo = formwork_service::demo::load(app.app(), &crate::support::EXAMPLES).await.unwrap();
+    let demo =
+        formwork_service::demo::load(app.app(), app.state.files(), &crate::support::EXAMPLES).await.unwrap();
     let person = |role: &str, org: &str| format!("{role}@{org}.demo.formwork.test");
     let _ = std::fs::remove_dir_all(screenshots_dir().join("returns"));
     // The demo leaves Northshire's latest period and Southvale's previous one unstarted.
