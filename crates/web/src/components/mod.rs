@@ -23,6 +23,7 @@ mod input;
 mod label;
 mod notification_banner;
 mod pagination;
+mod panel;
 mod radios;
 mod select;
 mod summary_list;
@@ -53,6 +54,7 @@ pub use input::{Affix, FormGroup, Input};
 pub use label::Label;
 pub use notification_banner::NotificationBanner;
 pub use pagination::{Pagination, PaginationItem, PaginationLink};
+pub use panel::Panel;
 pub use radios::{Conditional, RadioItem, Radios};
 pub use select::{Select, SelectItem};
 pub use summary_list::{

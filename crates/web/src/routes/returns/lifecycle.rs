@@ -198,7 +198,8 @@ struct Submitted {
     page: Page,
     caption: String,
     id: String,
-    reference: Option<String>,
+    /// The confirmation with the reference, once submitted.
+    panel: Option<crate::components::Panel>,
     /// Accepted by a reviewer since.
     accepted: bool,
 }
@@ -214,7 +215,11 @@ pub(crate) async fn submitted(ctx: Ctx, Path(id): Path<String>) -> Result<Respon
         page: page.clone(),
         caption: caption(&view),
         id,
-        reference: view.submission.reference.clone().filter(|_| sent),
+        panel: view.submission.reference.as_deref().filter(|_| sent).map(|reference| {
+            let body =
+                format!("Your reference is<br><strong>{}</strong>", crate::components::escape(reference));
+            crate::components::Panel::confirmation(title, body)
+        }),
         accepted: state == SubmissionState::Accepted,
     };
     Ok(render_with(StatusCode::OK, &page, &template))
