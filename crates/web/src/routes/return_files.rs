@@ -5,6 +5,7 @@
 //! [`submissions::attach`], never held whole: the form's CSRF token comes before the file in the
 //! body, so it is checked before a byte of the file is read.
 
+use crate::routes::returns::whole::{SectionNotes, section_notes};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -108,6 +109,8 @@ struct FilePage {
     remove_href: Option<String>,
     revision: i64,
     editable: bool,
+    /// The reviewer's comment, and who signed the return (a change clears their sign-offs).
+    notes: SectionNotes,
 }
 
 async fn file_page(
@@ -164,6 +167,7 @@ async fn file_page(
         current,
         revision: f.view.submission.revision,
         editable,
+        notes: section_notes(&f.view, &f.view.definition.sections[q.section].id, editable),
         page: page.clone(),
     };
     Ok(render_with(status, &page, &template))
@@ -304,6 +308,8 @@ struct RemoveFilePage {
     summary: Option<ErrorSummary>,
     remove: Radios,
     revision: i64,
+    /// The reviewer's comment, and who signed the return (a change clears their sign-offs).
+    notes: SectionNotes,
 }
 
 fn remove_page(
@@ -331,6 +337,7 @@ fn remove_page(
         summary,
         remove: yes_no("remove", &title, true, error.as_deref()),
         revision: f.view.submission.revision,
+        notes: section_notes(&f.view, &f.view.definition.sections[f.question().section].id, true),
         page: page.clone(),
     };
     Ok(render_with(status, &page, &template))

@@ -5,6 +5,7 @@
 //! person typed is lost. A save from an older revision shows what the others changed and keeps
 //! what the person typed in the form, with the new revision, so saving again is their choice.
 
+use crate::routes::returns::whole::{SectionNotes, section_notes};
 use askama::Template;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -40,6 +41,8 @@ struct RowPage {
     id: String,
     /// The row's warnings, to confirm here.
     warnings: Vec<RowWarning>,
+    /// The reviewer's comment, and who signed the return (a change clears their sign-offs).
+    notes: SectionNotes,
 }
 
 /// A row's page: its fields with `cells` (as stored or as typed) and `items`; `index` is `None`
@@ -82,6 +85,7 @@ fn row_page(
             Some(index) if t.editable() => row_warnings(t, Some(index)),
             _ => Vec::new(),
         },
+        notes: section_notes(&t.view, t.section_id(), t.editable()),
         page: page.clone(),
     };
     render_with(status, &page, &template)
@@ -207,6 +211,8 @@ struct RemoveRowPage {
     remove: Radios,
     cells: SummaryList,
     revision: i64,
+    /// The reviewer's comment, and who signed the return (a change clears their sign-offs).
+    notes: SectionNotes,
 }
 
 fn remove_page(
@@ -242,6 +248,7 @@ fn remove_page(
         remove: yes_no("remove", "Remove this row?", false, error.as_deref()),
         cells: SummaryList { rows, ..SummaryList::default() },
         revision: t.view.submission.revision,
+        notes: section_notes(&t.view, t.section_id(), true),
         page: page.clone(),
     };
     render_with(status, &page, &template)

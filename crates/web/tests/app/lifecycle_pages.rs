@@ -285,8 +285,8 @@ async fn a_reviewer_returns_it_with_a_comment_the_organisation_sees_then_accepts
     assert!(refused.text.contains("only a submitted return can be sent back for changes or accepted"));
 }
 
-/// A return with two sign-off steps, a choice and a text question; version 2 drops the choice
-/// `blue`.
+/// A return with two sign-off steps, a choice and a text question, a table and an optional file;
+/// version 2 drops the choice `blue`.
 fn two_step(version: u32, colours: &str) -> String {
     format!(
         "formwork: 1\ncollection: two-step\nversion: {version}\ntitle: Two-step return\nkind: return\n\
@@ -294,6 +294,8 @@ schedule:\n  frequency: annual\n  start: 2026-04-01\n  due: 30d\n\
 roles:\n  editor: Fills it in\n  certifier: Signs first\n  finance: Signs second\n\
 choice_lists:\n  colour: [{colours}]\n\
 sections:\n  - id: about\n    title: About\n    editors: [editor]\n    questions:\n      - id: name\n        label: Name\n        type: text\n      - id: colour\n        label: Favourite colour\n        type: choice\n        choices: colour\n\
+\x20 - id: items\n    title: Items\n    editors: [editor]\n    table:\n      columns:\n        - {{id: amount, label: Amount, type: money}}\n\
+\x20 - id: evidence\n    title: Evidence\n    editors: [editor]\n    questions:\n      - id: letter\n        label: Grant letter\n        type: file\n        required: false\n\
 sign_off:\n  - by: certifier\n    declaration: I have checked the answers.\n  - by: finance\n    declaration: I have checked the money.\n"
     )
 }
@@ -330,6 +332,11 @@ async fn two_step_return(app: &TestApp) -> String {
         complete: Some(true),
     };
     edit(app, &id, e).await;
+    let row = Edit::Row { table: "items".into(), index: None, row: answers(json!({"amount": "5"})) };
+    edit(app, &id, row).await;
+    for section in ["items", "evidence"] {
+        edit(app, &id, Edit::Mark { section: section.into(), complete: true }).await;
+    }
     id
 }
 
@@ -366,6 +373,11 @@ async fn after_the_first_sign_off_the_section_page_warns_that_a_change_clears_it
         "{}",
         section.text
     );
+    // So do the pages of a table's row, of removing it, and of a file.
+    for page in ["sections/items/rows/0", "sections/items/rows/0/remove", "files/letter"] {
+        let shown = editor.get(&format!("/returns/{id}/{page}")).await;
+        assert!(shown.text.contains("Test certifier signed off this return."), "{page}: {}", shown.text);
+    }
     let revision = hidden(&section, "revision");
     let saved = editor
         .form(
