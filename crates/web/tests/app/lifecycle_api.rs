@@ -11,46 +11,14 @@ use formwork_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Client, Reply, TestApp, on_both};
-
-/// One caller of the API, by token.
-struct Caller<'a> {
-    client: &'a Client,
-    auth: String,
-}
+use crate::support::{Caller, Client, Reply, TestApp, caller, on_both};
 
 impl Caller<'_> {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<(Vec<u8>, &str)>,
-    ) -> Reply {
-        let mut all = vec![("authorization", self.auth.as_str())];
-        all.extend_from_slice(headers);
-        self.client.send(method, path, &all, body).await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.call(Method::GET, path, &[], None).await
-    }
-
-    async fn json(&self, method: Method, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
-        self.call(method, path, headers, Some((body.to_string().into_bytes(), "application/json"))).await
-    }
-
     /// The return as the caller reads it now.
     async fn read(&self, id: &str) -> Value {
         let reply = self.get(&format!("/api/v1/submissions/{id}")).await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         reply.json()
-    }
-
-    /// PATCH from the revision read now.
-    async fn patch(&self, id: &str, body: &Value) -> Reply {
-        let etag = self.get(&format!("/api/v1/submissions/{id}")).await.header("etag");
-        self.json(Method::PATCH, &format!("/api/v1/submissions/{id}"), &[("if-match", &etag)], body).await
     }
 
     /// A step (`sign-off`, `return`…) from the revision read now.
@@ -64,10 +32,6 @@ impl Caller<'_> {
         let path = format!("/api/v1/submissions/{id}/{action}");
         self.json(Method::POST, &path, &[("if-match", etag)], body).await
     }
-}
-
-async fn caller<'a>(app: &TestApp, client: &'a Client, email: &str) -> Caller<'a> {
-    Caller { client, auth: format!("Bearer {}", app.token(email).await) }
 }
 
 /// A person in northshire with these roles.

@@ -9,7 +9,7 @@ use formwork_store::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Client, Reply, TestApp, on_both};
+use crate::support::{Caller, Reply, TestApp, caller, on_both};
 
 const BOUNDARY: &str = "returns-api-boundary";
 const MULTIPART: &str = "multipart/form-data; boundary=returns-api-boundary";
@@ -30,39 +30,7 @@ fn multipart(question: &str, file_name: &str, content: &[u8]) -> Vec<u8> {
     body
 }
 
-/// One caller of the API.
-struct Caller<'a> {
-    client: &'a Client,
-    auth: String,
-}
-
 impl Caller<'_> {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<(Vec<u8>, &str)>,
-    ) -> Reply {
-        let mut all = vec![("authorization", self.auth.as_str())];
-        all.extend_from_slice(headers);
-        self.client.send(method, path, &all, body).await
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        self.call(Method::GET, path, &[], None).await
-    }
-
-    async fn json(&self, method: Method, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
-        self.call(method, path, headers, Some((body.to_string().into_bytes(), "application/json"))).await
-    }
-
-    /// PATCH from the revision read now.
-    async fn patch(&self, id: &str, body: &Value) -> Reply {
-        let etag = self.get(&format!("/api/v1/submissions/{id}")).await.header("etag");
-        self.json(Method::PATCH, &format!("/api/v1/submissions/{id}"), &[("if-match", &etag)], body).await
-    }
-
     async fn attach(&self, id: &str, question: &str, file_name: &str, content: &[u8]) -> Reply {
         let body = multipart(question, file_name, content);
         self.call(
@@ -73,10 +41,6 @@ impl Caller<'_> {
         )
         .await
     }
-}
-
-async fn caller<'a>(app: &TestApp, client: &'a Client, email: &str) -> Caller<'a> {
-    Caller { client, auth: format!("Bearer {}", app.token(email).await) }
 }
 
 /// northshire's finance officer, besides the seeded people.

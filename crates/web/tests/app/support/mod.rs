@@ -332,3 +332,49 @@ where
         test(TestApp::on(backend).await).await;
     }
 }
+
+/// One caller of the API, by its token.
+pub struct Caller<'a> {
+    pub client: &'a Client,
+    pub auth: String,
+}
+
+impl Caller<'_> {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(Vec<u8>, &str)>,
+    ) -> Reply {
+        let mut all = vec![("authorization", self.auth.as_str())];
+        all.extend_from_slice(headers);
+        self.client.send(method, path, &all, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(reqwest::Method::GET, path, &[], None).await
+    }
+
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+    ) -> Reply {
+        self.call(method, path, headers, Some((body.to_string().into_bytes(), "application/json"))).await
+    }
+
+    /// PATCH a return from the revision read now.
+    pub async fn patch(&self, id: &str, body: &serde_json::Value) -> Reply {
+        let etag = self.get(&format!("/api/v1/submissions/{id}")).await.header("etag");
+        self.json(reqwest::Method::PATCH, &format!("/api/v1/submissions/{id}"), &[("if-match", &etag)], body)
+            .await
+    }
+}
+
+/// A caller with an API token of `email`'s.
+pub async fn caller<'a>(app: &TestApp, client: &'a Client, email: &str) -> Caller<'a> {
+    Caller { client, auth: format!("Bearer {}", app.token(email).await) }
+}
