@@ -30,6 +30,11 @@ impl About<'_> {
         }
     }
 
+    /// "Northshire Council's Towns Fund monitoring return for July to September 2026".
+    fn whose(&self) -> String {
+        format!("{}'s {}", self.organisation, self.name())
+    }
+
     fn email(&self, to: &str, subject: String, body: String) -> Email {
         Email {
             to: to.to_string(),
@@ -46,10 +51,9 @@ pub fn ready_for_sign_off(about: &About<'_>, to: &str, step: usize, steps: usize
         to,
         format!("Ready for you to sign off: {}", about.name()),
         format!(
-            "The {} of {} is ready to be signed off by a {}{which}.\n\n\
+            "{} is ready to be signed off by a {}{which}.\n\n\
              Read the whole return and, if it is right, sign it off:",
-            about.name(),
-            about.organisation,
+            about.whose(),
             words(role),
         ),
     )
@@ -61,10 +65,9 @@ pub fn sign_offs_cleared(about: &About<'_>, to: &str, changed_by: &str) -> Email
         to,
         format!("Your sign-off has been cleared: {}", about.name()),
         format!(
-            "{changed_by} changed the {} of {} after you signed it off, so your sign-off has been cleared.\n\n\
+            "{changed_by} changed {} after you signed it off, so your sign-off has been cleared.\n\n\
              The return must be signed off again before it can be submitted. Read it again here:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
@@ -75,11 +78,10 @@ pub fn submitted(about: &About<'_>, to: &str, reference: &str) -> Email {
         to,
         format!("Return submitted: {reference}"),
         format!(
-            "The {} of {} has been submitted.\n\n\
+            "{} has been submitted.\n\n\
              Your reference is {reference}. Quote it if you contact us about this return.\n\n\
              A reviewer will check it. We will email you if anything needs changing. You can see it here:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
@@ -92,11 +94,10 @@ pub fn returned(about: &About<'_>, to: &str, reference: &str, comments: &[(Strin
         to,
         format!("Changes needed: {reference}"),
         format!(
-            "A reviewer has sent the {} of {} back for changes (reference {reference}).\n\n\
+            "A reviewer has sent {} back for changes (reference {reference}).\n\n\
              {}\n\n\
              Make the changes, then sign off and submit the return again:",
-            about.name(),
-            about.organisation,
+            about.whose(),
             listed.join("\n\n"),
         ),
     )
@@ -108,10 +109,9 @@ pub fn accepted(about: &About<'_>, to: &str, reference: &str) -> Email {
         to,
         format!("Return accepted: {reference}"),
         format!(
-            "The {} of {} (reference {reference}) has been accepted. You do not need to do anything else.\n\n\
+            "{} (reference {reference}) has been accepted. You do not need to do anything else.\n\n\
              You can see it here:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
@@ -122,10 +122,9 @@ pub fn reopened(about: &About<'_>, to: &str, reference: &str, reason: &str) -> E
         to,
         format!("Return reopened: {reference}"),
         format!(
-            "The {} of {} (reference {reference}) has been reopened.\n\nThe reason given:\n{reason}\n\n\
+            "{} (reference {reference}) has been reopened.\n\nThe reason given:\n{reason}\n\n\
              Make any changes needed, then sign off and submit the return again:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
@@ -141,10 +140,9 @@ pub fn reminder(about: &About<'_>, to: &str, due: &str, days: u32) -> Email {
         to,
         format!("Reminder: {} is due {when}", about.name()),
         format!(
-            "The {} of {} is due {when}, on {due}. It has not been submitted yet.\n\n\
+            "{} is due {when}, on {due}. It has not been submitted yet.\n\n\
              Fill it in, sign it off and submit it here:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
@@ -155,10 +153,9 @@ pub fn overdue(about: &About<'_>, to: &str, due: &str) -> Email {
         to,
         format!("Overdue: {}", about.name()),
         format!(
-            "The {} of {} was due on {due} and has not been submitted.\n\n\
+            "{} was due on {due} and has not been submitted.\n\n\
              Submit it as soon as you can. If you cannot, reply to tell us why. The return is here:",
-            about.name(),
-            about.organisation,
+            about.whose(),
         ),
     )
 }
