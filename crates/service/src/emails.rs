@@ -51,7 +51,7 @@ pub fn ready_for_sign_off(about: &About<'_>, to: &str, step: usize, steps: usize
         to,
         format!("Ready for you to sign off: {}", about.name()),
         format!(
-            "{} is ready to be signed off by a {}{which}.\n\n\
+            "{} is ready to be signed off by someone with the {} role{which}.\n\n\
              Read the whole return and, if it is right, sign it off:",
             about.whose(),
             words(role),

@@ -75,8 +75,10 @@ pub async fn actions(app: &App, actor: &Actor, view: &SubmissionView) -> Result<
                 }
                 Ok(()) => actions.sign_off = Some(next),
                 Err(_) => {
-                    actions.sign_off_blocked =
-                        Some(format!("Waiting for a {} to sign it off", emails::words(&step.by)));
+                    actions.sign_off_blocked = Some(format!(
+                        "Waiting for someone with the {} role to sign it off",
+                        emails::words(&step.by)
+                    ));
                 }
             }
         } else if s.state == SubmissionState::ReadyForSignOff {
@@ -394,7 +396,7 @@ pub async fn sign_off(
     if step > next {
         let first = steps.get(next).map_or(String::new(), |s| emails::words(&s.by));
         return Err(ServiceError::Conflict(format!(
-            "Step {} must be signed off by the {first} before step {}",
+            "Step {} must be signed off by someone with the {first} role before step {}",
             next + 1,
             step + 1
         )));
@@ -504,7 +506,7 @@ pub async fn submit(app: &App, actor: &Actor, id: &str, expected: i64) -> Result
     check(actor, Action::EditSection(&submission.organisation_id, &editing_roles(&def)))?;
     if let Some(step) = def.sign_off.get(submission.sign_offs.len()) {
         return Err(ServiceError::Conflict(format!(
-            "This return must be signed off before it is submitted: step {} is for a {}",
+            "This return must be signed off before it is submitted: step {} is for someone with the {} role",
             submission.sign_offs.len() + 1,
             emails::words(&step.by)
         )));

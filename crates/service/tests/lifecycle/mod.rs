@@ -132,11 +132,11 @@ async fn the_single_audit_is_signed_by_the_auditor_then_the_auditee_and_an_edit_
 
         // Refused, each changing nothing.
         let refusals = [
-            (lifecycle::sign_off(&app, &auditee, &id, r, 1, true).await, "Step 1 must be signed off by the auditor certifier before step 2"),
+            (lifecycle::sign_off(&app, &auditee, &id, r, 1, true).await, "Step 1 must be signed off by someone with the auditor certifier role before step 2"),
             (lifecycle::sign_off(&app, &editor, &id, r, 0, true).await, "Only people with the auditor certifier role can sign off this step"),
             (lifecycle::sign_off(&app, &admin, &id, r, 0, true).await, "Only the organisation's own people can sign off its returns"),
             (lifecycle::sign_off(&app, &auditor, &id, r, 0, false).await, "Confirm the declaration to sign off this return"),
-            (lifecycle::submit(&app, &editor, &id, r).await, "This return must be signed off before it is submitted: step 1 is for a auditor certifier"),
+            (lifecycle::submit(&app, &editor, &id, r).await, "This return must be signed off before it is submitted: step 1 is for someone with the auditor certifier role"),
             (lifecycle::accept(&app, &reviewer, &id, r).await, "Only a submitted return can be accepted: this one is ready for sign-off"),
         ];
         for (result, message) in refusals {

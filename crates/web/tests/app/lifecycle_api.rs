@@ -392,7 +392,7 @@ async fn single_audit_sign_offs_are_refused_too_early_out_of_order_by_the_wrong_
     refused(
         &out_of_order,
         409,
-        "Step 1 must be signed off by the auditor certifier before step 2",
+        "Step 1 must be signed off by someone with the auditor certifier role before step 2",
         &editor,
         &ready,
     )

@@ -116,8 +116,8 @@ async fn a_certifier_signs_off_after_reading_the_whole_return_and_it_is_submitte
     let editor = app.signed_in(EDITOR).await;
     let page = editor.get(&tasks).await;
     assert!(page.text.contains("Ready for sign-off"), "{}", page.text);
-    assert!(page.text.contains("Waiting for a certifier to sign it off"));
-    assert!(page.text.contains("Step 1 of 1: a certifier signs it off"));
+    assert!(page.text.contains("Waiting for someone with the certifier role to sign it off"));
+    assert!(page.text.contains("Step 1 of 1: someone with the certifier role signs it off"));
     assert!(!page.text.contains("Sign off this return"));
 
     // The certifier is asked to sign, and reads every section, rows included.
@@ -361,8 +361,11 @@ async fn after_the_first_sign_off_the_section_page_warns_that_a_change_clears_it
     let tasks = certifier.get(&signed.location()).await;
     assert!(tasks.text.contains("You have signed off this return"));
     assert!(tasks.text.contains("Signed off by Test certifier (certifier)"));
-    assert!(tasks.text.contains("Step 2 of 2: a finance signs it off"), "{}", tasks.text);
-    assert!(tasks.text.contains("Waiting for a finance to sign it off"), "the next step is someone else's");
+    assert!(tasks.text.contains("Step 2 of 2: someone with the finance role signs it off"), "{}", tasks.text);
+    assert!(
+        tasks.text.contains("Waiting for someone with the finance role to sign it off"),
+        "the next step is someone else's"
+    );
 
     let editor = app.signed_in(EDITOR).await;
     let section = editor.get(&format!("/returns/{id}/sections/about")).await;

@@ -206,7 +206,7 @@ pub(crate) fn whereabouts(view: &SubmissionView, overdue: bool, next: Option<Str
         let done = s.sign_offs.iter().find(|x| x.step == n);
         let text = match done {
             Some(x) => signed_by(&x.name, &x.role, x.at),
-            None => format!("Not signed off yet: a {} signs this step", words(&step.by)),
+            None => format!("Not signed off yet: someone with the {} role signs this step", words(&step.by)),
         };
         rows.push(row(&format!("Sign-off step {}", n + 1), Cell::text(text)));
     }
@@ -230,7 +230,7 @@ pub(crate) fn next_step(view: &SubmissionView) -> Option<String> {
         SubmissionState::ReadyForSignOff | SubmissionState::AwaitingSignOff => {
             match steps.get(s.sign_offs.len()) {
                 Some(step) => format!(
-                    "Step {} of {}: a {} signs it off",
+                    "Step {} of {}: someone with the {} role signs it off",
                     s.sign_offs.len() + 1,
                     steps.len(),
                     words(&step.by)
