@@ -20,7 +20,7 @@ use crate::emails::{self, About};
 use crate::jobs::SendEmail;
 use crate::policy::{Action, check};
 use crate::submissions::{
-    Submission, SubmissionState, SubmissionView, build_view, load, not_found, save_or_stale, stale,
+    Submission, SubmissionState, SubmissionView, build_view, load, save_or_stale, stale,
 };
 use crate::{Actor, App, Result, ServiceError, commit};
 
@@ -725,11 +725,6 @@ pub async fn reopen(
     .await?;
     commit(tx).await?;
     view_now(app, actor, id).await
-}
-
-/// Used by callers that need "not found" for a return the actor cannot see.
-pub fn no_such_return() -> ServiceError {
-    not_found()
 }
 
 /// A return moved to a newer version of its definition.

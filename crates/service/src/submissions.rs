@@ -37,7 +37,7 @@ pub const DUE_SOON_DAYS: u64 = 14;
 /// The most rows a table may be given at once within a request (bigger files are jobs).
 pub const MAX_TABLE_ROWS_IN_REQUEST: usize = 20_000;
 
-pub(crate) fn not_found() -> ServiceError {
+fn not_found() -> ServiceError {
     ServiceError::NotFound("There is no such return".into())
 }
 
