@@ -366,6 +366,106 @@ pub enum AuditEvent {
         /// Answers that did not fit the new version, with their values: kept here, never lost.
         dropped: Vec<DroppedAnswer>,
     },
+    /// A record of a log was made on the web or through the API.
+    #[serde(rename = "record.create")]
+    RecordCreated {
+        /// The record's id.
+        record: String,
+        /// The collection's slug.
+        collection: String,
+        /// The organisation's id.
+        organisation: String,
+        /// The period's key.
+        period: String,
+    },
+    /// A record's answers or confirmations were saved: every field that changed, old → new.
+    #[serde(rename = "record.answers")]
+    RecordSaved {
+        /// The record's id.
+        record: String,
+        /// The revision this made.
+        revision: i64,
+        /// Its state now.
+        state: String,
+        /// What changed.
+        changes: Vec<Change>,
+    },
+    /// A warning of a record was confirmed with a reason.
+    #[serde(rename = "record.warning")]
+    RecordWarningConfirmed {
+        /// The record's id.
+        record: String,
+        /// The revision this made.
+        revision: i64,
+        /// Its state now.
+        state: String,
+        /// Where the warning points, e.g. `lead_age`.
+        path: String,
+        /// The warning.
+        message: String,
+        /// Why the answer is right.
+        reason: String,
+    },
+    /// A record was deleted (kept, in state `deleted`).
+    #[serde(rename = "record.delete")]
+    RecordDeleted {
+        /// The record's id.
+        record: String,
+        /// The revision this made.
+        revision: i64,
+    },
+    /// A file was uploaded for a log or a table of a return, and kept to be checked.
+    #[serde(rename = "upload.receive")]
+    UploadReceived {
+        /// The upload's id.
+        upload: String,
+        /// The collection's slug.
+        collection: String,
+        /// The organisation's id.
+        organisation: String,
+        /// The file's name.
+        file_name: String,
+        /// Its size.
+        size: i64,
+        /// Its SHA-256.
+        sha256: String,
+        /// The earlier upload of the same file, when it was one.
+        same_as: Option<String>,
+    },
+    /// An upload's warnings were confirmed in bulk with one reason.
+    #[serde(rename = "upload.confirm")]
+    UploadConfirmed {
+        /// The upload's id.
+        upload: String,
+        /// How many warnings.
+        warnings: i64,
+        /// Why the answers are right.
+        reason: String,
+    },
+    /// An upload was checked and found to have errors: nothing was stored.
+    #[serde(rename = "upload.fail")]
+    UploadFailed {
+        /// The upload's id.
+        upload: String,
+        /// Errors found.
+        errors: i64,
+        /// Why the whole file was refused, when it was.
+        message: Option<String>,
+    },
+    /// An upload's records (or a table's rows) were stored, all of them at once.
+    #[serde(rename = "upload.store")]
+    UploadStored {
+        /// The upload's id.
+        upload: String,
+        /// Records or rows stored.
+        stored: i64,
+    },
+    /// An administrator put a failed upload back to be checked again.
+    #[serde(rename = "upload.rerun")]
+    UploadRerun {
+        /// The upload's id.
+        upload: String,
+    },
 }
 
 /// An answer that did not fit a newer version of a definition.
@@ -416,6 +516,15 @@ impl AuditEvent {
             | E::Accepted { submission, .. }
             | E::Reopened { submission, .. }
             | E::MovedVersion { submission, .. } => format!("submission:{submission}"),
+            E::RecordCreated { record, .. }
+            | E::RecordSaved { record, .. }
+            | E::RecordWarningConfirmed { record, .. }
+            | E::RecordDeleted { record, .. } => format!("record:{record}"),
+            E::UploadReceived { upload, .. }
+            | E::UploadConfirmed { upload, .. }
+            | E::UploadFailed { upload, .. }
+            | E::UploadStored { upload, .. }
+            | E::UploadRerun { upload } => format!("upload:{upload}"),
         }
     }
 

@@ -21,12 +21,14 @@ mod migrate;
 pub mod oidc_sign_ins;
 pub mod organisations;
 pub mod password_resets;
+pub mod records;
 pub mod sessions;
 pub mod sign_in_attempts;
 pub mod submissions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 use std::str::FromStr;
