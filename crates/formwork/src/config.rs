@@ -142,9 +142,8 @@ pub struct ServeArgs {
     /// send it). Only for a provider whose administrators control people's addresses.
     #[arg(long, env = "OIDC_ASSUME_EMAIL_VERIFIED", default_value_t = false)]
     pub oidc_assume_email_verified: bool,
-    /// The largest request body accepted, in bytes.
-    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
-    pub max_upload_bytes: usize,
+    #[command(flatten)]
+    pub uploads: UploadArgs,
     /// The longest a client may take to send a request's headers, in seconds; its connection is
     /// then closed.
     #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 30)]
@@ -199,7 +198,7 @@ impl ServeArgs {
         {
             bail!("OIDC_ISSUER must be an https:// URL, but it is “{issuer}”");
         }
-        if self.max_upload_bytes < 1024 {
+        if self.uploads.max_upload_bytes < 1024 {
             bail!("MAX_UPLOAD_BYTES must be at least 1024");
         }
         if self.header_read_timeout_seconds == 0 || self.body_read_timeout_seconds == 0 {
@@ -231,6 +230,25 @@ pub struct WorkerArgs {
     /// The service's name, in emails (the same `SERVICE_NAME` as `serve`'s).
     #[arg(long, env = "SERVICE_NAME", default_value = "formwork")]
     pub service_name: String,
+    #[command(flatten)]
+    pub uploads: UploadArgs,
+    /// How long a worker holds a job it took without renewing its claim, in seconds: a job whose
+    /// worker died is taken over after this long. The claim is renewed every third of it while the
+    /// job runs.
+    #[arg(long, env = "JOB_LEASE_SECONDS", default_value_t = 60)]
+    pub job_lease_seconds: u64,
+}
+
+/// Limits on uploaded files, shared by `serve` (which receives them) and `worker` (which checks
+/// them).
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// The largest request body accepted, and so the largest file that can be uploaded, in bytes.
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
+    /// The most rows (records, or a table's rows) an uploaded file may have.
+    #[arg(long, env = "MAX_UPLOAD_ROWS", default_value_t = 1_000_000)]
+    pub max_upload_rows: usize,
 }
 
 #[cfg(test)]

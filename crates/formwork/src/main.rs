@@ -65,6 +65,12 @@ enum Command {
     Serve(config::ServeArgs),
     /// Run background jobs (emails) without the web service.
     Worker(config::WorkerArgs),
+    /// Upload a CSV or XLSX file of a log's records: kept, checked by the same job as an upload
+    /// through the pages or the API, then all of it stored or none; waits for the outcome.
+    ///
+    /// Exit status: 0 stored, 1 refused, errors or warnings to confirm (nothing stored), 2 cannot
+    /// run.
+    Upload(commands::upload::Args),
     /// Bring the database's schema up to date.
     Migrate(config::DatabaseArgs),
     /// Set up organisations, people, tokens and collections from the command line.
@@ -109,6 +115,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Worker(args) => commands::worker::run(&args),
         Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Upload(args) => commands::upload::run(&args),
         Command::Admin { database, command } => commands::admin::run(&database, &command),
     };
     match result {

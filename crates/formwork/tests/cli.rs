@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 #[path = "cli/service.rs"]
 mod service;
+#[path = "cli/uploads.rs"]
+mod uploads;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

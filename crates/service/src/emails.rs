@@ -44,6 +44,43 @@ impl About<'_> {
     }
 }
 
+/// An upload that took more than a minute has finished: to the person who uploaded it.
+pub fn upload_finished(
+    service: &str,
+    to: &str,
+    file_name: &str,
+    state: formwork_store::uploads::UploadState,
+    stored: i64,
+    errors: i64,
+    link: &str,
+) -> Email {
+    use formwork_store::uploads::UploadState as S;
+    let (subject, body) = match state {
+        S::Stored => (
+            format!("Upload stored: {file_name}"),
+            format!("Your file {file_name} has been checked and stored: {stored} {}.", plural(stored, "row", "rows")),
+        ),
+        S::Confirm => (
+            format!("Upload checked, warnings to confirm: {file_name}"),
+            format!(
+                "Your file {file_name} has no errors, but it has warnings. Nothing is stored until you confirm them or upload a corrected file."
+            ),
+        ),
+        _ => (
+            format!("Upload has errors: {file_name}"),
+            format!(
+                "Your file {file_name} has {errors} {}, so nothing in it was stored. See each error at its row and column, download the file with the errors marked, and upload a corrected file.",
+                plural(errors, "error", "errors")
+            ),
+        ),
+    };
+    Email { to: to.to_string(), subject, body: format!("{body}\n\n{link}\n\nThis email was sent by {service}.\n") }
+}
+
+fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 /// A return is ready for a sign-off step: to the people who hold the step's role.
 pub fn ready_for_sign_off(about: &About<'_>, to: &str, step: usize, steps: usize, role: &str) -> Email {
     let which = if steps > 1 { format!(" (step {} of {steps})", step + 1) } else { String::new() };

@@ -25,6 +25,7 @@ pub mod queue;
 pub mod submissions;
 pub mod table_uploads;
 pub mod tokens;
+pub mod uploads;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -54,6 +55,10 @@ pub struct Settings {
     pub invitation_lifetime: i64,
     /// A password reset link works for this long (ms).
     pub reset_lifetime: i64,
+    /// The largest file an upload may be, in bytes (`MAX_UPLOAD_BYTES`).
+    pub upload_max_bytes: u64,
+    /// The most rows (records) an uploaded file may have (`MAX_UPLOAD_ROWS`).
+    pub upload_max_rows: usize,
 }
 
 impl Default for Settings {
@@ -66,6 +71,8 @@ impl Default for Settings {
             session_max: 12 * HOUR,
             invitation_lifetime: 7 * 24 * HOUR,
             reset_lifetime: HOUR,
+            upload_max_bytes: 200 * 1024 * 1024,
+            upload_max_rows: 1_000_000,
         }
     }
 }

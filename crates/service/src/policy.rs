@@ -65,6 +65,15 @@ pub enum Action<'a> {
     MoveSubmission(&'a str, &'a [String]),
     /// Move every draft of a collection to its latest version at once.
     MoveAllDrafts,
+    /// See an organisation's records of a log and its uploads (by organisation id): its members
+    /// and the staff.
+    SeeRecords(&'a str),
+    /// Add, change and delete an organisation's records, and upload files of records (organisation
+    /// id, the roles that edit the collection's sections; empty: every member).
+    EditRecords(&'a str, &'a [String]),
+    /// Download an upload's original file, and check a failed upload again: the service's
+    /// administrators (the peers needed shell access for this).
+    ManageUploads,
 }
 
 const STAFF_ONLY: &str = "Only the service's administrators can do this";
@@ -139,7 +148,7 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
                 Err(hidden())
             }
         }
-        Action::SeeSubmissions(org) => {
+        Action::SeeSubmissions(org) | Action::SeeRecords(org) => {
             if staff || person.roles_in(org).is_some() {
                 Ok(())
             } else {
@@ -165,6 +174,17 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
             }
             None => Err(hidden()),
         },
+        Action::EditRecords(org, editors) => match person.roles_in(org) {
+            Some(roles) if editors.is_empty() || roles.iter().any(|r| editors.contains(r)) => Ok(()),
+            Some(_) => Err(ServiceError::Forbidden(format!(
+                "Only people with the {} role can add or change records",
+                editors.join(" or ").replace('_', " ")
+            ))),
+            None if staff => {
+                Err(ServiceError::Forbidden("Staff can read records but not add or change them".into()))
+            }
+            None => Err(hidden()),
+        },
         Action::SignOff(..) => Err(hidden()),
         Action::Review | Action::Reopen => {
             if person.staff == Some(StaffRole::Reviewer) {
@@ -187,7 +207,8 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
         | Action::ManagePeople
         | Action::PublishCollections
         | Action::AssignOrganisations
-        | Action::ManageJobs => Err(ServiceError::Forbidden(STAFF_ONLY.into())),
+        | Action::ManageJobs
+        | Action::ManageUploads => Err(ServiceError::Forbidden(STAFF_ONLY.into())),
     }
 }
 

@@ -1744,7 +1744,7 @@ async fn record_attachment(
 }
 
 /// A file name as shown and sent back: its last path part, without control characters or quotes.
-fn clean_file_name(name: &str) -> String {
+pub(crate) fn clean_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     last.chars()
         .filter(|c| !c.is_control() && *c != '"')

@@ -70,12 +70,12 @@ fn file_problem(message: impl Into<String>) -> ServiceError {
 
 /// What the file is, by its content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Csv,
     Xlsx,
 }
 
-fn kind_of(file_name: &str, bytes: &[u8]) -> Result<Kind> {
+pub(crate) fn kind_of(file_name: &str, bytes: &[u8]) -> Result<Kind> {
     let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
     if !matches!(extension.as_str(), "" | "csv" | "xlsx" | "txt") {
         return Err(file_problem(format!(
@@ -110,7 +110,7 @@ fn kind_of(file_name: &str, bytes: &[u8]) -> Result<Kind> {
 }
 
 /// The table a table id (or its section's id) names; a section of questions is refused.
-fn table_of<'a>(def: &'a Definition, id: &str) -> Result<&'a formwork_definition::Table> {
+pub(crate) fn table_of<'a>(def: &'a Definition, id: &str) -> Result<&'a formwork_definition::Table> {
     if let Some(table) = def.table(id) {
         return Ok(table);
     }
@@ -170,7 +170,7 @@ fn read_file(def: &Definition, table: &str, kind: Kind, bytes: &[u8], ctx: &Cont
 
 /// Only the items about `table` (and the file as a whole): a whole-return template also reports
 /// the other sheets and the return's own rules, which the table upload does not touch.
-fn about_table(def: &Definition, table: &formwork_definition::Table, report: &FileReport) -> Vec<Item> {
+pub(crate) fn about_table(def: &Definition, table: &formwork_definition::Table, report: &FileReport) -> Vec<Item> {
     let section = &def.sections[table.section].id;
     let return_rules: Vec<&str> = def.rules.iter().filter_map(|r| r.id.as_deref()).collect();
     report

@@ -14,6 +14,7 @@ use formwork_store::testing::TestDatabase;
 use formwork_store::{Backend, Clock, jobs};
 
 mod lifecycle;
+mod uploads;
 
 const NOW: i64 = 1_795_341_600_000;
 

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod migrate;
 pub mod serve;
 pub mod template;
+pub mod upload;
 pub mod validate;
 pub mod worker;
 

@@ -39,6 +39,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         base_url: base_url.clone(),
         service_name: args.service_name.clone(),
+        upload_max_bytes: u64::try_from(args.uploads.max_upload_bytes).unwrap_or(u64::MAX),
+        upload_max_rows: args.uploads.max_upload_rows,
         ..Settings::default()
     };
     let mut app = App::new(store.clone(), clock.clone(), settings);
@@ -68,7 +70,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config {
         base_url: base_url.clone(),
         oidc,
-        max_upload_bytes: args.max_upload_bytes,
+        max_upload_bytes: args.uploads.max_upload_bytes,
         header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
         body_read_timeout: Duration::from_secs(args.body_read_timeout_seconds),
         trust_forwarded_for: args.trust_forwarded_for,

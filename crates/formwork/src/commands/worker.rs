@@ -20,10 +20,14 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
         let settings = Settings {
             base_url: args.base_url.trim_end_matches('/').to_string(),
             service_name: args.service_name.clone(),
+            upload_max_bytes: u64::try_from(args.uploads.max_upload_bytes).unwrap_or(u64::MAX),
+            upload_max_rows: args.uploads.max_upload_rows,
             ..Settings::default()
         };
         let app = App::new(store.clone(), Clock::system(), settings);
-        let worker = jobs::worker(JobContext { app, files, mailer }, worker_id());
+        let lease = i64::try_from(args.job_lease_seconds.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
+        let heartbeat = std::time::Duration::from_millis(u64::try_from(lease / 3).unwrap_or(20_000));
+        let worker = jobs::worker(JobContext { app, files, mailer }, worker_id()).with_lease(lease, heartbeat);
         if args.once {
             let ran = worker.run_due().await?;
             println!("ran {ran} job{}", if ran == 1 { "" } else { "s" });

@@ -2,6 +2,7 @@
 //! its rules, its definition cache, the object store and the mailer. The queue itself (leases,
 //! retries, recurring slots) is `formwork_jobs`; [`registry`] lists every job a worker runs.
 
+mod check_upload;
 mod reminders;
 mod send_email;
 
@@ -11,6 +12,7 @@ use formwork_mail::Mailer;
 
 use crate::App;
 
+pub use check_upload::CheckUpload;
 pub use reminders::SendReminders;
 pub use send_email::SendEmail;
 
@@ -27,7 +29,7 @@ pub struct JobContext {
 
 /// Every job formwork runs.
 pub fn registry() -> Registry<JobContext> {
-    Registry::new().register::<SendEmail>().recurring(&SendReminders, Schedule::Every(3_600_000))
+    Registry::new().register::<SendEmail>().register::<CheckUpload>().recurring(&SendReminders, Schedule::Every(3_600_000))
 }
 
 /// A worker for every job formwork runs, named `id`; it wakes when `ctx.app` enqueues a job.
@@ -38,7 +40,7 @@ pub fn worker(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
 /// A worker that runs every queued job but enqueues no recurring one: for tests that count the
 /// jobs their actions queue, which the hourly reminders would join whenever the clock moves.
 pub fn worker_without_schedules(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
-    worker_of(ctx, Registry::new().register::<SendEmail>().register::<SendReminders>(), id)
+    worker_of(ctx, Registry::new().register::<SendEmail>().register::<SendReminders>().register::<CheckUpload>(), id)
 }
 
 fn worker_of(ctx: JobContext, registry: Registry<JobContext>, id: impl Into<String>) -> Worker<JobContext> {
@@ -57,6 +59,7 @@ pub(crate) fn summary(kind: &str, payload: &serde_json::Value) -> String {
     match kind {
         SendEmail::KIND_NAME => send_email::summary(payload),
         SendReminders::KIND_NAME => "Reminders and overdue notices for returns".into(),
+        CheckUpload::KIND_NAME => check_upload::summary(payload),
         _ => String::new(),
     }
 }
