@@ -167,6 +167,9 @@ struct Target {
 }
 
 async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
+    if matches!(actor, Actor::Anonymous) {
+        return Err(ServiceError::SignInRequired);
+    }
     if let Some(submission) = &new.submission {
         let view = submissions::get(app, actor, submission).await?;
         let def = view.definition.clone();
@@ -386,6 +389,19 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<UploadView> {
     view_of(app, upload).await
 }
 
+/// Where an upload is, to finish "this upload …".
+fn in_words(state: UploadState) -> &'static str {
+    match state {
+        UploadState::Queued => "is waiting to be checked",
+        UploadState::Checking => "is being checked",
+        UploadState::Failed => "has errors",
+        UploadState::Confirm => "has warnings to confirm",
+        UploadState::Storing => "is being stored",
+        UploadState::Stored => "is stored",
+        UploadState::SameFile => "was uploaded before",
+    }
+}
+
 fn not_found() -> ServiceError {
     ServiceError::NotFound("There is no such upload".into())
 }
@@ -463,8 +479,8 @@ pub async fn confirm(app: &App, actor: &Actor, id: &str, reason: &str) -> Result
     let mut tx = app.begin().await?;
     if !store::confirm(&mut tx, id, reason, actor.user_id()).await? {
         return Err(ServiceError::Conflict(format!(
-            "This upload is {}: there are no warnings to confirm",
-            upload.state.label().to_lowercase()
+            "There are no warnings to confirm: this upload {}",
+            in_words(upload.state)
         )));
     }
     let event = AuditEvent::UploadConfirmed {
@@ -488,8 +504,8 @@ pub async fn rerun(app: &App, actor: &Actor, id: &str) -> Result<UploadView> {
     let mut tx = app.begin().await?;
     if !store::rerun(&mut tx, id).await? {
         return Err(ServiceError::Conflict(format!(
-            "This upload is {}: only an upload that failed can be checked again",
-            upload.state.label().to_lowercase()
+            "Only an upload that failed can be checked again: this upload {}",
+            in_words(upload.state)
         )));
     }
     audit::record(&mut tx, actor.user_id(), &AuditEvent::UploadRerun { upload: id.to_string() }, now).await?;

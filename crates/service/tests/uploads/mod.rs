@@ -328,3 +328,50 @@ async fn hostile_and_wrong_files_are_refused_with_a_clear_message_and_nothing_st
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_table_of_twenty_thousand_rows_is_uploaded_as_a_job_and_fills_the_return() {
+    on_both(|db| async move {
+        let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
+        let source = include_str!("../../../../examples/towns-fund-monitoring.yaml");
+        collections::publish(&app, &Actor::System, source.as_bytes()).await.unwrap();
+        let input = OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
+        organisations::create(&app, &Actor::System, &input).await.unwrap();
+        collections::assign(&app, &Actor::System, "towns-fund-monitoring", "york").await.unwrap();
+        let email = "finance@york.test";
+        let user = people::create(&app, &Actor::System, &NewPerson { email: email.into(), ..NewPerson::default() })
+            .await
+            .unwrap();
+        organisations::add_member(&app, &Actor::System, "york", email, &["finance".to_string()]).await.unwrap();
+        let finance = Actor::person(&mut db.store.conn().await.unwrap(), user).await.unwrap();
+        let started = formwork_service::submissions::start(&app, &finance, "towns-fund-monitoring", "york", "2026-07-01")
+            .await
+            .unwrap();
+        let mut csv = String::from("Project ID,Quarter,Funding source,Amount spent\r\n");
+        for i in 0..20_000u32 {
+            let p = i / 4;
+            let letters: String =
+                [p / 100 / 676, p / 100 / 26 % 26, p / 100 % 26].iter().map(|n| char::from(b'A' + (*n % 26) as u8)).collect();
+            csv.push_str(&format!("TF-{letters}-{:02},Q{},tf,{}.50\r\n", p % 100, i % 4 + 1, 1000 + i));
+        }
+        let new = NewFile {
+            collection: None,
+            organisation: None,
+            period: None,
+            submission: Some(started.submission.id.clone()),
+            table: Some("spend".into()),
+            file_name: "spend.csv".into(),
+            body: futures_util::stream::iter(vec![Ok::<Bytes, std::io::Error>(Bytes::from(csv))]),
+        };
+        let files = Files::from_url("memory://").unwrap();
+        let received = uploads::receive(&app, &files, &finance, new).await.unwrap();
+        assert_eq!(received.upload.state, UploadState::Queued, "a job, not the request, checks it");
+        let done = run_jobs(&app, &files, &finance, &received.upload.id).await;
+        assert_eq!(done.upload.state, UploadState::Stored, "{:?} {:?}", done.upload.message, done.items().first());
+        assert_eq!(done.upload.stored_count, 20_000);
+        let view = formwork_service::submissions::get(&app, &finance, &started.submission.id).await.unwrap();
+        assert_eq!(view.submission.answers["spend"].as_array().unwrap().len(), 20_000);
+        assert_eq!(view.submission.answers["spend"][19_999]["amount"], "20999.50");
+    })
+    .await;
+}

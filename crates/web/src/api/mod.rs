@@ -10,9 +10,11 @@ mod lifecycle;
 mod me;
 mod organisations;
 mod people;
+mod records;
 mod submissions;
 mod tokens;
 pub(crate) mod types;
+mod uploads;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -43,6 +45,8 @@ use crate::error::AppError;
         (name = "collections", description = "Published definitions, periods, templates and assigned organisations"),
         (name = "submissions", description = "Returns: start, read, change answers, attach files, upload tables, confirm warnings, history"),
         (name = "lifecycle", description = "After a return is filled in: sign-off steps, submission, review (sent back or accepted), reopening, moving to a newer version of its form; the review queue's counts. Each step needs If-Match"),
+        (name = "uploads", description = "Files of a log's records or a table's rows, checked by a job: all of a file is stored or none of it"),
+        (name = "records", description = "Records of a log: list (filtered, counted, paged by cursor), add, read, change answers, confirm warnings, delete, history"),
         (name = "jobs", description = "The background job queue (service admins)"),
         (name = "meta", description = "This document"),
     )
@@ -140,6 +144,16 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(lifecycle::accept))
         .routes(routes!(lifecycle::reopen))
         .routes(routes!(lifecycle::move_to_latest))
+        .routes(routes!(uploads::list, uploads::create))
+        .routes(routes!(uploads::get))
+        .routes(routes!(uploads::confirm))
+        .routes(routes!(uploads::rerun))
+        .routes(routes!(uploads::annotated))
+        .routes(routes!(uploads::original))
+        .routes(routes!(records::list, records::create))
+        .routes(routes!(records::get, records::patch, records::delete))
+        .routes(routes!(records::confirm_warning))
+        .routes(routes!(records::history))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
         .routes(routes!(docs::openapi_json))

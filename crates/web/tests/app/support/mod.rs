@@ -159,6 +159,7 @@ impl Builder {
         let settings = Settings {
             base_url: base.clone(),
             service_name: "Submit a return".into(),
+            upload_max_bytes: 5 * 1024 * 1024,
             ..Settings::default()
         };
         let app = App::new(store.clone(), clock.clone(), settings);
