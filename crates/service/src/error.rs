@@ -56,9 +56,9 @@ pub enum ServiceError {
     /// It conflicts with what is stored (a duplicate, a used link, a stale version).
     #[error("{0}")]
     Conflict(String),
-    /// A change made from an older revision of a return: nothing was stored. Says what the others
-    /// changed since, so the person can redo their change on top.
-    #[error("Somebody else changed this return after you opened it: nothing you sent was saved yet")]
+    /// A change made from an older revision of a return or a record: nothing was stored. Says what
+    /// the others changed since, so the person can redo their change on top.
+    #[error("Somebody else changed this {} after you opened it: nothing you sent was saved yet", .0.noun)]
     Stale(Box<crate::submissions::Stale>),
     /// Too many attempts: wait and try again.
     #[error("{0}")]

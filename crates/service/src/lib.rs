@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod people;
 pub mod policy;
 pub mod queue;
+pub mod records;
 pub mod submissions;
 pub mod table_uploads;
 pub mod tokens;

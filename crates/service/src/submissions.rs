@@ -519,6 +519,9 @@ pub async fn organisation_id(app: &App, slug: &str) -> Result<Option<String>> {
 /// What the others changed since a person's revision.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stale {
+    /// What was changed, as people say it: "return" or "record".
+    #[serde(skip)]
+    pub noun: &'static str,
     /// The revision now.
     pub revision: i64,
     /// Each change since, oldest first.
@@ -643,7 +646,7 @@ fn unknown_keys(def: &Definition, answers: &Map<String, Value>) -> Vec<Problem> 
 /// Refuse answers whose shape can never be an answer: an object for a number, a table that is not
 /// a list of rows. Values of the wrong type that a person could type (`"abc"` for a number) are
 /// saved and reported like any other error.
-fn refuse_unusable(def: &Definition, answers: &Map<String, Value>) -> Result<()> {
+pub(crate) fn refuse_unusable(def: &Definition, answers: &Map<String, Value>) -> Result<()> {
     let mut problems = unknown_keys(def, answers);
     for (key, value) in answers {
         let Some(slot) = def.slot_named(key) else { continue };
@@ -676,7 +679,7 @@ fn refuse_unusable(def: &Definition, answers: &Map<String, Value>) -> Result<()>
 
 /// Put what was sent into the answers, by question or table id (a label or alias sent becomes the
 /// id); calculated and file questions are not taken from what was sent.
-fn put_answers(def: &Definition, answers: &mut Map<String, Value>, sent: &Map<String, Value>) {
+pub(crate) fn put_answers(def: &Definition, answers: &mut Map<String, Value>, sent: &Map<String, Value>) {
     for (key, value) in sent {
         let Some(slot) = def.slot_named(key) else { continue };
         if def
@@ -694,7 +697,7 @@ fn put_answers(def: &Definition, answers: &mut Map<String, Value>, sent: &Map<St
 }
 
 /// Files are attached by uploading them, never by naming them in answers.
-fn refuse_file_answers(
+pub(crate) fn refuse_file_answers(
     def: &Definition,
     stored: &Map<String, Value>,
     sent: &Map<String, Value>,
@@ -715,6 +718,59 @@ fn refuse_file_answers(
         })
         .collect();
     if problems.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(problems)) }
+}
+
+/// Refuse answers sent for section `s` that belong to another section.
+pub(crate) fn refuse_elsewhere(def: &Definition, s: usize, sent: &Map<String, Value>) -> Result<()> {
+    let elsewhere: Vec<Problem> = sent
+        .keys()
+        .filter(|k| section_of_key(def, k).is_some_and(|other| other != s))
+        .map(|k| {
+            Problem::new(k, "unknown_column", format!("“{k}” is not a question in {}", def.sections[s].title))
+        })
+        .collect();
+    if elsewhere.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(elsewhere)) }
+}
+
+/// The sections whose answers `sent` changes, in order. A section is changed only where what was
+/// sent differs from what is stored: answers read and sent back whole need no rights over the
+/// sections left as they were.
+pub(crate) fn changed_sections(
+    def: &Definition,
+    stored: &Map<String, Value>,
+    sent: &Map<String, Value>,
+) -> Vec<usize> {
+    let mut sections: Vec<usize> = sent
+        .iter()
+        .filter(|(k, v)| {
+            let id = def.slot_named(k).and_then(|slot| {
+                def.question_at(slot)
+                    .map(|q| q.id.as_str())
+                    .or_else(|| def.table_at(slot).map(|t| t.id.as_str()))
+            });
+            id.is_none_or(|id| stored.get(id).unwrap_or(&Value::Null) != *v)
+        })
+        .filter_map(|(k, _)| section_of_key(def, k))
+        .collect();
+    sections.sort_unstable();
+    sections.dedup();
+    sections
+}
+
+/// The reason a warning is confirmed with, trimmed; refused when empty or too long.
+pub(crate) fn confirmation_reason(reason: &str) -> Result<String> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ServiceError::invalid("reason", "required", "Enter why the answer is right"));
+    }
+    if reason.chars().count() > 2000 {
+        return Err(ServiceError::invalid(
+            "reason",
+            "length",
+            "The reason must be 2,000 characters or fewer",
+        ));
+    }
+    Ok(reason.to_string())
 }
 
 fn unusable(value: &Value) -> Option<&'static str> {
@@ -776,20 +832,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             editable(s)?;
             refuse_unusable(&def, sent)?;
             refuse_file_answers(&def, &answers, sent)?;
-            let elsewhere: Vec<Problem> = sent
-                .keys()
-                .filter(|k| section_of_key(&def, k).is_some_and(|other| other != s))
-                .map(|k| {
-                    Problem::new(
-                        k,
-                        "unknown_column",
-                        format!("“{k}” is not a question in {}", def.sections[s].title),
-                    )
-                })
-                .collect();
-            if !elsewhere.is_empty() {
-                return Err(ServiceError::Invalid(elsewhere));
-            }
+            refuse_elsewhere(&def, s, sent)?;
             put_answers(&def, &mut answers, sent);
             touched.push(s);
             event_section = Some(section.clone());
@@ -800,22 +843,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
         Edit::Answers(sent) => {
             refuse_unusable(&def, sent)?;
             refuse_file_answers(&def, &answers, sent)?;
-            // A section is changed only where what was sent differs from what is stored: a return
-            // read and sent back whole needs no rights over the sections left as they were.
-            let mut sections: Vec<usize> = sent
-                .iter()
-                .filter(|(k, v)| {
-                    let id = def.slot_named(k).and_then(|slot| {
-                        def.question_at(slot)
-                            .map(|q| q.id.as_str())
-                            .or_else(|| def.table_at(slot).map(|t| t.id.as_str()))
-                    });
-                    id.is_none_or(|id| answers.get(id).unwrap_or(&Value::Null) != *v)
-                })
-                .filter_map(|(k, _)| section_of_key(&def, k))
-                .collect();
-            sections.sort_unstable();
-            sections.dedup();
+            let sections = changed_sections(&def, &answers, sent);
             for &s in &sections {
                 editable(s)?;
             }
@@ -910,18 +938,7 @@ pub async fn edit(app: &App, actor: &Actor, id: &str, expected: i64, edit: Edit)
             mark = Some((s, *complete));
         }
         Edit::Confirm { key, reason } => {
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(ServiceError::invalid("reason", "required", "Enter why the answer is right"));
-            }
-            if reason.chars().count() > 2000 {
-                return Err(ServiceError::invalid(
-                    "reason",
-                    "length",
-                    "The reason must be 2,000 characters or fewer",
-                ));
-            }
-            confirm = Some((key.clone(), reason.to_string()));
+            confirm = Some((key.clone(), confirmation_reason(reason)?));
         }
         Edit::Detach { question } => {
             let q = def
@@ -1211,17 +1228,7 @@ pub(crate) async fn stale(
         if revision <= expected {
             continue;
         }
-        let by = match &event.actor_id {
-            Some(user) => {
-                if !names.contains_key(user) {
-                    let name =
-                        formwork_store::users::by_id(conn, user).await?.map(|u| u.name.unwrap_or(u.email));
-                    names.insert(user.clone(), name);
-                }
-                names.get(user).cloned().flatten()
-            }
-            None => None,
-        };
+        let by = person_name(conn, &mut names, event.actor_id.as_deref()).await?;
         {
             for c in fields {
                 changes.push(TheirChange {
@@ -1235,7 +1242,21 @@ pub(crate) async fn stale(
             }
         }
     }
-    Ok(Stale { revision: submission.revision, changes })
+    Ok(Stale { noun: "return", revision: submission.revision, changes })
+}
+
+/// The name (or email address) of the person `user`, for a history: each looked up once.
+pub(crate) async fn person_name(
+    conn: &mut AnyConnection,
+    names: &mut BTreeMap<String, Option<String>>,
+    user: Option<&str>,
+) -> Result<Option<String>> {
+    let Some(user) = user else { return Ok(None) };
+    if !names.contains_key(user) {
+        let name = formwork_store::users::by_id(conn, user).await?.map(|u| u.name.unwrap_or(u.email));
+        names.insert(user.to_string(), name);
+    }
+    Ok(names.get(user).cloned().flatten())
 }
 
 /// The label of a changed field (`spend.3.amount` → "Amount spent (Spend to date, row 4)").
@@ -1294,18 +1315,7 @@ pub async fn history(app: &App, actor: &Actor, id: &str) -> Result<Vec<HistoryEn
     let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut out = Vec::with_capacity(events.len());
     for stored in events {
-        let by = match &stored.actor_id {
-            Some(user) => {
-                if !names.contains_key(user) {
-                    let name = formwork_store::users::by_id(&mut conn, user)
-                        .await?
-                        .map(|u| u.name.unwrap_or(u.email));
-                    names.insert(user.clone(), name);
-                }
-                names.get(user).cloned().flatten()
-            }
-            None => None,
-        };
+        let by = person_name(&mut conn, &mut names, stored.actor_id.as_deref()).await?;
         let event = stored.event();
         let title =
             |s: &str| def.sections.iter().find(|x| x.id == s).map_or(s.to_string(), |x| x.title.clone());
