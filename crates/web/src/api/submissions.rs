@@ -82,7 +82,7 @@ impl From<&Item> for ItemBody {
 }
 
 /// A value's serde name (`"error"`, `"in_progress"`).
-trait SerdeName {
+pub(super) trait SerdeName {
     fn text(&self) -> String;
 }
 
@@ -92,7 +92,7 @@ impl<T: Serialize> SerdeName for T {
     }
 }
 
-/// A section of a return and where it is.
+/// A section of a return (or a record) and where it is.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct SectionStatus {
     pub id: String,
@@ -101,6 +101,7 @@ pub(crate) struct SectionStatus {
     pub status: String,
     /// May the caller change it?
     pub editable: bool,
+    /// Marked complete (a return's "Have you completed this section?"; a record's, never).
     pub marked_complete: bool,
     pub errors: usize,
     pub unconfirmed_warnings: usize,
@@ -109,7 +110,7 @@ pub(crate) struct SectionStatus {
 /// A warning, with its confirmation once given.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct WarningBody {
-    /// Send this to `POST …/warnings` to confirm it.
+    /// Send this to `POST …/warnings` (of the return or record) to confirm it.
     pub key: String,
     pub item: ItemBody,
     pub confirmation: Option<ConfirmationBody>,
@@ -498,16 +499,28 @@ pub(super) fn with_etag(status: StatusCode, body: Value, revision: Option<i64>) 
 
 /// The revision in `If-Match`, if sent: `"12"` (or `W/"12"`).
 pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
+    if_match_of(headers, "return")
+}
+
+/// [`if_match`] for a `noun` ("return", "record"), as its messages name it.
+pub(super) fn if_match_of(headers: &HeaderMap, noun: &str) -> Result<Option<i64>, AppError> {
     let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let text = value.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
     text.parse::<i64>().map(Some).map_err(|_| {
-        bad("invalid_if_match", "If-Match must be the ETag of the return as you read it, e.g. \"3\"")
+        bad("invalid_if_match", format!("If-Match must be the ETag of the {noun} as you read it, e.g. \"3\""))
     })
 }
 
 pub(super) fn precondition_required() -> Response {
-    let message = "Send the return's ETag in an If-Match header: changes are made only to the revision you read (GET the return first)";
+    precondition_required_for("return")
+}
+
+/// 428: a change to a `noun` ("return", "record") sent without the ETag it was made from.
+pub(super) fn precondition_required_for(noun: &str) -> Response {
+    let message = format!(
+        "Send the {noun}'s ETag in an If-Match header: changes are made only to the revision you read (GET the {noun} first)"
+    );
     (
         StatusCode::PRECONDITION_REQUIRED,
         Json(json!({"error": {"code": "precondition_required", "message": message, "details": []}})),
@@ -542,7 +555,7 @@ pub(super) async fn replay(
 }
 
 /// A remembered answer, sent again.
-fn replayed(answer: idempotency::Answer) -> Response {
+pub(super) fn replayed(answer: idempotency::Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
     let revision = body.get("revision").and_then(Value::as_i64);
