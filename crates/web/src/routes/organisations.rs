@@ -173,6 +173,17 @@ struct Show {
 }
 
 impl Show {
+    /// The logs the organisation keeps: each one's records list, and its title.
+    fn logs(&self) -> Vec<(String, String)> {
+        let slug = &self.overview.organisation.slug;
+        self.overview
+            .collections
+            .iter()
+            .filter(|c| c.kind == "log")
+            .map(|c| (super::records::list_href(slug, &c.slug), format!("Records of {}", c.title)))
+            .collect()
+    }
+
     /// The organisation's slug, identifiers in other systems and collections.
     fn details(&self) -> crate::components::SummaryList {
         use crate::components::{Cell, SummaryList, SummaryRow, escape, link};

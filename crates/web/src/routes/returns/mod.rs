@@ -63,6 +63,8 @@ pub(crate) fn day(date: chrono::NaiveDate) -> String {
 struct Dashboard {
     page: Page,
     entries: Vec<DashboardEntry>,
+    /// The logs the person's organisations keep, each linking to its records.
+    logs: Vec<formwork_service::records::LogEntry>,
 }
 
 impl Dashboard {
@@ -120,6 +122,10 @@ impl Dashboard {
             .collect();
         Table { rows, ..Table::with_hidden_caption("Your returns", head) }
     }
+
+    fn logs_table(&self) -> Table {
+        super::records::logs_table(&self.logs)
+    }
 }
 
 /// The small form that starts the return of a period.
@@ -140,8 +146,9 @@ fn start_form(csrf: &str, entry: &DashboardEntry) -> String {
 /// `GET /returns`: the returns the person's organisations make, each period up to now.
 pub(crate) async fn dashboard(ctx: Ctx) -> Result<Response, AppError> {
     let entries = submissions::dashboard(&ctx.state, ctx.actor()).await?;
+    let logs = formwork_service::records::logs(&ctx.state, ctx.actor()).await?;
     let page = ctx.page("Your returns", "/returns");
-    Ok(render(&page, &Dashboard { page: page.clone(), entries }))
+    Ok(render(&page, &Dashboard { page: page.clone(), entries, logs }))
 }
 
 /// `POST /returns`: start the return of a period (or open the one already started).
@@ -173,7 +180,7 @@ struct TaskListPage {
 }
 
 /// A section's status on the task list (GOV.UK "Complete multiple tasks").
-fn status(section: &SectionView) -> TaskStatus {
+pub(crate) fn status(section: &SectionView) -> TaskStatus {
     let tag = |text: &str, colour: Option<&str>| TaskStatus {
         tag: Some(Tag::new(text, colour)),
         ..TaskStatus::default()
@@ -191,7 +198,7 @@ fn status(section: &SectionView) -> TaskStatus {
 }
 
 /// What the task list says under a section's title: read only, errors, unconfirmed warnings.
-fn section_hint(section: &SectionView) -> Option<Content> {
+pub(crate) fn section_hint(section: &SectionView) -> Option<Content> {
     let mut parts = Vec::new();
     if !section.editable && section.status != Progress::NotNeeded {
         parts.push("Read only".to_owned());
@@ -327,29 +334,37 @@ struct History {
 
 impl History {
     fn when(&self, entry: &HistoryEntry) -> String {
-        match &entry.by {
-            Some(by) => format!("{} by {by}", when(entry.at)),
-            None => when(entry.at),
-        }
+        entry_when(entry)
     }
 
-    /// The field changes of an entry: question, from, to.
     fn changes(&self, entry: &HistoryEntry) -> Table {
-        let head = ["Question", "From", "To"].map(TableCell::text).to_vec();
-        let def = &self.view.definition;
-        let rows = entry
-            .changes
-            .iter()
-            .map(|c| {
-                vec![
-                    TableCell::text(&c.label),
-                    TableCell::text(check::field_text(def, &c.field, &c.old)),
-                    TableCell::text(check::field_text(def, &c.field, &c.new)),
-                ]
-            })
-            .collect();
-        Table { rows, ..Table::with_hidden_caption(&entry.summary, head) }
+        changes_table(&self.view.definition, entry)
     }
+}
+
+/// "22 November 2026 at 10:00am by NAME": when a history entry happened and who did it.
+pub(crate) fn entry_when(entry: &HistoryEntry) -> String {
+    match &entry.by {
+        Some(by) => format!("{} by {by}", when(entry.at)),
+        None => when(entry.at),
+    }
+}
+
+/// The field changes of a history entry: question, from, to.
+pub(crate) fn changes_table(def: &formwork_definition::Definition, entry: &HistoryEntry) -> Table {
+    let head = ["Question", "From", "To"].map(TableCell::text).to_vec();
+    let rows = entry
+        .changes
+        .iter()
+        .map(|c| {
+            vec![
+                TableCell::text(&c.label),
+                TableCell::text(check::field_text(def, &c.field, &c.old)),
+                TableCell::text(check::field_text(def, &c.field, &c.new)),
+            ]
+        })
+        .collect();
+    Table { rows, ..Table::with_hidden_caption(&entry.summary, head) }
 }
 
 /// `GET /returns/{id}/history`: every change to the return, newest first.

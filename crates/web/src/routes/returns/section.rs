@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use formwork_definition::SectionContent;
 use formwork_definition::validate::Item;
 use formwork_service::ServiceError;
-use formwork_service::submissions::{self, Edit, Progress, Stale, SubmissionView};
+use formwork_service::submissions::{self, Edit, Progress, Stale, SubmissionView, Warning};
 use serde_json::{Map, Value};
 
 use super::caption;
@@ -60,13 +60,13 @@ struct Shows {
 }
 
 /// A warning with its confirmation form.
-struct WarningView {
-    key: String,
-    text: WarningText,
+pub(crate) struct WarningView {
+    pub key: String,
+    pub text: WarningText,
     /// "Confirmed by … : reason".
-    confirmed: Option<String>,
-    reason: Input,
-    button: Button,
+    pub confirmed: Option<String>,
+    pub reason: Input,
+    pub button: Button,
 }
 
 /// A section's form: its fields as trusted markup (a file question shows its file and links to
@@ -137,9 +137,10 @@ pub(crate) fn completed_radios(value: Option<bool>, error: Option<&str>) -> Radi
 }
 
 /// The banner that says what the others changed, and that the person's answers are kept.
-fn stale_banner(def: &formwork_definition::Definition, stale: &Stale) -> NotificationBanner {
-    let mut html = String::from(
-        "<p class=\"govuk-notification-banner__heading\">Someone else changed this return while you were editing it</p>",
+pub(crate) fn stale_banner(def: &formwork_definition::Definition, stale: &Stale) -> NotificationBanner {
+    let mut html = format!(
+        "<p class=\"govuk-notification-banner__heading\">Someone else changed this {} while you were editing it</p>",
+        stale.noun
     );
     if !stale.changes.is_empty() {
         html.push_str("<ul class=\"govuk-list govuk-list--bullet\">");
@@ -172,14 +173,20 @@ Check them, then save again to save your answers over these changes.</p>",
 }
 
 fn warnings(view: &SubmissionView, section: &str, shows: &Shows) -> Vec<WarningView> {
-    view.warnings_in(section)
+    warning_views(view.warnings_in(section), shows.warning_error.as_ref())
+}
+
+/// Warnings with their confirmations, or a form to give each one; `error` is a warning's key and
+/// what is wrong with the reason sent for it.
+pub(crate) fn warning_views<'a>(
+    warnings: impl Iterator<Item = &'a Warning>,
+    error: Option<&(String, String)>,
+) -> Vec<WarningView> {
+    warnings
         .enumerate()
         .map(|(n, warning)| {
-            let error = shows
-                .warning_error
-                .as_ref()
-                .filter(|(key, _)| *key == warning.key)
-                .map(|(_, message)| ErrorMessage::text(message));
+            let error =
+                error.filter(|(key, _)| *key == warning.key).map(|(_, message)| ErrorMessage::text(message));
             let confirmed = warning.confirmation.as_ref().map(|c| format!("Confirmed: {}", c.reason));
             WarningView {
                 key: warning.key.clone(),
@@ -329,7 +336,7 @@ pub(crate) async fn show(
     Ok(section_page(&ctx, &view, index, shows, StatusCode::OK))
 }
 
-fn revision(form: &FormData) -> Result<i64, AppError> {
+pub(crate) fn revision(form: &FormData) -> Result<i64, AppError> {
     form.get("revision").trim().parse().map_err(|_| AppError::BadRequest {
         code: "bad_form",
         message: "The form has no revision: open the page again".into(),
