@@ -242,6 +242,19 @@ mod tests {
     }
 
     #[test]
+    fn an_upload_that_took_a_while_says_how_it_ended() {
+        use formwork_store::uploads::UploadState;
+        let link = "https://returns.example/uploads/0193";
+        let to = "provider@riverside.example";
+        let email = |state, stored, errors| {
+            shown(&upload_finished("Lettings", to, "lettings-2026.csv", state, stored, errors, link))
+        };
+        insta::assert_snapshot!("upload_stored", email(UploadState::Stored, 100_000, 0));
+        insta::assert_snapshot!("upload_failed", email(UploadState::Failed, 0, 1_204));
+        insta::assert_snapshot!("upload_confirm", email(UploadState::Confirm, 0, 0));
+    }
+
+    #[test]
     fn a_reminder_says_tomorrow_and_today_in_words() {
         assert!(reminder(&about(), "x@y.z", "1 May", 1).subject.ends_with("is due tomorrow"));
         assert!(reminder(&about(), "x@y.z", "1 May", 0).subject.ends_with("is due today"));
