@@ -654,8 +654,9 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
     if warning_count > 0 && upload.confirmed_reason.is_none() {
         let mut conn = app.store.conn().await?;
         store::advance(&mut conn, id, UploadState::Confirm, Some(&outcome), app.now()).await?;
+        drop(conn);
         tracing::info!(upload.id = id, warnings = warning_count, "an upload has warnings to confirm");
-        return Ok(());
+        return email_if_slow(app, &upload).await;
     }
     {
         let mut conn = app.store.conn().await?;
@@ -917,6 +918,18 @@ async fn annotate(
             None
         }
     }
+}
+
+/// End upload `id` as failed because checking it met a fault of the service's (logged where it
+/// happened), not a problem of the file: a service admin can check it again once that is put right.
+pub async fn fail_with_fault(app: &App, id: &str) -> Result<()> {
+    let upload = load(app, id).await?;
+    if upload.state.is_finished() {
+        return Ok(());
+    }
+    let message = "The file could not be checked because of a fault in the service. Nothing was stored: \
+                   try again later, or ask the service's administrators to check it again";
+    fail(app, &upload, message, None).await
 }
 
 async fn fail(app: &App, upload: &Upload, message: &str, items: Option<Vec<Value>>) -> Result<()> {

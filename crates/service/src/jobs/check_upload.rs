@@ -30,8 +30,16 @@ impl Job for CheckUpload {
             Ok(()) => Ok(()),
             // The upload was deleted with its organisation or collection: nothing left to do.
             Err(ServiceError::NotFound(_)) => Ok(()),
-            Err(e @ (ServiceError::Unavailable(_) | ServiceError::Internal(_))) => Err(JobError::retry(e)),
-            Err(e) => Err(JobError::permanent(e)),
+            // The database or storage is away for now: try again later.
+            Err(e @ ServiceError::Unavailable(_)) => Err(JobError::retry(e)),
+            // A fault of ours would recur: the upload says so (never left "being checked"), and a
+            // service admin checks it again once it is put right. The worker logs the failure.
+            Err(e) => {
+                if let Err(again) = crate::uploads::fail_with_fault(&ctx.app, &self.upload).await {
+                    return Err(JobError::retry(again));
+                }
+                Err(JobError::permanent(e))
+            }
         }
     }
 }
