@@ -10,7 +10,10 @@ use formwork_store::{collections as store_collections, organisations as orgs, us
 
 use crate::{Actor, App, Result, ServiceError, StaffRole, commit, passwords};
 
+mod records;
 mod returns;
+
+pub use records::DemoRecords;
 
 /// A demo sign-in.
 #[derive(Clone, Debug)]
@@ -39,6 +42,8 @@ pub struct Demo {
     pub password: String,
     /// The returns started for them.
     pub returns: Vec<DemoReturn>,
+    /// Riverside Homes' lettings: records stored, and an upload that failed.
+    pub records: DemoRecords,
 }
 
 /// A return the demo started.
@@ -159,7 +164,8 @@ pub async fn load(app: &App, files: &formwork_files::Files, examples: &[&str]) -
     commit(tx).await?;
     let mut returns = returns::start(app).await?;
     returns.extend(returns::single_audit(app, files).await?);
-    Ok(Demo { groups: shown, password, returns })
+    let records = records::load(app, files).await?;
+    Ok(Demo { groups: shown, password, returns, records })
 }
 
 /// The email address of the demo person with `role` in an organisation.

@@ -830,11 +830,10 @@ fn check_file(
         };
         return Ok(Checked { report, duplicates: Vec::new(), records: None, rows });
     }
-    let key: Vec<String> = def.record_key.iter().map(|&slot| def.questions[slot].id.clone()).collect();
-    let key_label = def
-        .record_key
+    let key: Vec<String> = crate::records::key_questions(def).iter().map(|q| q.id.clone()).collect();
+    let key_label = crate::records::key_questions(def)
         .iter()
-        .map(|&slot| def.questions[slot].label.to_lowercase())
+        .map(|q| q.label.to_lowercase())
         .collect::<Vec<_>>()
         .join(", ");
     let out = tempfile::tempfile().map_err(ServiceError::internal)?;
@@ -988,7 +987,7 @@ async fn store_records(
         return Err(ServiceError::internal("a clean upload kept no records"));
     };
     records.seek(SeekFrom::Start(0)).map_err(ServiceError::internal)?;
-    let key: Vec<String> = def.record_key.iter().map(|&slot| def.questions[slot].id.clone()).collect();
+    let key: Vec<String> = crate::records::key_questions(def).iter().map(|q| q.id.clone()).collect();
     let now = app.now();
     let reason = upload.confirmed_reason.clone().unwrap_or_default();
     let mut confirmations = confirmations_by_record(items, &reason, upload.confirmed_by.as_deref(), now);

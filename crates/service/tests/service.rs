@@ -129,6 +129,17 @@ async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisatio
     // Northshire's single audit waits for the auditee, its second sign-off step.
     let audit = demo.returns.iter().find(|r| r.collection == "Single audit submission").unwrap();
     assert_eq!((audit.completed, audit.sections, audit.state.as_str()), (4, 4, "Awaiting sign-off"));
+    // Riverside Homes' lettings: 300 uploaded (60 after their warnings were confirmed), three
+    // entered on the web, and an upload that failed with its report.
+    assert_eq!(demo.records.records, 303);
+    let failed = demo.records.failed_upload.clone().unwrap();
+    let failed = formwork_service::uploads::get(&app, &Actor::System, &failed).await.unwrap();
+    assert_eq!(failed.upload.state, formwork_store::uploads::UploadState::Failed);
+    assert!(failed.upload.error_count > 0 && failed.upload.annotated_key.is_some());
+    let again = formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
+        .await
+        .unwrap();
+    assert_eq!(again.records.records, 0, "loading the demo again adds no records");
 }
 
 /// Towns Fund published and assigned to York, with an editor and a finance officer (as actors),

@@ -384,9 +384,9 @@ pub async fn advance(
         UploadState::ALL.into_iter().filter(|s| s.may_become(to)).map(UploadState::as_str).collect();
     let marks: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 4)).collect();
     let finished = to.is_finished().then_some(now);
-    let mut sql = format!(
+    let mut sql = String::from(
         "UPDATE uploads SET state = $1, revision = revision + 1, finished_at = COALESCE($2, finished_at), \
-         started_at = COALESCE(started_at, $3)"
+         started_at = COALESCE(started_at, $3)",
     );
     let n = 3 + from.len();
     if outcome.is_some() {

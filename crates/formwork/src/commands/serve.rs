@@ -116,6 +116,18 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        if demo.records.records > 0 {
+            println!("\n  Lettings log");
+            println!(
+                "    Riverside Homes: {} records (uploaded and entered on the web){}",
+                demo.records.records,
+                demo.records
+                    .failed_upload
+                    .as_ref()
+                    .map(|id| format!("; an upload with errors at {base_url}/uploads/{id}"))
+                    .unwrap_or_default()
+            );
+        }
         println!();
         println!(
             "Emails (invitations, password resets) are written to {}",

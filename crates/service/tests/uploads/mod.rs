@@ -321,6 +321,44 @@ async fn hostile_and_wrong_files_are_refused_with_a_clear_message_and_nothing_st
         let done = run_jobs(&limits, &files, &york, &received.upload.id).await;
         assert_eq!(done.upload.state, UploadState::Failed);
         assert!(done.upload.message.as_deref().unwrap_or("").contains("10"), "{:?}", done.upload.message);
+        // Cancelled half-way: the body stops with an error.
+        let (csv, _) = lettings_csv(20, 0.0, 5);
+        let half: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::copy_from_slice(&csv[..csv.len() / 2])),
+            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "the client went away")),
+        ];
+        let cut = NewFile {
+            collection: Some("lettings-log".into()),
+            organisation: Some("york".into()),
+            period: None,
+            submission: None,
+            table: None,
+            file_name: "cut.csv".into(),
+            body: futures_util::stream::iter(half),
+        };
+        let cancelled = refused(uploads::receive(&app, &files, &york, cut).await);
+        assert!(cancelled.contains("did not arrive whole"), "{cancelled}");
+        // Read and refused whole by the readers, each with its own message on the upload.
+        let header = String::from_utf8(csv.clone()).unwrap().lines().next().unwrap().to_string();
+        let mut truncated = b"PK\x03\x04".to_vec();
+        truncated.extend_from_slice(&[7u8; 300]);
+        let mut empty_rows = format!("{header}\r\n").into_bytes();
+        empty_rows.extend(std::iter::repeat_n(b"\r\n".iter().copied(), 1_000_001).flatten());
+        let mut big_field = format!("{header}\r\n").into_bytes();
+        big_field.extend(std::iter::repeat_n(b'x', 5 * 1024 * 1024));
+        big_field.extend_from_slice(b"\r\n");
+        for (name, bytes, words) in [
+            ("truncated.xlsx", truncated, "workbook"),
+            ("empty-rows.csv", empty_rows, "no records"),
+            ("big-field.csv", big_field, "MB"),
+        ] {
+            let received = uploads::receive(&app, &files, &york, file("york", name, bytes)).await.unwrap();
+            let done = run_jobs(&app, &files, &york, &received.upload.id).await;
+            assert_eq!(done.upload.state, UploadState::Failed, "{name}");
+            let first = done.items().first().map(|i| i.message.clone());
+            let message = done.upload.message.clone().or(first).unwrap_or_default();
+            assert!(message.contains(words), "{name}: “{words}” in {message}");
+        }
         let mut conn = db.store.conn().await.unwrap();
         let filter = records::Filter { collection: Some("lettings-log".into()), limit: 10, ..Default::default() };
         assert!(records::list(&mut conn, &filter).await.unwrap().is_empty(), "nothing stored by any of them");
