@@ -46,7 +46,7 @@ pub struct Actions {
 }
 
 /// The roles that edit any section of `def` (empty: every member).
-pub(crate) fn editing_roles(def: &Definition) -> Vec<String> {
+pub fn editing_roles(def: &Definition) -> Vec<String> {
     if def.sections.iter().any(|s| s.editors.is_empty()) {
         return Vec::new();
     }

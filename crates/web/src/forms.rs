@@ -19,8 +19,6 @@ use crate::error::AppError;
 pub(crate) struct UploadedFile {
     /// The form field.
     pub field: String,
-    /// The file's name as the browser sent it.
-    pub file_name: String,
     /// Its bytes.
     pub bytes: Bytes,
 }
@@ -105,14 +103,14 @@ impl FromRequest<AppState> for FormData {
                     Err(e) => return Err(AppError::BadRequest { code: "bad_form", message: e.body_text() }),
                 };
                 let name = field.name().unwrap_or("").to_string();
-                let file_name = field.file_name().map(str::to_string);
+                let is_file = field.file_name().is_some();
                 let bytes = match field.bytes().await {
                     Ok(bytes) => bytes,
                     Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large(state)),
                     Err(e) => return Err(AppError::BadRequest { code: "bad_form", message: e.body_text() }),
                 };
-                if let Some(file_name) = file_name {
-                    files.push(UploadedFile { field: name, file_name, bytes });
+                if is_file {
+                    files.push(UploadedFile { field: name, bytes });
                 } else {
                     fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
                 }

@@ -82,6 +82,11 @@ const NOTICES: &[(&str, &str)] = &[
     ("returned", "The return has been sent back for changes"),
     ("accepted", "The return has been accepted"),
     ("reopened", "The return has been reopened"),
+    ("warnings-confirmed", "The warnings have been confirmed: the file is being stored"),
+    ("upload-rerun", "The file will be checked again shortly"),
+    ("record-added", "The record has been added"),
+    ("record-saved", "Your answers have been saved"),
+    ("record-deleted", "The record has been deleted"),
 ];
 
 #[derive(serde::Deserialize)]

@@ -9,6 +9,7 @@ mod jobs;
 mod oidc;
 mod organisations;
 mod people;
+mod records;
 mod returns;
 mod review;
 pub(crate) mod sign_in;
@@ -17,6 +18,8 @@ pub(crate) mod return_files;
 mod return_rows;
 pub(crate) mod return_tables;
 mod return_uploads;
+mod upload_report;
+mod uploads;
 
 use axum::Router;
 use axum::http::Method;
@@ -119,7 +122,6 @@ fn return_parts() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::POST, "/returns/{id}/sections/{section}/rows/{index}/remove", post(return_rows::remove_row)),
         (Method::POST, "/returns/{id}/sections/{section}/upload", post(return_uploads::upload)),
-        (Method::GET, "/returns/{id}/sections/{section}/upload/{report}", get(return_uploads::annotated)),
         (Method::GET, "/returns/{id}/files/{question}", get(return_files::show)),
         (Method::POST, "/returns/{id}/files/{question}", post(return_files::attach)),
         (Method::GET, "/returns/{id}/files/{question}/remove", get(return_files::confirm_remove)),
@@ -152,12 +154,44 @@ fn return_lifecycle() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The pages of a log's records.
+fn record_pages() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/organisations/{slug}/records/{collection}", get(records::list)),
+        (Method::POST, "/organisations/{slug}/records/{collection}", post(records::create)),
+        (Method::GET, "/records/{id}", get(records::show)),
+        (Method::GET, "/records/{id}/history", get(records::history)),
+        (Method::POST, "/records/{id}/warnings", post(records::section::confirm_warning)),
+        (Method::GET, "/records/{id}/sections/{section}", get(records::section::show)),
+        (Method::POST, "/records/{id}/sections/{section}", post(records::section::save)),
+        (Method::GET, "/records/{id}/delete", get(records::confirm_delete)),
+        (Method::POST, "/records/{id}/delete", post(records::delete)),
+    ]
+}
+
+/// The pages of uploads: an organisation's files of records, and each upload's progress and
+/// report (a table's rows are uploaded from its section, in [`return_parts`]).
+fn uploads() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/organisations/{slug}/uploads", get(uploads::list)),
+        (Method::POST, "/organisations/{slug}/uploads", post(uploads::create)),
+        (Method::GET, "/organisations/{slug}/uploads/new", get(uploads::new)),
+        (Method::GET, "/uploads/{id}", get(upload_report::show)),
+        (Method::GET, "/uploads/{id}/annotated", get(upload_report::annotated)),
+        (Method::GET, "/uploads/{id}/original", get(upload_report::original)),
+        (Method::POST, "/uploads/{id}/confirm", post(upload_report::confirm)),
+        (Method::POST, "/uploads/{id}/rerun", post(upload_report::rerun)),
+    ]
+}
+
 /// Every page route, as (method, path): what the authorisation matrix must cover.
 pub fn pages() -> Vec<(Method, &'static str)> {
     table()
         .into_iter()
         .chain(return_parts())
         .chain(return_lifecycle())
+        .chain(record_pages())
+        .chain(uploads())
         .map(|(method, path, _)| (method, path))
         .collect()
 }
@@ -167,6 +201,8 @@ pub(crate) fn router() -> Router<AppState> {
         .into_iter()
         .chain(return_parts())
         .chain(return_lifecycle())
+        .chain(record_pages())
+        .chain(uploads())
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
 }
 

@@ -280,7 +280,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
-fn thousands(n: u64) -> String {
+/// A whole number with its thousands separated: 20,000.
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -290,46 +291,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// An uploaded spreadsheet's problems, grouped (DESIGN §4), for the rows page.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct UploadReport {
-    /// The file's name.
-    pub file_name: String,
-    /// The problems.
-    pub items: Vec<Item>,
-    /// How many errors there are (some may not be listed in `items`).
-    pub error_count: usize,
-    /// Where to download the file with its problem cells marked, when there is one.
-    pub annotated_href: Option<String>,
-}
-
-impl UploadReport {
-    /// The problems grouped by column and code: "Amount spent must be £0 or more — 12 times, first
-    /// at C5, C9, …".
-    pub(crate) fn table(&self) -> crate::components::Table {
-        use formwork_definition::validate::summary::summarise;
-        let head = ["Problem", "Column", "Times", "First found at"].map(TableCell::text).to_vec();
-        let rows = summarise(&self.items)
-            .into_iter()
-            .map(|group| {
-                vec![
-                    TableCell::text(group.message),
-                    TableCell::text(group.place),
-                    TableCell::numeric(thousands(group.count as u64)),
-                    TableCell::text(group.first.join(", ")),
-                ]
-            })
-            .collect();
-        crate::components::Table {
-            rows,
-            caption: Some(format!("Problems in {}", self.file_name)),
-            caption_classes: Some("govuk-table__caption--m".to_owned()),
-            head,
-            ..crate::components::Table::default()
-        }
-    }
 }
 
 /// The most warnings a page lists to confirm at once.
@@ -438,7 +399,6 @@ struct TablePage {
     complete_href: String,
     csv_href: String,
     xlsx_href: String,
-    report: Option<UploadReport>,
     revision: i64,
     /// "Have you completed this section?".
     completed: Radios,
@@ -452,14 +412,13 @@ struct TablePage {
     notes: crate::routes::returns::whole::SectionNotes,
 }
 
-/// What the rows page shows besides the rows: problems with a post, an upload's report.
+/// What the rows page shows besides the rows: problems with a post.
 #[derive(Default)]
 pub(crate) struct Extra {
     /// The error summary instead of the table's own errors.
     pub summary: Option<ErrorSummary>,
     /// A problem to list first, above the table's own errors.
     pub first: Option<String>,
-    pub report: Option<UploadReport>,
     pub status: Option<StatusCode>,
 }
 
@@ -613,7 +572,6 @@ pub(super) fn table_page(ctx: &Ctx, t: &TableSection, page_number: usize, extra:
         complete_href: format!("{}/complete", t.href(None)),
         csv_href: format!("{api}/template.csv?table={}", t.section_id()),
         xlsx_href: format!("{api}/template.xlsx"),
-        report: extra.report,
         revision: t.view.submission.revision,
         completed: completed_radios(
             t.view.sections.get(t.section).is_some_and(|s| s.marked_complete).then_some(true),
@@ -696,36 +654,6 @@ pub(crate) async fn complete(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The rows page showing an upload's report, for the upload handler.
-pub(crate) fn upload_report_page(ctx: &Ctx, t: &TableSection, report: UploadReport) -> Response {
-    use formwork_definition::validate::summary::summarise;
-    let mut summary = summary_of(
-        &format!(
-            "{} has {}: nothing has been changed. Fix them and upload the file again",
-            report.file_name,
-            plural(report.error_count, "problem", "problems")
-        ),
-        Some("#upload-report".into()),
-    );
-    // The first few kinds of problem, each once: the report below has them all.
-    let groups = summarise(report.items.iter().filter(|i| i.is_error()));
-    for group in groups.iter().take(5) {
-        let first = group.first.first().map(|at| format!(" ({at})")).unwrap_or_default();
-        summary.error_list.push(ErrorSummaryItem {
-            content: Content::text(format!("{}{first}", group.message)),
-            href: Some("#upload-report".to_owned()),
-            ..ErrorSummaryItem::default()
-        });
-    }
-    let extra = Extra {
-        summary: Some(summary),
-        report: Some(report),
-        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-        ..Extra::default()
-    };
-    table_page(ctx, t, 1, extra)
 }
 
 /// The rows page with one problem about an upload (no file chosen, an unreadable file).

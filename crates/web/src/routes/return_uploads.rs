@@ -1,89 +1,95 @@
-//! "Upload a spreadsheet for this section": a table section's rows from a file, checked at once.
-//! A clean file replaces the rows and goes back to them with a banner; a file with problems
-//! changes nothing and shows its cell-level report on the rows page, with the file marked up to
-//! download.
+//! "Upload a spreadsheet for this section": a table section's rows from a file, taken as an
+//! upload ([`uploads::receive`]) that a job checks. The file streams from the request into
+//! storage (the CSRF token comes before it in the body, and is checked before a byte of it is
+//! read); the person then follows the upload's own page, which reports its problems or says that
+//! its rows replaced the section's. A file refused at once (none chosen, not a CSV or XLSX file,
+//! too large, empty) shows the rows page again with the problem.
 
-use axum::extract::Path;
-use axum::http::{HeaderValue, header};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::{Multipart, Path};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_service::ServiceError;
-use formwork_service::table_uploads::{self, TableUpload};
+use formwork_service::submissions::size_words;
+use formwork_service::uploads::{self, NewFile};
 
-use super::return_tables::{
-    TableSection, UploadReport, revision_of, stale_table_page, upload_problem_page, upload_report_page,
-};
-use crate::disposition::content_disposition;
+use super::return_tables::{TableSection, upload_problem_page};
+use crate::auth::check_csrf;
 use crate::error::AppError;
-use crate::forms::FormData;
+use crate::forms::watch_limit;
 use crate::pages::Ctx;
 
-/// `POST /returns/{id}/sections/{section}/upload`: a CSV or XLSX file of the table's rows.
+fn bad_form(message: impl Into<String>) -> AppError {
+    AppError::BadRequest { code: "bad_form", message: message.into() }
+}
+
+/// `POST /returns/{id}/sections/{section}/upload`: a CSV or XLSX file of the table's rows, as a
+/// multipart form whose `csrf_token` comes before its `file`; then the upload's page.
 pub(crate) async fn upload(
     ctx: Ctx,
     Path((id, section)): Path<(String, String)>,
-    form: FormData,
+    headers: HeaderMap,
+    mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let t = TableSection::load(&ctx, &id, &section).await?;
-    let revision = revision_of(&form)?;
-    let Some(file) = form.file("file") else {
-        return Ok(upload_problem_page(&ctx, &t, "Select a CSV or XLSX file to upload"));
+    let mut csrf: Option<String> = None;
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let outcome = loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => {
+                check_csrf(&ctx.principal, &headers, &Method::POST, &ctx.state, csrf.as_deref())?;
+                t.must_edit()?;
+                return Ok(upload_problem_page(&ctx, &t, "Select a CSV or XLSX file to upload"));
+            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                over_limit.store(true, Ordering::Relaxed);
+                break Err(ServiceError::invalid("file", "file", "too large"));
+            }
+            Err(e) => return Err(bad_form(e.body_text())),
+        };
+        match field.name() {
+            Some("csrf_token") => csrf = Some(field.text().await.map_err(|e| bad_form(e.body_text()))?),
+            Some("file") => {
+                check_csrf(&ctx.principal, &headers, &Method::POST, &ctx.state, csrf.as_deref())?;
+                t.must_edit()?;
+                let file_name = field.file_name().unwrap_or_default().to_owned();
+                if file_name.is_empty() {
+                    return Ok(upload_problem_page(&ctx, &t, "Select a CSV or XLSX file to upload"));
+                }
+                let new = NewFile {
+                    collection: None,
+                    organisation: None,
+                    period: None,
+                    submission: Some(id.clone()),
+                    table: Some(section.clone()),
+                    file_name,
+                    body: watch_limit(field, &over_limit),
+                };
+                break uploads::receive(&ctx.state, ctx.state.files(), ctx.actor(), new).await;
+            }
+            // The page's revision is not needed: the rows are replaced from the return as it is
+            // when the file has been checked.
+            _ => {}
+        }
     };
-    let upload =
-        TableUpload { table: section.clone(), file_name: file.file_name.clone(), bytes: file.bytes.clone() };
-    match table_uploads::check_table_upload(
-        &ctx.state,
-        ctx.state.files(),
-        ctx.actor(),
-        &id,
-        Some(revision),
-        upload,
-    )
-    .await
-    {
-        Ok(outcome) if outcome.clean => {
-            Ok(Redirect::to(&format!("/returns/{id}/sections/{section}?notice=table-uploaded"))
-                .into_response())
+    match outcome {
+        Ok(view) => Ok(Redirect::to(&format!("/uploads/{}", view.upload.id)).into_response()),
+        // The service hears only that the file stopped: here it is known why.
+        Err(ServiceError::Invalid(_)) if over_limit.load(Ordering::Relaxed) => {
+            let limit = u64::try_from(ctx.state.config().max_upload_bytes).unwrap_or(u64::MAX);
+            let message = format!(
+                "The selected file must be smaller than {} (the service's upload limit): split it into smaller files",
+                size_words(limit)
+            );
+            Ok(upload_problem_page(&ctx, &t, &message))
         }
-        Ok(outcome) => {
-            let report = UploadReport {
-                file_name: file.file_name.clone(),
-                items: outcome.items,
-                error_count: outcome.error_count,
-                annotated_href: outcome
-                    .annotated
-                    .map(|report| format!("/returns/{id}/sections/{section}/upload/{report}")),
-            };
-            let t = TableSection::load(&ctx, &id, &section).await?;
-            Ok(upload_report_page(&ctx, &t, report))
-        }
-        Err(ServiceError::Stale(stale)) => stale_table_page(&ctx, &id, &section, &stale).await,
         Err(ServiceError::Invalid(problems)) => {
             let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(". ");
             Ok(upload_problem_page(&ctx, &t, &message))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// `GET /returns/{id}/sections/{section}/upload/{report}`: the uploaded file with its problems
-/// marked, as a workbook.
-pub(crate) async fn annotated(
-    ctx: Ctx,
-    Path((id, section, report)): Path<(String, String, String)>,
-) -> Result<Response, AppError> {
-    let t = TableSection::load(&ctx, &id, &section).await?;
-    let bytes = table_uploads::annotated(&ctx.state, ctx.state.files(), ctx.actor(), &id, &report).await?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    let name = format!("{}-problems.xlsx", t.section_id());
-    if let Ok(value) = HeaderValue::from_str(&content_disposition(&name)) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(response)
 }
