@@ -103,8 +103,13 @@ enum Rule {
     /// body, not the path).
     StartReturn,
     /// Changing a return's editor sections: the organisation's editors and service admins; its
-    /// other members and other staff are forbidden; anyone else is told it does not exist.
+    /// other members and other staff are forbidden; anyone else is told it does not exist. The
+    /// records of the matrix's log are changed by the same people (its one role is `editor`).
     EditReturn,
+    /// Adding a record through the API: the organisation's editors and service admins; its other
+    /// members and other staff are forbidden; to anyone else the organisation does not exist (422:
+    /// it is named in the body, not the path).
+    AddRecord,
     /// Confirming the spend warning: finance (nobody in the matrix) and service admins; the
     /// organisation's other members and other staff are forbidden.
     EditFinance,
@@ -114,6 +119,9 @@ enum Rule {
     Step(Gate),
     /// The staff (the review queue); everyone else signed in is forbidden.
     Staff,
+    /// An upload's original file, and checking a failed one again: service admins; the
+    /// organisation's members and other staff are forbidden; anyone else is told it does not exist.
+    ManageUploads,
 }
 
 /// Who gets as far as a return's state in a step of its life.
@@ -181,6 +189,11 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
         Rule::EditReturn if who.member_of(org) && !who.admin_of(org) => return Allowed,
         Rule::EditReturn | Rule::EditFinance if who.staff() || who.member_of(org) => return Forbidden,
         Rule::EditReturn | Rule::EditFinance => return Hidden,
+        Rule::AddRecord if who.member_of(org) && !who.admin_of(org) => return Allowed,
+        Rule::AddRecord if who.staff() || who.member_of(org) => return Forbidden,
+        Rule::AddRecord => return Status(422),
+        Rule::ManageUploads if who.staff() || who.member_of(org) => return Forbidden,
+        Rule::ManageUploads => return Hidden,
         _ => {}
     }
     match rule {
@@ -239,6 +252,8 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
         | Rule::StartReturn
         | Rule::EditReturn
         | Rule::EditFinance
+        | Rule::AddRecord
+        | Rule::ManageUploads
         | Rule::Step(_) => Allowed,
     }
 }
@@ -317,7 +332,6 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/returns/{id}/sections/{section}/rows/{index}/remove", true, EditReturn),
         ("POST", "/returns/{id}/sections/{section}/rows/{index}/remove", true, EditReturn),
         ("POST", "/returns/{id}/sections/{section}/upload", true, EditReturn),
-        ("GET", "/returns/{id}/sections/{section}/upload/{report}", true, SeeOrganisation),
         ("GET", "/returns/{id}/files/{question}", true, SeeOrganisation),
         ("POST", "/returns/{id}/files/{question}", true, EditReturn),
         ("GET", "/returns/{id}/files/{question}/remove", true, EditReturn),
@@ -343,6 +357,25 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/review/{id}", true, SeeOrganisation),
         ("GET", "/jobs", false, ServiceAdmin),
         ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
+        // A log's records (the matrix's log, whose one role is `editor`).
+        ("GET", "/organisations/{slug}/records/{collection}", true, SeeOrganisation),
+        ("POST", "/organisations/{slug}/records/{collection}", true, EditReturn),
+        ("GET", "/records/{id}", true, SeeOrganisation),
+        ("GET", "/records/{id}/history", true, SeeOrganisation),
+        ("POST", "/records/{id}/warnings", true, EditReturn),
+        ("GET", "/records/{id}/sections/{section}", true, SeeOrganisation),
+        ("POST", "/records/{id}/sections/{section}", true, EditReturn),
+        ("GET", "/records/{id}/delete", true, EditReturn),
+        ("POST", "/records/{id}/delete", true, EditReturn),
+        // Uploads of the matrix's log (its editors upload and confirm), each of the organisation's.
+        ("GET", "/organisations/{slug}/uploads", true, SeeOrganisation),
+        ("POST", "/organisations/{slug}/uploads", true, EditReturn),
+        ("GET", "/organisations/{slug}/uploads/new", true, EditReturn),
+        ("GET", "/uploads/{id}", true, SeeOrganisation),
+        ("GET", "/uploads/{id}/annotated", true, SeeOrganisation),
+        ("GET", "/uploads/{id}/original", true, ManageUploads),
+        ("POST", "/uploads/{id}/confirm", true, EditReturn),
+        ("POST", "/uploads/{id}/rerun", true, ManageUploads),
         ("GET", "/api/v1/docs", false, Public),
         ("GET", "/api/v1/openapi.json", false, Public),
         ("GET", "/api/v1/me", false, SignedIn),
@@ -395,6 +428,13 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("POST", "/api/v1/submissions/{id}/accept", true, Step(Gate::Review)),
         ("POST", "/api/v1/submissions/{id}/reopen", true, Step(Gate::Review)),
         ("POST", "/api/v1/submissions/{id}/move", true, Step(Gate::EditReturn)),
+        ("GET", "/api/v1/records", false, SignedIn),
+        ("POST", "/api/v1/records", true, AddRecord),
+        ("GET", "/api/v1/records/{id}", true, SeeOrganisation),
+        ("PATCH", "/api/v1/records/{id}", true, EditReturn),
+        ("DELETE", "/api/v1/records/{id}", true, EditReturn),
+        ("POST", "/api/v1/records/{id}/warnings", true, EditReturn),
+        ("GET", "/api/v1/records/{id}/history", true, SeeOrganisation),
         ("GET", "/api/v1/jobs", false, ServiceAdmin),
         ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
     ]
@@ -437,6 +477,76 @@ struct Matrix<'a> {
     n: AtomicUsize,
     /// Each organisation's towns-fund return, made by [`returns`].
     returns: BTreeMap<&'static str, Return>,
+    /// Each organisation's record of the matrix's log, made by [`records`].
+    records: BTreeMap<&'static str, MatrixRecord>,
+    /// Each organisation's failed upload of the matrix's log, made by [`uploads`].
+    uploads: BTreeMap<&'static str, String>,
+}
+
+/// An upload of the matrix's log for `org` as the system, checked: a file of one record, `Code`
+/// and `Amount`, as given (`lots` is an error, 500 a warning).
+async fn matrix_upload(app: &TestApp, org: &str, code: &str, amount: &str) -> String {
+    use formwork_service::uploads::{NewFile, receive};
+    let csv = format!("code,amount\r\n{code},{amount}\r\n");
+    let chunk: Result<axum::body::Bytes, std::io::Error> = Ok(csv.into_bytes().into());
+    let new = NewFile {
+        collection: Some("matrix-log".into()),
+        organisation: Some(org.into()),
+        period: Some("2026-04-01".into()),
+        submission: None,
+        table: None,
+        file_name: format!("{code}.csv"),
+        body: futures_util::stream::iter([chunk]),
+    };
+    let id = receive(app.app(), app.state.files(), &Actor::System, new).await.unwrap().upload.id;
+    app.run_jobs().await;
+    id
+}
+
+/// Each organisation's upload of the matrix's log with an error (after [`records`]).
+async fn uploads(app: &TestApp) -> BTreeMap<&'static str, String> {
+    let mut out = BTreeMap::new();
+    for org in ["northshire", "southvale"] {
+        out.insert(org, matrix_upload(app, org, &format!("U-{org}"), "lots").await);
+    }
+    out
+}
+
+/// A record the matrix's requests work on, with a warning to confirm.
+#[derive(Clone, Debug, Default)]
+struct MatrixRecord {
+    id: String,
+    warning: String,
+}
+
+/// The matrix's log: one role, `editor`, which edits its one section; a warning to confirm.
+const MATRIX_LOG: &str = "formwork: 1\ncollection: matrix-log\nversion: 1\ntitle: Matrix log\nkind: log\nschedule:\n  frequency: annual\n  start: 2026-04-01\n  due: 30d\nrecord_key: [code]\nroles:\n  editor: Records things\nsections:\n  - id: about\n    title: About\n    questions:\n      - id: code\n        label: Code\n        type: text\n      - id: amount\n        label: Amount\n        type: integer\n        rules:\n          - check: amount < 100\n            message: Amount is 100 or more\n            severity: warning\n";
+
+/// A record of the matrix's log for `org`, as the system, with its warning to confirm.
+async fn matrix_record(app: &TestApp, org: &str, code: &str) -> MatrixRecord {
+    use formwork_service::records::{NewRecordInput, create};
+    let answers = json!({"code": code, "amount": 500}).as_object().unwrap().clone();
+    let new = NewRecordInput {
+        collection: "matrix-log".into(),
+        organisation: org.into(),
+        period: Some("2026-04-01".into()),
+        answers,
+    };
+    let view = create(app.app(), &Actor::System, new).await.unwrap();
+    let warning = view.warnings.first().expect("the amount warning").key.clone();
+    MatrixRecord { id: view.record.id, warning }
+}
+
+/// The matrix's log, kept by both organisations, with one record each.
+async fn records(app: &TestApp) -> BTreeMap<&'static str, MatrixRecord> {
+    let system = Actor::System;
+    formwork_service::collections::publish(app.app(), &system, MATRIX_LOG.as_bytes()).await.unwrap();
+    let mut out = BTreeMap::new();
+    for org in ["northshire", "southvale"] {
+        formwork_service::collections::assign(app.app(), &system, "matrix-log", org).await.unwrap();
+        out.insert(org, matrix_record(app, org, &format!("M-{org}")).await);
+    }
+    out
 }
 
 /// A return the matrix's requests work on: started, with a spend warning to confirm, a file
@@ -546,6 +656,8 @@ struct Request {
     form: Vec<(String, String)>,
     json: Option<Value>,
     raw: Option<(String, &'static str)>,
+    /// The record of the matrix's log the request is about, if any.
+    record: Option<String>,
     expect: Expect,
 }
 
@@ -641,6 +753,7 @@ impl Matrix<'_> {
         let mut form: Vec<(String, String)> = Vec::new();
         let mut json = None;
         let mut raw = None;
+        let mut record = None;
         let f = |pairs: &[(&str, &str)]| {
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
         };
@@ -797,6 +910,54 @@ impl Matrix<'_> {
             ("GET", "/returns/{id}/attachments/{attachment}") => {
                 path = path.replace("{id}", &self.returns.get(org).cloned().unwrap_or_default().id)
             }
+            (_, r) if r.starts_with("/uploads/{id}") => {
+                // Each allowed confirmation and re-run takes an upload: a fresh one for each.
+                let id = match r {
+                    "/uploads/{id}/confirm" => matrix_upload(self.app, org, &format!("W-{n}"), "500").await,
+                    "/uploads/{id}/rerun" => matrix_upload(self.app, org, &format!("E-{n}"), "lots").await,
+                    _ => self.uploads.get(org).cloned().unwrap_or_default(),
+                };
+                path = path.replace("{id}", &id);
+                if r.ends_with("/confirm") {
+                    form = f(&[("reason", "The matrix says so")]);
+                }
+            }
+            ("POST", "/organisations/{slug}/records/{collection}") => {
+                path = path.replace("{collection}", "matrix-log");
+                form = f(&[("period", "2026-04-01")]);
+            }
+            ("GET", "/organisations/{slug}/records/{collection}") => {
+                path = path.replace("{collection}", "matrix-log")
+            }
+            ("POST", "/api/v1/records") => {
+                json =
+                    Some(json!({"collection": "matrix-log", "organisation": org, "answers": {"amount": 1}}))
+            }
+            (_, r) if r.starts_with("/records/{id}") || r.starts_with("/api/v1/records/{id}") => {
+                // Each allowed deletion takes a record: a fresh one for each.
+                let mine = if r.ends_with("/delete") || *method == Method::DELETE {
+                    matrix_record(self.app, org, &format!("M-{n}")).await
+                } else {
+                    self.records.get(org).cloned().unwrap_or_default()
+                };
+                path = path.replace("{id}", &mine.id).replace("{section}", "about");
+                record = Some(mine.id.clone());
+                let amount = (200 + n).to_string();
+                match (method.as_str(), r) {
+                    ("POST", "/records/{id}/sections/{section}") => {
+                        form = f(&[("code", &format!("M-{org}")), ("amount", &amount), ("action", "later")])
+                    }
+                    ("POST", "/records/{id}/warnings") => {
+                        form = f(&[("key", &mine.warning), ("reason", "The matrix says so")])
+                    }
+                    ("POST", "/records/{id}/delete") => form = f(&[("delete", "yes")]),
+                    ("PATCH", _) => json = Some(json!({"section": "about", "answers": {"amount": 200 + n}})),
+                    ("POST", "/api/v1/records/{id}/warnings") => {
+                        json = Some(json!({"key": mine.warning, "reason": "The matrix says so"}))
+                    }
+                    _ => {}
+                }
+            }
             ("POST", "/api/v1/submissions") => {
                 json = Some(
                     json!({"collection": "towns-fund-monitoring", "organisation": org, "period": "2026-07-01"}),
@@ -848,7 +1009,7 @@ impl Matrix<'_> {
         {
             json = Some(json!({}));
         }
-        Request { who, org, method: method.clone(), route, path, form, json, raw, expect }
+        Request { who, org, method: method.clone(), route, path, form, json, raw, record, expect }
     }
 
     async fn client(&self, who: Who) -> Client {
@@ -957,6 +1118,14 @@ impl Matrix<'_> {
                     headers.push(("if-match", etag.as_str()));
                 }
             }
+            let record_etag;
+            if let Some(id) = &request.record
+                && matches!(request.method, Method::PATCH | Method::DELETE)
+            {
+                // A record is changed or deleted from the revision read.
+                record_etag = format!("\"{}\"", self.record_revision(id).await);
+                headers.push(("if-match", record_etag.as_str()));
+            }
             let body = match (&request.json, &request.raw) {
                 (Some(value), _) => Some((value.to_string().into_bytes(), "application/json")),
                 (None, Some((text, content_type))) => Some((text.clone().into_bytes(), *content_type)),
@@ -967,6 +1136,23 @@ impl Matrix<'_> {
         let client = self.client(request.who).await;
         if let Some(reply) = self.send_table_or_file(request, &client).await {
             return reply;
+        }
+        if request.route == "/organisations/{slug}/uploads" && request.method == Method::POST {
+            // A file of records, sent as a browser sends it: the CSRF token and the fields first.
+            let token = client.csrf_from("/cookies").await;
+            let n = self.next();
+            let mut body = String::new();
+            for (name, value) in
+                [("csrf_token", token.as_str()), ("collection", "matrix-log"), ("period", "2026-04-01")]
+            {
+                body.push_str(&format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                ));
+            }
+            body.push_str(&format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"matrix-{n}.csv\"\r\nContent-Type: text/csv\r\n\r\ncode,amount\r\nP-{n},5\r\n\r\n--{BOUNDARY}--\r\n"
+            ));
+            return client.send(Method::POST, &request.path, &[], Some((body.into_bytes(), MULTIPART))).await;
         }
         if (matches!(request.route, "/returns/{id}/sections/{section}" | "/returns/{id}/warnings")
             || LIFECYCLE_PAGES.contains(&request.route))
@@ -985,6 +1171,16 @@ impl Matrix<'_> {
             fields.push(("revision", &revision));
             return client.form(&request.path, &fields).await;
         }
+        if let Some(id) = &request.record
+            && request.method == Method::POST
+        {
+            // A record's forms carry the revision it was read at: now's.
+            let revision = self.record_revision(id).await.to_string();
+            let mut fields: Vec<(&str, &str)> =
+                request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            fields.push(("revision", &revision));
+            return client.form(&request.path, &fields).await;
+        }
         if request.method == Method::GET {
             client.get(&request.path).await
         } else {
@@ -992,6 +1188,18 @@ impl Matrix<'_> {
                 request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             client.form(&request.path, &fields).await
         }
+    }
+
+    /// A record's revision now.
+    async fn record_revision(&self, id: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query("SELECT revision FROM records WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.app.store().pool())
+            .await
+            .unwrap()
+            .try_get::<i64, _>("revision")
+            .unwrap()
     }
 }
 
@@ -1108,6 +1316,8 @@ async fn fingerprint(app: &TestApp) -> String {
         "SELECT id || COALESCE(revoked_at, 0) AS x FROM api_tokens ORDER BY id",
         "SELECT id || revision || state AS x FROM submissions ORDER BY id",
         "SELECT id || COALESCE(removed_at, 0) AS x FROM attachments ORDER BY id",
+        "SELECT id || revision || state AS x FROM records ORDER BY id",
+        "SELECT id || revision || state AS x FROM uploads ORDER BY id",
     ] {
         for row in sqlx::query(query).fetch_all(app.store().pool()).await.unwrap() {
             out.push_str(&row.try_get::<String, _>("x").unwrap());
@@ -1170,7 +1380,9 @@ async fn matrix(backend: Backend) {
     }
 
     let returns = returns(&app).await;
-    let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0), returns };
+    let records = records(&app).await;
+    let uploads = uploads(&app).await;
+    let m = Matrix { app: &app, users, tokens, n: AtomicUsize::new(0), returns, records, uploads };
     let mut denied = Vec::new();
     let mut allowed = Vec::new();
     for (method, route, per_org, rule) in routes() {
@@ -1242,6 +1454,9 @@ async fn every_other_method_on_every_path_is_not_allowed() {
         tokens: BTreeMap::new(),
         n: AtomicUsize::new(0),
         returns: returns(&app).await,
+        records: records(&app).await,
+        // After the records: the uploads are of the matrix's log.
+        uploads: uploads(&app).await,
     };
     let mut declared: BTreeMap<&'static str, Vec<Method>> = BTreeMap::new();
     for (method, route, _, _) in routes() {

@@ -1,5 +1,5 @@
 //! A return's table sections and attached files on the pages: rows added, changed and removed
-//! ("Add multiple things"), a page of rows at a time, a table replaced from its own CSV template,
+//! ("Add multiple things"), a page of rows at a time, a table uploaded from its own CSV template,
 //! and a PDF attached, refused when it is not one, downloaded and removed.
 
 use formwork_service::Actor;
@@ -283,7 +283,7 @@ async fn a_table_is_completed_only_without_errors_and_its_warnings_are_confirmed
 }
 
 #[tokio::test]
-async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_left_alone() {
+async fn the_spend_table_is_uploaded_from_its_own_csv_template_as_a_job_reported_or_stored() {
     let (app, id) = started().await;
     let finance = app.signed_in(FINANCE).await;
     let base = format!("/returns/{id}/sections/spend");
@@ -294,50 +294,50 @@ async fn the_spend_table_is_replaced_from_its_own_csv_template_or_reported_and_l
     assert!(page.text.contains(&format!("/api/v1/collections/{TOWNS_FUND}/template.xlsx")));
     let template = finance.get(&link).await;
     assert_eq!(template.status, 200, "{}", template.text);
+    let revision = hidden(&page, "revision");
 
-    let opened = hidden(&page, "revision");
+    // A file with errors: its upload's page reports them, and links back to the section.
+    let broken = format!("{}TF-ABC-01,Q9,tf,-5\r\nnot-a-project,Q1,tf,12\r\n", template.text);
+    let sent =
+        upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.csv", broken.as_bytes()))
+            .await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+    let report_path = sent.location();
+    assert!(report_path.starts_with("/uploads/"), "{report_path}");
+    app.run_jobs().await;
+    let report = finance.get(&report_path).await;
+    assert_eq!(report.status, 200);
+    assert!(title(&report).starts_with("Error: spend.csv has errors"), "{}", title(&report));
+    assert!(report.text.contains("Your file has 3 errors. Nothing was stored"), "{}", report.text);
+    assert!(report.text.contains("Amount spent must be £0 or more"), "{}", report.text);
+    assert!(report.text.contains(&format!("href=\"{base}\"")), "Go back to the section");
+    assert!(
+        report.text.contains(&format!("action=\"{base}/upload\"")),
+        "a corrected file goes to the section"
+    );
+    assert!(rows(&app, &id, "spend").await.is_empty(), "nothing changed");
+    let workbook = finance.get(&format!("{report_path}/annotated")).await;
+    assert_eq!(workbook.status, 200);
+    assert!(workbook.bytes.starts_with(b"PK"), "a workbook");
+
+    // The corrected file replaces the rows once the job has run.
     let clean = format!("{}TF-ABC-01,Q1,tf,1000\r\nTF-ABC-01,Q2,public,250.75\r\n", template.text);
-    let reply =
-        upload(&finance, &format!("{base}/upload"), &opened, ("file", "spend.csv", clean.as_bytes())).await;
-    assert_eq!(reply.status, 303, "{}", reply.text);
-    assert_eq!(reply.location(), format!("{base}?notice=table-uploaded"));
+    let sent =
+        upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.csv", clean.as_bytes())).await;
+    assert_eq!(sent.status, 303, "{}", sent.text);
+    app.run_jobs().await;
+    let done = finance.get(&sent.location()).await;
+    assert!(title(&done).starts_with("2 rows stored"), "{}", title(&done));
     let stored = rows(&app, &id, "spend").await;
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1]["amount"], "250.75");
 
-    // A file sent from the page as it was before the rows changed is not read over them.
-    let late =
-        upload(&finance, &format!("{base}/upload"), &opened, ("file", "spend.csv", clean.as_bytes())).await;
-    assert_eq!(late.status, 409, "{}", late.text);
-    assert!(late.text.contains("This return has changed"), "{}", late.text);
-    assert_eq!(rows(&app, &id, "spend").await, stored, "nothing changed");
-
-    let revision = hidden(&late, "revision");
-    let broken = format!("{}TF-ABC-01,Q9,tf,-5\r\nnot-a-project,Q1,tf,12\r\n", template.text);
-    let report =
-        upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.csv", broken.as_bytes()))
-            .await;
-    assert_eq!(report.status, 422, "{}", report.text);
-    assert!(title(&report).starts_with("Error: "));
-    assert!(report.text.contains("spend.csv has 3 problems"), "{}", report.text);
-    assert!(report.text.contains("nothing has been changed"), "{}", report.text);
-    assert!(report.text.contains("Problems in spend.csv"), "{}", report.text);
-    assert!(report.text.contains("Amount spent must be £0 or more"), "{}", report.text);
-    assert_eq!(rows(&app, &id, "spend").await, stored, "nothing changed");
-    let marked = report
-        .text
-        .split(&format!("{base}/upload/"))
-        .nth(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string());
-    let marked = marked.unwrap_or_else(|| panic!("a link to the marked-up file: {}", report.text));
-    let workbook = finance.get(&format!("{base}/upload/{marked}")).await;
-    assert_eq!(workbook.status, 200);
-    assert!(workbook.bytes.starts_with(b"PK"), "a workbook");
-    assert_eq!(workbook.header("x-content-type-options"), "nosniff");
-
     let nothing = upload(&finance, &format!("{base}/upload"), &revision, ("file", "", b"")).await;
     assert_eq!(nothing.status, 422);
     assert!(nothing.text.contains("Select a CSV or XLSX file to upload"), "{}", nothing.text);
+    let pdf = upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.pdf", PDF)).await;
+    assert_eq!(pdf.status, 422);
+    assert!(pdf.text.contains("must be a CSV or XLSX file"), "{}", pdf.text);
 }
 
 #[tokio::test]
@@ -435,7 +435,6 @@ async fn another_organisations_member_finds_none_of_the_table_and_file_pages() {
         format!("{base}/rows/new"),
         format!("{base}/rows/0"),
         format!("{base}/rows/0/remove"),
-        format!("{base}/upload/whatever"),
         page_path.clone(),
         format!("{page_path}/remove"),
         format!("/returns/{id}/attachments/{attachment}"),
