@@ -1,7 +1,9 @@
 //! Every page in headless Chromium, with JavaScript on and off: axe-core finds no accessibility
 //! problem, no Content Security Policy rule is broken, and each page is saved as a screenshot
 //! under `target/screenshots/pages/` for people to look at; a data provider fills in a whole return
-//! (`tests/browser/returns.mjs`, screenshots under `target/screenshots/returns/`). The plan of pages is made here, with real
+//! (`tests/browser/returns.mjs`, screenshots under `target/screenshots/returns/`); a data provider
+//! uploads lettings with errors, then the corrected file (`tests/browser/uploads.mjs`, under
+//! `target/screenshots/uploads/`). The plan of pages is made here, with real
 //! ids and links; `tests/browser/pages.mjs` walks it.
 
 use formwork_service::{Actor, invitations};
@@ -46,6 +48,8 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     invitations::invite_staff(app.app(), &system, "future-reviewer@example.org", "reviewer").await.unwrap();
     let lives = returns_in_their_lives(&app).await;
     let at = |i: usize, page: &str| format!("/returns/{}/{page}", lives[i]);
+    let record = records_to_visit(&app).await;
+    let rec = |page: &str| format!("/records/{record}{page}");
 
     let screenshots = screenshots_dir().join("pages");
     let _ = std::fs::remove_dir_all(&screenshots);
@@ -89,6 +93,14 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
                 visit("/organisations/northshire", 200), visit("/organisations/northshire/invitations/new", 403),
                 visit(&at(0, "submitted"), 200), visit(&at(2, "move"), 200), visit(&at(3, "moved"), 200),
             ]},
+            {"who": "data provider", "email": "provider@northshire.test", "password": PASSWORD, "steps": [
+                visit("/organisations/northshire/records/lettings-log", 200),
+                visit("/organisations/northshire/records/lettings-log?state=in_progress", 200),
+                visit(&rec(""), 200), visit(&rec("/sections/setup"), 200), visit(&rec("/sections/household"), 200),
+                visit(&rec("/history"), 200), visit(&rec("/delete"), 200),
+                send(&rec("/sections/setup"), json!({"#owning_org_code": "not a code"}), 422),
+                send(&rec("/delete"), json!({}), 422),
+            ]},
             {"who": "reviewer", "email": "reviewer@staff.test", "password": PASSWORD, "steps": [
                 visit("/", 200), visit("/organisations/southvale", 200), visit("/collections/single-audit", 200), visit("/jobs", 403),
                 visit("/review", 200), visit(&format!("/review/{}", lives[0]), 200), visit(&at(0, "return"), 200),
@@ -99,7 +111,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let report = run_browser("pages.mjs", &plan).await;
     let steps: usize =
         plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
-    assert_eq!(steps, 66, "a page was added to or dropped from the plan: change this number with it");
+    assert_eq!(steps, 75, "a page was added to or dropped from the plan: change this number with it");
     let checked =
         report.lines().find_map(|l| l.strip_prefix("checked ")?.strip_suffix(" pages")?.parse().ok());
     assert_eq!(checked, Some(2 * steps), "every page, with JavaScript on and off:\n{report}");
@@ -155,6 +167,45 @@ async fn returns_in_their_lives(app: &TestApp) -> Vec<String> {
     ids.into_iter().map(|(id, _)| id).collect()
 }
 
+/// northshire's lettings log with a data provider, and a record of it to visit: a duplicate of
+/// another, with a warning to confirm.
+async fn records_to_visit(app: &TestApp) -> String {
+    use formwork_service::records::{NewRecordInput, create};
+    let system = Actor::System;
+    formwork_service::collections::assign(app.app(), &system, "lettings-log", "northshire").await.unwrap();
+    let person = formwork_service::people::NewPerson {
+        email: "provider@northshire.test".into(),
+        name: Some("Test provider".into()),
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    };
+    formwork_service::people::create(app.app(), &system, &person).await.unwrap();
+    formwork_service::organisations::add_member(
+        app.app(),
+        &system,
+        "northshire",
+        "provider@northshire.test",
+        &["data_provider".to_string()],
+    )
+    .await
+    .unwrap();
+    let answers = json!({
+        "tenancy_code": "T-0001", "tenancy_start": "2026-05-01", "property_postcode": "NE1 4XF",
+        "household_size": 1, "lead_age": 101,
+    });
+    let mut last = String::new();
+    for _ in 0..2 {
+        let new = NewRecordInput {
+            collection: "lettings-log".into(),
+            organisation: "northshire".into(),
+            period: None,
+            answers: answers.as_object().unwrap().clone(),
+        };
+        last = create(app.app(), &system, new).await.unwrap().record.id;
+    }
+    last
+}
+
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
 fn screenshots_dir() -> std::path::PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR")
@@ -183,6 +234,27 @@ async fn run_browser(script: &str, plan: &Value) -> String {
     report
 }
 
+/// Run a browser script of tests/browser with a plan, running the app's queued jobs each time the
+/// script asks (by writing the file the plan names as `jobs`), so that it sees each upload first
+/// while it waits to be checked; the script's printed report.
+async fn run_browser_with_worker(app: &TestApp, script: &str, mut plan: Value) -> String {
+    let gate = tempfile::tempdir().unwrap();
+    let jobs = gate.path().join("run-jobs");
+    plan["jobs"] = json!(jobs);
+    let worker = async {
+        loop {
+            if std::fs::remove_file(&jobs).is_ok() {
+                app.run_jobs().await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::select! {
+        report = run_browser(script, &plan) => report,
+        _ = worker => unreachable!("the worker runs until the script ends"),
+    }
+}
+
 #[tokio::test]
 async fn a_data_provider_fills_in_a_whole_return_in_chromium_with_and_without_javascript() {
     let app = TestApp::on(formwork_store::Backend::Sqlite).await;
@@ -205,6 +277,48 @@ async fn a_data_provider_fills_in_a_whole_return_in_chromium_with_and_without_ja
              "certifier": person("certifier", "southvale")},
         ],
     });
-    let report = run_browser("returns.mjs", &plan).await;
+    let report = run_browser_with_worker(&app, "returns.mjs", plan).await;
     assert!(report.contains("completed 2 returns"), "{report}");
+}
+
+/// A lettings CSV for the browser journey: its text, and what the journey checks of it.
+fn journey_csv(count: usize, rate: f64, seed: u64) -> (String, Vec<formwork_testdata::Planted>) {
+    use formwork_definition::Severity;
+    use formwork_definition::validate::Code;
+    let kinds =
+        [(Code::Type, Severity::Error), (Code::Min, Severity::Error), (Code::Choice, Severity::Error)];
+    let (bytes, planted) = crate::uploads_pages::lettings_csv(count, rate, &kinds, seed);
+    (String::from_utf8(bytes).unwrap(), planted)
+}
+
+#[tokio::test]
+async fn a_data_provider_uploads_lettings_with_errors_then_corrected_in_chromium_with_and_without_javascript()
+{
+    let app = crate::uploads_pages::lettings_app().await;
+    let mut runs = Vec::new();
+    for (who, javascript, organisation, seed) in [
+        ("Northshire with JavaScript", true, "northshire", 40),
+        ("Southvale without JavaScript", false, "southvale", 50),
+    ] {
+        let (bad, planted) = journey_csv(12, 0.4, seed);
+        let first = planted.first().expect("a planted error");
+        let (good, none) = journey_csv(10, 0.0, seed + 1);
+        assert!(none.is_empty());
+        // A tenancy code of the corrected file, to find among the records.
+        let lines: Vec<&str> = good.lines().collect();
+        let column = lines[0].split(',').position(|h| h == "tenancy_code").unwrap();
+        let code = lines[1].split(',').nth(column).unwrap().to_string();
+        runs.push(json!({
+            "who": who, "javascript": javascript, "organisation": organisation,
+            "email": format!("provider@{organisation}.test"),
+            "bad": {"csv": bad, "errors": planted.len(), "row": first.row, "column": first.path.rsplit('/').next().unwrap()},
+            "good": {"csv": good, "records": 10, "code": code},
+            "web_code": format!("WEB-{}", organisation.to_uppercase()),
+        }));
+    }
+    let screenshots = screenshots_dir().join("uploads");
+    let _ = std::fs::remove_dir_all(&screenshots);
+    let plan = json!({"base": app.base, "screenshots": screenshots, "password": PASSWORD, "runs": runs});
+    let report = run_browser_with_worker(&app, "uploads.mjs", plan).await;
+    assert!(report.contains("completed 2 journeys"), "{report}");
 }

@@ -2,6 +2,8 @@
 // data: start the return from the dashboard, fill in every section — meeting errors and fixing
 // them, adding table rows on the page, uploading a second table from its own CSV template,
 // attaching a PDF, confirming a warning with a reason — and end with every section Completed.
+// The spreadsheet upload is checked by a job: its own page reports the errors, takes the corrected
+// file and its warning's confirmation, then leads back to the section.
 // Then the return lives on: the certifier signs it off and it is submitted with a reference; a
 // reviewer sends it back with a comment on one section; the data provider sees the comment and
 // corrects the answer; the certifier signs again; the reviewer accepts it.
@@ -9,11 +11,12 @@
 // is saved as a screenshot.
 //
 // Usage: node returns.mjs PLAN.json — the plan is written by the Rust test (tests/app/browser.rs):
-// {"base", "screenshots", "password", "reviewer", "runs": [{"who", "javascript", "organisation",
+// {"base", "screenshots", "password", "reviewer", "jobs" (the file to write to have the worker run),
+//   "runs": [{"who", "javascript", "organisation",
 //   "period", "editor", "finance", "certifier"}]}. Each run fills in its own return (one with JavaScript, one without).
 // Prints what it found, ending with "completed N returns"; exits 1 if anything went wrong.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { checker, signIn, watch } from './check.mjs';
@@ -187,6 +190,30 @@ class Journey {
     await this.expectNoErrors('evidence');
   }
 
+  // Send the file chosen on the page: it is checked by a job, which the Rust test runs when asked
+  // (by writing the file `plan.jobs`); follow the upload's page until it shows `state`.
+  async uploadAndFollow(csv, state) {
+    await this.page.setInputFiles('#file', { name: 'spend.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await this.submit(this.button('Upload and check'));
+    if (!/\/uploads\/[^/?#]+$/.test(new URL(this.page.url()).pathname)) throw new Error(`the upload went to ${this.page.url()}`);
+    await this.followUpload(state);
+  }
+
+  async followUpload(state) {
+    writeFileSync(plan.jobs, 'run');
+    const finished = `[data-upload-state="${state}"]`;
+    if (this.run.javascript) {
+      await this.page.waitForSelector(finished, { timeout: 20000 });
+      await this.page.waitForLoadState('load');
+      return;
+    }
+    for (let tries = 0; !(await this.page.locator(finished).count()); tries += 1) {
+      if (tries > 40) throw new Error(`the upload did not become ${state}: ${await this.page.locator('main').innerText()}`);
+      await this.page.waitForTimeout(250);
+      await this.submit(this.page.locator('main').getByRole('link', { name: 'Refresh', exact: true }));
+    }
+  }
+
   async spend() {
     await this.go(`/returns/${this.id}/sections/spend`, 'spend-empty');
     const href = await this.page.getByRole('link', { name: /Download the CSV template/ }).getAttribute('href');
@@ -198,20 +225,25 @@ class Journey {
       'TF-HAR-01,Q3,Private investment,250000',
       'TF-HAR-02,Q3,Towns Fund,6000000',
     ].join('\n');
-    const upload = async (csv) => {
-      await this.page.setInputFiles('#file', { name: 'spend.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-      await this.submit(this.button('Upload and check'));
-    };
-    await upload(rows('a lot'));
+    await this.uploadAndFollow(rows('a lot'), 'failed');
     await this.expectErrors('spend-upload-errors', 'Amount spent');
-    await upload(rows('1200000.50'));
-    await this.expectNoErrors('spend upload');
+    // The corrected file, from the report's own form: its one warning is confirmed there.
+    await this.uploadAndFollow(rows('1200000.50'), 'confirm');
+    await this.seen('spend-upload-warnings');
+    await this.page.fill('#reason', 'The walkway contract was paid in one instalment, as agreed with the fund.');
+    await this.submit(this.button('Confirm and store the rows'));
+    await this.followUpload('stored');
     await this.seen('spend-uploaded');
+    await this.submit(this.page.locator('main').getByRole('link', { name: 'Go back to the section' }).first());
+    await this.expectNoErrors('spend upload');
     const rowsShown = await this.page.locator('#rows-count').innerText();
     if (!rowsShown.includes('3')) problems.push(`${this.run.who}: after the upload the spend table says “${rowsShown}”`);
-    await this.page.fill('input[name="reason"]', 'The walkway contract was paid in one instalment, as agreed with the fund.');
-    await this.submit(this.page.locator('form[action$="/warnings"] button'));
-    await this.expectNoErrors('spend warning');
+    // The section confirms its own warnings (an upload's confirmation does not reach them yet).
+    if (await this.page.locator('form[action$="/warnings"] input[name="reason"]').count()) {
+      await this.page.fill('form[action$="/warnings"] input[name="reason"]', 'The walkway contract was paid in one instalment, as agreed with the fund.');
+      await this.submit(this.page.locator('form[action$="/warnings"] button'));
+      await this.expectNoErrors('spend warning');
+    }
     await this.seen('spend-warning-confirmed');
     await this.markTableComplete('spend');
   }
