@@ -58,7 +58,10 @@ pub fn upload_finished(
     let (subject, body) = match state {
         S::Stored => (
             format!("Upload stored: {file_name}"),
-            format!("Your file {file_name} has been checked and stored: {stored} {}.", plural(stored, "row", "rows")),
+            format!(
+                "Your file {file_name} has been checked and stored: {stored} {}.",
+                plural(stored, "row", "rows")
+            ),
         ),
         S::Confirm => (
             format!("Upload checked, warnings to confirm: {file_name}"),
@@ -74,7 +77,11 @@ pub fn upload_finished(
             ),
         ),
     };
-    Email { to: to.to_string(), subject, body: format!("{body}\n\n{link}\n\nThis email was sent by {service}.\n") }
+    Email {
+        to: to.to_string(),
+        subject,
+        body: format!("{body}\n\n{link}\n\nThis email was sent by {service}.\n"),
+    }
 }
 
 fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {

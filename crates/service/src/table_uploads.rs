@@ -170,7 +170,11 @@ fn read_file(def: &Definition, table: &str, kind: Kind, bytes: &[u8], ctx: &Cont
 
 /// Only the items about `table` (and the file as a whole): a whole-return template also reports
 /// the other sheets and the return's own rules, which the table upload does not touch.
-pub(crate) fn about_table(def: &Definition, table: &formwork_definition::Table, report: &FileReport) -> Vec<Item> {
+pub(crate) fn about_table(
+    def: &Definition,
+    table: &formwork_definition::Table,
+    report: &FileReport,
+) -> Vec<Item> {
     let section = &def.sections[table.section].id;
     let return_rules: Vec<&str> = def.rules.iter().filter_map(|r| r.id.as_deref()).collect();
     report

@@ -197,7 +197,11 @@ async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
         return Err(ServiceError::invalid("collection", "required", "Select the collection the file is for"));
     };
     let Some(organisation_slug) = new.organisation.as_deref().filter(|o| !o.is_empty()) else {
-        return Err(ServiceError::invalid("organisation", "required", "Select the organisation the file is for"));
+        return Err(ServiceError::invalid(
+            "organisation",
+            "required",
+            "Select the organisation the file is for",
+        ));
     };
     let no_organisation = || {
         ServiceError::invalid(
@@ -206,8 +210,13 @@ async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
             format!("There is no organisation “{organisation_slug}”"),
         )
     };
-    let no_collection =
-        || ServiceError::invalid("collection", "not_found", format!("There is no collection “{collection_slug}”"));
+    let no_collection = || {
+        ServiceError::invalid(
+            "collection",
+            "not_found",
+            format!("There is no collection “{collection_slug}”"),
+        )
+    };
     let mut conn = app.store.conn().await?;
     let organisation = match orgs::by_slug(&mut conn, organisation_slug).await? {
         Some(o) => o,
@@ -217,7 +226,8 @@ async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
         Err(ServiceError::NotFound(_)) => return Err(no_organisation()),
         other => other?,
     }
-    let collection = collections_store::by_slug(&mut conn, collection_slug).await?.ok_or_else(no_collection)?;
+    let collection =
+        collections_store::by_slug(&mut conn, collection_slug).await?.ok_or_else(no_collection)?;
     let assigned = collections_store::assigned_organisations(&mut conn, collection_slug).await?;
     drop(conn);
     if !assigned.contains(&organisation.id) {
@@ -250,11 +260,19 @@ async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
 }
 
 /// The period `key` of a log (it must have started), or the latest that has.
-pub(crate) fn period_of(app: &App, def: &Definition, key: Option<&str>) -> Result<formwork_definition::schedule::Period> {
+pub(crate) fn period_of(
+    app: &App,
+    def: &Definition,
+    key: Option<&str>,
+) -> Result<formwork_definition::schedule::Period> {
     let today = today(app);
     match key.filter(|k| !k.is_empty()) {
         Some(key) => def.schedule.period_by_key(key).filter(|p| p.start <= today).ok_or_else(|| {
-            ServiceError::invalid("period", "choice", format!("{key} is not a period of {} that has started", def.title))
+            ServiceError::invalid(
+                "period",
+                "choice",
+                format!("{key} is not a period of {} that has started", def.title),
+            )
         }),
         None => def.schedule.periods_until(today).pop().ok_or_else(|| {
             ServiceError::invalid("period", "choice", format!("No period of {} has started yet", def.title))
@@ -318,7 +336,8 @@ where
     let size = i64::try_from(stored.size).unwrap_or(i64::MAX);
     let table = target.table.as_ref().map(|(s, t)| (s.as_str(), t.as_str()));
     let mut tx = app.begin().await?;
-    let same = store::same_file(&mut tx, &target.collection, &target.organisation_id, &stored.sha256, table).await?;
+    let same =
+        store::same_file(&mut tx, &target.collection, &target.organisation_id, &stored.sha256, table).await?;
     let new_upload = NewUpload {
         id: &id,
         collection: &target.collection,
@@ -366,11 +385,8 @@ async fn view_of(app: &App, upload: Upload) -> Result<UploadView> {
     let def = definition(app, &upload.collection, upload.version).await?;
     let period_label =
         def.schedule.period_by_key(&upload.period).map_or_else(|| upload.period.clone(), |p| p.label);
-    let table_title = upload
-        .table_id
-        .as_deref()
-        .and_then(|t| def.table(t))
-        .map(|t| def.sections[t.section].title.clone());
+    let table_title =
+        upload.table_id.as_deref().and_then(|t| def.table(t)).map(|t| def.sections[t.section].title.clone());
     Ok(UploadView {
         collection_title: def.title.clone(),
         organisation_name: organisation.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
@@ -454,7 +470,9 @@ pub(crate) fn visible_organisations(actor: &Actor, one: Option<&str>) -> Result<
 async fn may_change(app: &App, actor: &Actor, upload: &Upload) -> Result<()> {
     let def = definition(app, &upload.collection, upload.version).await?;
     match upload.table_id.as_deref().and_then(|t| def.table(t)) {
-        Some(table) => check(actor, Action::EditSection(&upload.organisation_id, &def.sections[table.section].editors)),
+        Some(table) => {
+            check(actor, Action::EditSection(&upload.organisation_id, &def.sections[table.section].editors))
+        }
         None => check(actor, Action::EditRecords(&upload.organisation_id, &editing_roles(&def))),
     }
 }
@@ -580,10 +598,9 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
             Err(e) => return Err(e),
         }
     };
-    let period = def
-        .schedule
-        .period_by_key(&upload.period)
-        .ok_or_else(|| ServiceError::internal(format!("upload {id} has the unknown period {}", upload.period)))?;
+    let period = def.schedule.period_by_key(&upload.period).ok_or_else(|| {
+        ServiceError::internal(format!("upload {id} has the unknown period {}", upload.period))
+    })?;
     let ctx = Context { today: today(app), period: Some(period.dates()) };
     let stored_keys = match &upload.table_id {
         None if !def.record_key.is_empty() => {
@@ -596,7 +613,8 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
     let errors_so_far = Arc::new(AtomicI64::new(0));
     let ticker = progress_ticker(app.clone(), id.to_string(), rows_read.clone(), errors_so_far.clone());
     let checked = {
-        let (def, local, limits) = (def.clone(), local.try_clone().map_err(ServiceError::internal)?, limits(app));
+        let (def, local, limits) =
+            (def.clone(), local.try_clone().map_err(ServiceError::internal)?, limits(app));
         let table = upload.table_id.clone();
         let (rows_read, errors_so_far) = (rows_read.clone(), errors_so_far.clone());
         tokio::task::spawn_blocking(move || {
@@ -616,21 +634,31 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
     items.sort_by_key(|i| (!i.is_error(), i.row.unwrap_or(0)));
     items.truncate(MAX_ITEMS);
     let error_count = i64::try_from(
-        if upload.table_id.is_some() { items.iter().filter(|i| i.is_error()).count() } else { report.error_count }
-            + checked.duplicates.len(),
+        if upload.table_id.is_some() {
+            items.iter().filter(|i| i.is_error()).count()
+        } else {
+            report.error_count
+        } + checked.duplicates.len(),
     )
     .unwrap_or(i64::MAX);
-    let warning_count = i64::try_from(items.iter().filter(|i| !i.is_error()).count().max(
-        if upload.table_id.is_some() { 0 } else { report.warning_count },
-    ))
-    .unwrap_or(i64::MAX);
+    let warning_count =
+        i64::try_from(items.iter().filter(|i| !i.is_error()).count().max(if upload.table_id.is_some() {
+            0
+        } else {
+            report.warning_count
+        }))
+        .unwrap_or(i64::MAX);
     let rows = i64::try_from(report.records).unwrap_or(i64::MAX);
     let refused = report.read_as.is_none();
     if refused || error_count > 0 {
         let message = refused.then(|| {
             items.first().map_or_else(|| "The file could not be read".to_string(), |i| i.message.clone())
         });
-        let annotated = if refused { None } else { annotate(files, &upload, kind, &local, report, &checked.duplicates).await };
+        let annotated = if refused {
+            None
+        } else {
+            annotate(files, &upload, kind, &local, report, &checked.duplicates).await
+        };
         let outcome = Outcome {
             rows_read: rows,
             error_count: error_count.max(1),
@@ -696,7 +724,8 @@ fn progress_ticker(
             }
             last = now_rows;
             if let Ok(mut conn) = app.store.conn().await
-                && let Err(e) = store::progress(&mut conn, &id, now_rows, errors.load(Ordering::Relaxed)).await
+                && let Err(e) =
+                    store::progress(&mut conn, &id, now_rows, errors.load(Ordering::Relaxed)).await
             {
                 tracing::debug!(error = %e, upload.id = %id, "progress not written");
             }
@@ -710,7 +739,9 @@ async fn fetch(files: &Files, upload: &Upload) -> std::result::Result<std::fs::F
     let file = tempfile::tempfile().map_err(|e| FilesError::Read(ReadError::from(e)))?;
     let mut out = tokio::fs::File::from_std(file.try_clone().map_err(|e| FilesError::Read(e.into()))?);
     while let Some(chunk) = download.next().await {
-        tokio::io::AsyncWriteExt::write_all(&mut out, &chunk?).await.map_err(|e| FilesError::Read(e.into()))?;
+        tokio::io::AsyncWriteExt::write_all(&mut out, &chunk?)
+            .await
+            .map_err(|e| FilesError::Read(e.into()))?;
     }
     tokio::io::AsyncWriteExt::flush(&mut out).await.map_err(|e| FilesError::Read(e.into()))?;
     Ok(file)
@@ -770,7 +801,10 @@ impl RecordSink for LogSink<'_> {
         }
         if let Some(out) = &mut self.out {
             let line = serde_json::json!([record.index, record.row, record.answers]);
-            if let Err(e) = serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from).and_then(|()| out.write_all(b"\n")) {
+            if let Err(e) = serde_json::to_writer(&mut *out, &line)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+            {
                 self.write_error.get_or_insert(e);
                 self.out = None;
             }
@@ -793,8 +827,12 @@ fn check_file(
     file.seek(SeekFrom::Start(0)).map_err(ServiceError::internal)?;
     let options = Options { table: table.clone(), max_items: MAX_ITEMS, ..Options::default() };
     let read = |sink: &mut dyn RecordSink, file: std::fs::File| match kind {
-        Kind::Csv => formwork_tabular::validate_csv_into(def, BufReader::new(file), ctx, limits, &options, sink),
-        Kind::Xlsx => formwork_tabular::validate_xlsx_into(def, BufReader::new(file), ctx, limits, &options, sink),
+        Kind::Csv => {
+            formwork_tabular::validate_csv_into(def, BufReader::new(file), ctx, limits, &options, sink)
+        }
+        Kind::Xlsx => {
+            formwork_tabular::validate_xlsx_into(def, BufReader::new(file), ctx, limits, &options, sink)
+        }
     };
     if let Some(table) = table {
         let mut checked: Vec<CheckedAnswers> = Vec::new();
@@ -959,7 +997,12 @@ async fn finish_failed(app: &App, upload: &Upload, outcome: Outcome) -> Result<(
 }
 
 /// The confirmations a stored record gets for its warnings: each under its key within the record.
-fn confirmations_by_record(items: &[Item], reason: &str, by: Option<&str>, now: i64) -> HashMap<usize, BTreeMap<String, Confirmation>> {
+fn confirmations_by_record(
+    items: &[Item],
+    reason: &str,
+    by: Option<&str>,
+    now: i64,
+) -> HashMap<usize, BTreeMap<String, Confirmation>> {
     let mut by_record: HashMap<usize, BTreeMap<String, Confirmation>> = HashMap::new();
     for item in items.iter().filter(|i| !i.is_error()) {
         let Some(rest) = item.path.strip_prefix("records/") else { continue };
@@ -1036,13 +1079,20 @@ async fn store_records(
         tx.rollback().await.map_err(|e| ServiceError::from(formwork_store::StoreError::from(e)))?;
         return Ok(());
     }
-    audit::record(&mut tx, None, &AuditEvent::UploadStored { upload: upload.id.clone(), stored }, now).await?;
+    audit::record(&mut tx, None, &AuditEvent::UploadStored { upload: upload.id.clone(), stored }, now)
+        .await?;
     commit(tx).await?;
     tracing::info!(upload.id = %upload.id, records = stored, "an upload's records were stored");
     Ok(())
 }
 
-async fn store_table(app: &App, upload: &Upload, table: &str, rows: Vec<Value>, mut outcome: Outcome) -> Result<()> {
+async fn store_table(
+    app: &App,
+    upload: &Upload,
+    table: &str,
+    rows: Vec<Value>,
+    mut outcome: Outcome,
+) -> Result<()> {
     let Some(submission) = upload.submission_id.as_deref() else {
         return Err(ServiceError::internal("a table upload without its return"));
     };
@@ -1062,7 +1112,12 @@ async fn store_table(app: &App, upload: &Upload, table: &str, rows: Vec<Value>, 
     let edit = Edit::ReplaceTable { table: table.to_string(), rows, file_name: upload.file_name.clone() };
     match submissions::edit(app, &actor, submission, view.submission.revision, edit).await {
         Ok(_) => {}
-        Err(e @ (ServiceError::Forbidden(_) | ServiceError::Conflict(_) | ServiceError::Invalid(_) | ServiceError::NotFound(_))) => {
+        Err(
+            e @ (ServiceError::Forbidden(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Invalid(_)
+            | ServiceError::NotFound(_)),
+        ) => {
             return fail(app, upload, &e.to_string(), None).await;
         }
         Err(e) => return Err(e),
@@ -1071,8 +1126,13 @@ async fn store_table(app: &App, upload: &Upload, table: &str, rows: Vec<Value>, 
     let now = app.now();
     let mut tx = app.begin().await?;
     if store::advance(&mut tx, &upload.id, UploadState::Stored, Some(&outcome), now).await? {
-        audit::record(&mut tx, None, &AuditEvent::UploadStored { upload: upload.id.clone(), stored: count }, now)
-            .await?;
+        audit::record(
+            &mut tx,
+            None,
+            &AuditEvent::UploadStored { upload: upload.id.clone(), stored: count },
+            now,
+        )
+        .await?;
     }
     commit(tx).await?;
     Ok(())

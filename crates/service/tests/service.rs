@@ -136,9 +136,10 @@ async fn the_demo_gives_every_organisation_people_and_groups_them_by_organisatio
     let failed = formwork_service::uploads::get(&app, &Actor::System, &failed).await.unwrap();
     assert_eq!(failed.upload.state, formwork_store::uploads::UploadState::Failed);
     assert!(failed.upload.error_count > 0 && failed.upload.annotated_key.is_some());
-    let again = formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
-        .await
-        .unwrap();
+    let again =
+        formwork_service::demo::load(&app, &formwork_files::Files::from_url("memory://").unwrap(), &examples)
+            .await
+            .unwrap();
     assert_eq!(again.records.records, 0, "loading the demo again adds no records");
 }
 

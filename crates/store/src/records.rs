@@ -205,7 +205,11 @@ pub async fn insert(c: &mut AnyConnection, new: NewRecord, now: i64) -> Result<S
 }
 
 /// Store many new records in few statements, all or none (see [`bulk::insert`]). Returns how many.
-pub async fn insert_many(c: &mut AnyConnection, new: impl IntoIterator<Item = NewRecord>, now: i64) -> Result<u64> {
+pub async fn insert_many(
+    c: &mut AnyConnection,
+    new: impl IntoIterator<Item = NewRecord>,
+    now: i64,
+) -> Result<u64> {
     insert_with_ids(c, new.into_iter().map(|r| (new_id(), r)), now).await
 }
 
@@ -302,7 +306,9 @@ fn conditions(filter: &Filter, states: bool) -> Option<(String, Vec<Value>)> {
     }
     if states {
         match filter.state {
-            Some(state) => sql.push_str(&format!(" AND r.state = {}", mark(&mut values, state.as_str().into()))),
+            Some(state) => {
+                sql.push_str(&format!(" AND r.state = {}", mark(&mut values, state.as_str().into())))
+            }
             None => sql.push_str(" AND r.state <> 'deleted'"),
         }
     }
@@ -344,7 +350,9 @@ pub async fn list(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<Record>>
 /// How many records `filter` selects in each state, its state filter aside.
 pub async fn count_by_state(c: &mut AnyConnection, filter: &Filter) -> Result<Vec<(RecordState, i64)>> {
     let Some((conditions, values)) = conditions(filter, false) else { return Ok(Vec::new()) };
-    let sql = format!("SELECT r.state AS state, COUNT(*) AS n FROM records r WHERE 1 = 1{conditions} GROUP BY r.state");
+    let sql = format!(
+        "SELECT r.state AS state, COUNT(*) AS n FROM records r WHERE 1 = 1{conditions} GROUP BY r.state"
+    );
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values).fetch_all(&mut *c).await?;
     let mut counts = Vec::new();
     for row in &rows {
@@ -359,7 +367,11 @@ pub async fn count_by_state(c: &mut AnyConnection, filter: &Filter) -> Result<Ve
 
 /// Every stored (not deleted) record key of an organisation's records in a collection, with the
 /// id of a record holding it: the set an upload's records are checked against, by hash lookup.
-pub async fn keys(c: &mut AnyConnection, collection: &str, organisation_id: &str) -> Result<HashMap<String, String>> {
+pub async fn keys(
+    c: &mut AnyConnection,
+    collection: &str,
+    organisation_id: &str,
+) -> Result<HashMap<String, String>> {
     use futures_util::TryStreamExt as _;
     let query = sqlx::query(
         "SELECT record_key, id FROM records WHERE collection_slug = $1 AND organisation_id = $2 \
@@ -368,7 +380,8 @@ pub async fn keys(c: &mut AnyConnection, collection: &str, organisation_id: &str
     .bind(collection)
     .bind(organisation_id);
     let mut keys = HashMap::new();
-    let mut rows = bulk::stream(c, query, |row| Ok((get::<String>(row, "record_key")?, get::<String>(row, "id")?)));
+    let mut rows =
+        bulk::stream(c, query, |row| Ok((get::<String>(row, "record_key")?, get::<String>(row, "id")?)));
     while let Some((key, id)) = rows.try_next().await? {
         keys.entry(key).or_insert(id);
     }
@@ -442,7 +455,13 @@ pub async fn save(c: &mut AnyConnection, id: &str, save: &Save<'_>, now: i64) ->
 }
 
 /// Delete a record (softly: it is kept, in state `deleted`), from revision `expected`.
-pub async fn delete(c: &mut AnyConnection, id: &str, expected: i64, by: Option<&str>, now: i64) -> Result<i64> {
+pub async fn delete(
+    c: &mut AnyConnection,
+    id: &str,
+    expected: i64,
+    by: Option<&str>,
+    now: i64,
+) -> Result<i64> {
     let done = sqlx::query(
         "UPDATE records SET state = 'deleted', revision = revision + 1, updated_by = $1, updated_at = $2 \
          WHERE id = $3 AND revision = $4 AND state <> 'deleted'",

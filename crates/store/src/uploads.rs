@@ -76,7 +76,10 @@ impl UploadState {
 
     /// True once nothing more will happen to it by itself.
     pub fn is_finished(self) -> bool {
-        matches!(self, UploadState::Failed | UploadState::Confirm | UploadState::Stored | UploadState::SameFile)
+        matches!(
+            self,
+            UploadState::Failed | UploadState::Confirm | UploadState::Stored | UploadState::SameFile
+        )
     }
 
     /// The moves an upload may make, defined once.

@@ -114,7 +114,9 @@ async fn upload(args: &Args) -> anyhow::Result<ExitCode> {
         match view.upload.state {
             UploadState::Confirm if !confirmed && args.confirm_warnings.is_some() => {
                 let reason = args.confirm_warnings.as_deref().unwrap_or_default();
-                uploads::confirm(&app, &system, &id, reason).await.map_err(|e| anyhow::anyhow!(e.log_text()))?;
+                uploads::confirm(&app, &system, &id, reason)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.log_text()))?;
                 confirmed = true;
             }
             state if state.is_finished() => break view,
@@ -126,7 +128,9 @@ async fn upload(args: &Args) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&view)?),
         Format::Human => match u.state {
-            UploadState::Stored => println!("stored {} records from {} (upload {id})", u.stored_count, u.file_name),
+            UploadState::Stored => {
+                println!("stored {} records from {} (upload {id})", u.stored_count, u.file_name)
+            }
             UploadState::SameFile => println!(
                 "{} was uploaded before (upload {}): nothing stored again",
                 u.file_name,
@@ -155,6 +159,14 @@ async fn upload(args: &Args) -> anyhow::Result<ExitCode> {
 fn print_groups(view: &uploads::UploadView) {
     for g in uploads::summary(&view.items()) {
         let column = if g.column.is_empty() { "file".to_string() } else { g.column.clone() };
-        println!("  {} × {} {} in {}: {} (first: {})", g.count, g.severity, g.code, column, g.message, g.first.join(", "));
+        println!(
+            "  {} × {} {} in {}: {} (first: {})",
+            g.count,
+            g.severity,
+            g.code,
+            column,
+            g.message,
+            g.first.join(", ")
+        );
     }
 }

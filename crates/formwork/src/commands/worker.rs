@@ -27,7 +27,8 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
         let app = App::new(store.clone(), Clock::system(), settings);
         let lease = i64::try_from(args.job_lease_seconds.max(1).saturating_mul(1000)).unwrap_or(i64::MAX);
         let heartbeat = std::time::Duration::from_millis(u64::try_from(lease / 3).unwrap_or(20_000));
-        let worker = jobs::worker(JobContext { app, files, mailer }, worker_id()).with_lease(lease, heartbeat);
+        let worker =
+            jobs::worker(JobContext { app, files, mailer }, worker_id()).with_lease(lease, heartbeat);
         if args.once {
             let ran = worker.run_due().await?;
             println!("ran {ran} job{}", if ran == 1 { "" } else { "s" });

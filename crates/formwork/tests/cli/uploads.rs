@@ -70,14 +70,16 @@ fn kill(child: &mut Child) {
 fn a_worker_killed_while_reading_and_while_storing_stores_the_upload_once_when_restarted() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let db = TestDatabase::postgres(0).await.expect("PostgreSQL must be running: scripts/setup starts it");
+        let db =
+            TestDatabase::postgres(0).await.expect("PostgreSQL must be running: scripts/setup starts it");
         let dir = tempfile::tempdir().unwrap();
         let storage = format!("file://{}", dir.path().join("files").display());
         let files = Files::from_url(&storage).unwrap();
         let app = App::new(db.store.clone(), Clock::system(), Settings::default());
         let source = std::fs::read(super::root().join("examples/lettings-log.yaml")).unwrap();
         collections::publish(&app, &Actor::System, &source).await.unwrap();
-        let input = OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
+        let input =
+            OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
         organisations::create(&app, &Actor::System, &input).await.unwrap();
         collections::assign(&app, &Actor::System, "lettings-log", "york").await.unwrap();
         let csv = dir.path().join("lettings.csv");
@@ -99,7 +101,8 @@ fn a_worker_killed_while_reading_and_while_storing_stores_the_upload_once_when_r
         // Killed while reading the file.
         let mut first = worker(&db.url, &storage);
         let reading =
-            wait_for(&db.store, &id, "reading", |u| u.state == UploadState::Checking && u.rows_read > 0).await;
+            wait_for(&db.store, &id, "reading", |u| u.state == UploadState::Checking && u.rows_read > 0)
+                .await;
         kill(&mut first);
         assert!(reading.rows_read < i64::try_from(RECORDS).unwrap(), "killed part-way through reading");
 
@@ -125,11 +128,13 @@ fn a_worker_killed_while_reading_and_while_storing_stores_the_upload_once_when_r
 /// (records stored from the upload, distinct rows of the file among them).
 async fn count(db: &TestDatabase, id: &str) -> (i64, i64) {
     use sqlx::Row as _;
-    let row = sqlx::query("SELECT COUNT(*) AS n, COUNT(DISTINCT upload_row) AS d FROM records WHERE upload_id = $1")
-        .bind(id)
-        .fetch_one(db.store.pool())
-        .await
-        .unwrap();
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT upload_row) AS d FROM records WHERE upload_id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.store.pool())
+    .await
+    .unwrap();
     (row.try_get("n").unwrap(), row.try_get("d").unwrap())
 }
 
@@ -162,15 +167,31 @@ fn formwork_upload_stores_a_file_and_reports_the_errors_of_another() {
     let path = csv.display().to_string();
     let o = run(&["upload", "--collection", "lettings-log", "--organisation", "york", &path]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("stored 200 records"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("stored 200 records"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let o = run(&["upload", "--collection", "lettings-log", "--organisation", "york", &path]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("was uploaded before"), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("was uploaded before"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let broken = dir.path().join("broken.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
     let header = text.lines().next().unwrap();
-    std::fs::write(&broken, format!("{header}\r\n{}\r\n", vec!["x"; header.split(',').count()].join(","))).unwrap();
-    let o = run(&["upload", "--collection", "lettings-log", "--organisation", "york", &broken.display().to_string()]);
+    std::fs::write(&broken, format!("{header}\r\n{}\r\n", vec!["x"; header.split(',').count()].join(",")))
+        .unwrap();
+    let o = run(&[
+        "upload",
+        "--collection",
+        "lettings-log",
+        "--organisation",
+        "york",
+        &broken.display().to_string(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stdout));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("errors; nothing stored"), "{out}");

@@ -32,7 +32,13 @@ pub struct DemoRecords {
 
 /// A lettings CSV of `count` records from `seed`, with about `rate` of them given one problem of
 /// `kinds`.
-fn lettings(def: &formwork_definition::Definition, count: usize, seed: u64, rate: f64, kinds: &[(Code, Severity)]) -> Vec<u8> {
+fn lettings(
+    def: &formwork_definition::Definition,
+    count: usize,
+    seed: u64,
+    rate: f64,
+    kinds: &[(Code, Severity)],
+) -> Vec<u8> {
     let Ok(template) = formwork_tabular::template::csv(def, None) else { return Vec::new() };
     let header: Vec<String> = template.trim().split(',').map(str::to_string).collect();
     let mut out = (header.join(",") + "\r\n").into_bytes();
@@ -74,27 +80,38 @@ pub(super) async fn load(app: &App, files: &Files) -> Result<DemoRecords> {
     };
     let actor = Actor::person(&mut conn, user).await?;
     drop(conn);
-    if !uploads::list(app, &actor, UploadFilter { collection: Some(COLLECTION.into()), ..UploadFilter::default() })
-        .await?
-        .is_empty()
+    if !uploads::list(
+        app,
+        &actor,
+        UploadFilter { collection: Some(COLLECTION.into()), ..UploadFilter::default() },
+    )
+    .await?
+    .is_empty()
     {
         return Ok(DemoRecords::default());
     }
     let def = crate::collections::definition(app, COLLECTION, collection.latest_version).await?;
     let warning = [(Code::Rule, Severity::Warning)];
-    let errors = [(Code::Min, Severity::Error), (Code::Choice, Severity::Error), (Code::Required, Severity::Error)];
+    let errors =
+        [(Code::Min, Severity::Error), (Code::Choice, Severity::Error), (Code::Required, Severity::Error)];
     let mut made = DemoRecords::default();
 
-    let first = upload(app, files, &actor, "lettings-april-to-september.csv", lettings(&def, 240, 101, 0.0, &[])).await?;
-    let second = upload(app, files, &actor, "lettings-october.csv", lettings(&def, 60, 102, 0.08, &warning)).await?;
+    let first =
+        upload(app, files, &actor, "lettings-april-to-september.csv", lettings(&def, 240, 101, 0.0, &[]))
+            .await?;
+    let second =
+        upload(app, files, &actor, "lettings-october.csv", lettings(&def, 60, 102, 0.08, &warning)).await?;
     if uploads::get(app, &actor, &second).await?.upload.state == UploadState::Confirm {
-        uploads::confirm(app, &actor, &second, "Checked with the lettings team: these lettings are right").await?;
+        uploads::confirm(app, &actor, &second, "Checked with the lettings team: these lettings are right")
+            .await?;
         uploads::process(app, files, &second).await?;
     }
     for id in [&first, &second] {
-        made.records += usize::try_from(uploads::get(app, &actor, id).await?.upload.stored_count).unwrap_or(0);
+        made.records +=
+            usize::try_from(uploads::get(app, &actor, id).await?.upload.stored_count).unwrap_or(0);
     }
-    let failed = upload(app, files, &actor, "lettings-november.csv", lettings(&def, 40, 103, 0.15, &errors)).await?;
+    let failed =
+        upload(app, files, &actor, "lettings-november.csv", lettings(&def, 40, 103, 0.15, &errors)).await?;
     made.failed_upload = Some(failed);
 
     // Entered on the web: two complete lettings and one with a warning still to confirm.

@@ -29,7 +29,10 @@ pub struct JobContext {
 
 /// Every job formwork runs.
 pub fn registry() -> Registry<JobContext> {
-    Registry::new().register::<SendEmail>().register::<CheckUpload>().recurring(&SendReminders, Schedule::Every(3_600_000))
+    Registry::new()
+        .register::<SendEmail>()
+        .register::<CheckUpload>()
+        .recurring(&SendReminders, Schedule::Every(3_600_000))
 }
 
 /// A worker for every job formwork runs, named `id`; it wakes when `ctx.app` enqueues a job.
@@ -40,7 +43,11 @@ pub fn worker(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
 /// A worker that runs every queued job but enqueues no recurring one: for tests that count the
 /// jobs their actions queue, which the hourly reminders would join whenever the clock moves.
 pub fn worker_without_schedules(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
-    worker_of(ctx, Registry::new().register::<SendEmail>().register::<SendReminders>().register::<CheckUpload>(), id)
+    worker_of(
+        ctx,
+        Registry::new().register::<SendEmail>().register::<SendReminders>().register::<CheckUpload>(),
+        id,
+    )
 }
 
 fn worker_of(ctx: JobContext, registry: Registry<JobContext>, id: impl Into<String>) -> Worker<JobContext> {

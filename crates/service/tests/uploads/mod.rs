@@ -27,13 +27,15 @@ async fn lettings(db: &TestDatabase) -> (App, Actor, Actor) {
     collections::publish(&app, &Actor::System, LETTINGS.as_bytes()).await.unwrap();
     let mut actors = Vec::new();
     for slug in ["york", "leeds"] {
-        let input = OrganisationInput { name: slug.to_uppercase(), slug: Some(slug.into()), ..Default::default() };
+        let input =
+            OrganisationInput { name: slug.to_uppercase(), slug: Some(slug.into()), ..Default::default() };
         organisations::create(&app, &Actor::System, &input).await.unwrap();
         collections::assign(&app, &Actor::System, "lettings-log", slug).await.unwrap();
         let email = format!("provider@{slug}.test");
-        let user = people::create(&app, &Actor::System, &NewPerson { email: email.clone(), ..NewPerson::default() })
-            .await
-            .unwrap();
+        let user =
+            people::create(&app, &Actor::System, &NewPerson { email: email.clone(), ..NewPerson::default() })
+                .await
+                .unwrap();
         organisations::add_member(&app, &Actor::System, slug, &email, &["data_provider".to_string()])
             .await
             .unwrap();
@@ -69,7 +71,11 @@ fn lettings_csv(count: usize, error_rate: f64, seed: u64) -> (Vec<u8>, Vec<Plant
     (out, planted)
 }
 
-fn file(org: &str, name: &str, bytes: Vec<u8>) -> NewFile<impl futures_util::Stream<Item = Result<Bytes, std::io::Error>>> {
+fn file(
+    org: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> NewFile<impl futures_util::Stream<Item = Result<Bytes, std::io::Error>>> {
     // In several chunks, as a request body arrives.
     let chunks: Vec<Result<Bytes, std::io::Error>> =
         bytes.chunks(64 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
@@ -116,7 +122,8 @@ async fn a_clean_file_is_stored_whole_and_the_same_file_again_is_recognised_not_
         let files = Files::from_url("memory://").unwrap();
         let (csv, planted) = lettings_csv(300, 0.0, 7);
         assert!(planted.is_empty());
-        let received = uploads::receive(&app, &files, &york, file("york", "lettings.csv", csv.clone())).await.unwrap();
+        let received =
+            uploads::receive(&app, &files, &york, file("york", "lettings.csv", csv.clone())).await.unwrap();
         assert_eq!(received.upload.state, UploadState::Queued);
         let done = run_jobs(&app, &files, &york, &received.upload.id).await;
         assert_eq!(done.upload.state, UploadState::Stored, "{:?}", done.upload.message);
@@ -124,12 +131,16 @@ async fn a_clean_file_is_stored_whole_and_the_same_file_again_is_recognised_not_
         let org = done.upload.organisation_id.clone();
         let stored = stored_records(&db, &org).await;
         assert_eq!(stored.len(), 300);
-        assert!(stored.iter().all(|r| r.state == RecordState::Completed && r.upload_id.as_deref() == Some(done.upload.id.as_str())));
+        assert!(
+            stored.iter().all(|r| r.state == RecordState::Completed
+                && r.upload_id.as_deref() == Some(done.upload.id.as_str()))
+        );
         let rows: BTreeSet<i64> = stored.iter().filter_map(|r| r.upload_row).collect();
         assert_eq!(rows, (2..=301).collect::<BTreeSet<i64>>(), "each row of the file once");
         assert!(stored.iter().all(|r| r.record_key.is_some()));
 
-        let again = uploads::receive(&app, &files, &york, file("york", "lettings (1).csv", csv)).await.unwrap();
+        let again =
+            uploads::receive(&app, &files, &york, file("york", "lettings (1).csv", csv)).await.unwrap();
         assert_eq!(again.upload.state, UploadState::SameFile);
         assert_eq!(again.upload.same_as.as_deref(), Some(done.upload.id.as_str()));
         let again = run_jobs(&app, &files, &york, &again.upload.id).await;
@@ -146,7 +157,8 @@ async fn a_file_with_planted_errors_stores_nothing_and_reports_exactly_them_at_t
         let files = Files::from_url("memory://").unwrap();
         let (csv, planted) = lettings_csv(500, 0.05, 11);
         assert!(planted.len() >= 10, "{} planted", planted.len());
-        let received = uploads::receive(&app, &files, &york, file("york", "lettings.csv", csv)).await.unwrap();
+        let received =
+            uploads::receive(&app, &files, &york, file("york", "lettings.csv", csv)).await.unwrap();
         let done = run_jobs(&app, &files, &york, &received.upload.id).await;
         assert_eq!(done.upload.state, UploadState::Failed);
         assert_eq!(done.upload.stored_count, 0);
@@ -175,7 +187,8 @@ async fn records_already_stored_are_duplicates_found_by_their_key() {
         let (app, york, leeds) = lettings(&db).await;
         let files = Files::from_url("memory://").unwrap();
         let (first, _) = lettings_csv(50, 0.0, 21);
-        let one = uploads::receive(&app, &files, &york, file("york", "first.csv", first.clone())).await.unwrap();
+        let one =
+            uploads::receive(&app, &files, &york, file("york", "first.csv", first.clone())).await.unwrap();
         assert_eq!(run_jobs(&app, &files, &york, &one.upload.id).await.upload.state, UploadState::Stored);
         // A second file: fresh records, then the first file's rows 3 and 10 again.
         let (fresh, _) = lettings_csv(20, 0.0, 22);
@@ -186,15 +199,24 @@ async fn records_already_stored_are_duplicates_found_by_their_key() {
         second.push_str("\r\n");
         second.push_str(old[9]);
         second.push_str("\r\n");
-        let two = uploads::receive(&app, &files, &york, file("york", "second.csv", second.clone().into_bytes())).await.unwrap();
+        let two =
+            uploads::receive(&app, &files, &york, file("york", "second.csv", second.clone().into_bytes()))
+                .await
+                .unwrap();
         let two = run_jobs(&app, &files, &york, &two.upload.id).await;
         assert_eq!(two.upload.state, UploadState::Failed);
         let duplicates: Vec<(Option<u64>, &str)> =
             two.items().iter().map(|i| (i.row, i.code.as_str())).collect::<Vec<_>>().into_iter().collect();
         assert_eq!(duplicates, vec![(Some(22), "duplicate"), (Some(23), "duplicate")]);
-        assert_eq!(stored_records(&db, &one.upload.organisation_id).await.len(), 50, "the second file stored nothing");
+        assert_eq!(
+            stored_records(&db, &one.upload.organisation_id).await.len(),
+            50,
+            "the second file stored nothing"
+        );
         // Leeds has none of York's records: the same rows are new there.
-        let three = uploads::receive(&app, &files, &leeds, file("leeds", "second.csv", second.into_bytes())).await.unwrap();
+        let three = uploads::receive(&app, &files, &leeds, file("leeds", "second.csv", second.into_bytes()))
+            .await
+            .unwrap();
         assert_eq!(run_jobs(&app, &files, &leeds, &three.upload.id).await.upload.state, UploadState::Stored);
     })
     .await;
@@ -206,8 +228,12 @@ async fn warnings_wait_for_one_reason_then_every_record_is_stored_with_it() {
         let (app, york, _) = lettings(&db).await;
         let files = Files::from_url("memory://").unwrap();
         let def = formwork_definition::load(LETTINGS.as_bytes()).unwrap();
-        let header: Vec<String> =
-            formwork_tabular::template::csv(&def, None).unwrap().trim().split(',').map(str::to_string).collect();
+        let header: Vec<String> = formwork_tabular::template::csv(&def, None)
+            .unwrap()
+            .trim()
+            .split(',')
+            .map(str::to_string)
+            .collect();
         let mut csv = header.join(",") + "\r\n";
         let mut generator = Generator::new(&def, 5);
         let warning = [(formwork_definition::validate::Code::Rule, Severity::Warning)];
@@ -219,21 +245,29 @@ async fn warnings_wait_for_one_reason_then_every_record_is_stored_with_it() {
             .unwrap()
             .unwrap();
         assert!(!planted.is_empty());
-        let received = uploads::receive(&app, &files, &york, file("york", "w.csv", csv.into_bytes())).await.unwrap();
+        let received =
+            uploads::receive(&app, &files, &york, file("york", "w.csv", csv.into_bytes())).await.unwrap();
         let checked = run_jobs(&app, &files, &york, &received.upload.id).await;
         assert_eq!(checked.upload.state, UploadState::Confirm);
         assert_eq!(checked.upload.warning_count, i64::try_from(planted.len()).unwrap());
         assert!(stored_records(&db, &checked.upload.organisation_id).await.is_empty(), "nothing yet");
         let blank = uploads::confirm(&app, &york, &checked.upload.id, "  ").await;
         assert!(matches!(blank, Err(ServiceError::Invalid(_))), "a reason is needed");
-        uploads::confirm(&app, &york, &checked.upload.id, "Rents checked with the housing officer").await.unwrap();
+        uploads::confirm(&app, &york, &checked.upload.id, "Rents checked with the housing officer")
+            .await
+            .unwrap();
         let done = run_jobs(&app, &files, &york, &checked.upload.id).await;
         assert_eq!(done.upload.state, UploadState::Stored);
         let stored = stored_records(&db, &done.upload.organisation_id).await;
         assert_eq!(stored.len(), 40);
         let confirmed: usize = stored.iter().map(|r| r.confirmations.len()).sum();
         assert_eq!(confirmed, planted.len(), "each warning confirmed on its record");
-        assert!(stored.iter().flat_map(|r| r.confirmations.values()).all(|c| c.reason == "Rents checked with the housing officer"));
+        assert!(
+            stored
+                .iter()
+                .flat_map(|r| r.confirmations.values())
+                .all(|c| c.reason == "Rents checked with the housing officer")
+        );
     })
     .await;
 }
@@ -263,16 +297,23 @@ async fn an_organisations_uploads_are_its_own() {
         let (app, york, leeds) = lettings(&db).await;
         let files = Files::from_url("memory://").unwrap();
         let (csv, _) = lettings_csv(5, 0.0, 41);
-        let received = uploads::receive(&app, &files, &york, file("york", "mine.csv", csv.clone())).await.unwrap();
+        let received =
+            uploads::receive(&app, &files, &york, file("york", "mine.csv", csv.clone())).await.unwrap();
         let id = received.upload.id;
         assert!(matches!(uploads::get(&app, &leeds, &id).await, Err(ServiceError::NotFound(_))));
-        assert!(matches!(uploads::annotated(&app, &files, &leeds, &id).await, Err(ServiceError::NotFound(_))));
+        assert!(matches!(
+            uploads::annotated(&app, &files, &leeds, &id).await,
+            Err(ServiceError::NotFound(_))
+        ));
         assert!(matches!(uploads::confirm(&app, &leeds, &id, "x").await, Err(ServiceError::NotFound(_))));
         let listed = uploads::list(&app, &leeds, uploads::UploadFilter::default()).await.unwrap();
         assert!(listed.is_empty(), "Leeds lists none of York's uploads");
         // Uploading for another organisation is refused as if it did not exist.
         let theirs = uploads::receive(&app, &files, &leeds, file("york", "x.csv", csv)).await;
-        assert!(matches!(theirs, Err(ServiceError::Invalid(ref p)) if p[0].field == "organisation"), "{theirs:?}");
+        assert!(
+            matches!(theirs, Err(ServiceError::Invalid(ref p)) if p[0].field == "organisation"),
+            "{theirs:?}"
+        );
         // Only the service's administrators download an original.
         assert!(matches!(uploads::original(&app, &files, &york, &id).await, Err(ServiceError::Forbidden(_))));
         assert!(uploads::original(&app, &files, &Actor::System, &id).await.is_ok());
@@ -291,9 +332,19 @@ async fn hostile_and_wrong_files_are_refused_with_a_clear_message_and_nothing_st
         };
         let empty = refused(uploads::receive(&app, &files, &york, file("york", "e.csv", Vec::new())).await);
         assert!(empty.contains("empty"), "{empty}");
-        let pdf = refused(uploads::receive(&app, &files, &york, file("york", "l.csv", b"%PDF-1.7\n\x00\x01binary".to_vec())).await);
+        let pdf = refused(
+            uploads::receive(
+                &app,
+                &files,
+                &york,
+                file("york", "l.csv", b"%PDF-1.7\n\x00\x01binary".to_vec()),
+            )
+            .await,
+        );
         assert!(pdf.contains("CSV or XLSX"), "{pdf}");
-        let word = refused(uploads::receive(&app, &files, &york, file("york", "l.docx", b"PK\x03\x04".to_vec())).await);
+        let word = refused(
+            uploads::receive(&app, &files, &york, file("york", "l.docx", b"PK\x03\x04".to_vec())).await,
+        );
         assert!(word.contains(".docx"), "{word}");
         let small = App::new(
             db.store.clone(),
@@ -360,7 +411,8 @@ async fn hostile_and_wrong_files_are_refused_with_a_clear_message_and_nothing_st
             assert!(message.contains(words), "{name}: “{words}” in {message}");
         }
         let mut conn = db.store.conn().await.unwrap();
-        let filter = records::Filter { collection: Some("lettings-log".into()), limit: 10, ..Default::default() };
+        let filter =
+            records::Filter { collection: Some("lettings-log".into()), limit: 10, ..Default::default() };
         assert!(records::list(&mut conn, &filter).await.unwrap().is_empty(), "nothing stored by any of them");
         assert!(jobs::pending(&mut conn, 100).await.unwrap().iter().all(|j| j.kind != "check_upload"));
     })
@@ -373,23 +425,35 @@ async fn a_table_of_twenty_thousand_rows_is_uploaded_as_a_job_and_fills_the_retu
         let app = App::new(db.store.clone(), Clock::fixed(NOW), Settings::default());
         let source = include_str!("../../../../examples/towns-fund-monitoring.yaml");
         collections::publish(&app, &Actor::System, source.as_bytes()).await.unwrap();
-        let input = OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
+        let input =
+            OrganisationInput { name: "York".into(), slug: Some("york".into()), ..Default::default() };
         organisations::create(&app, &Actor::System, &input).await.unwrap();
         collections::assign(&app, &Actor::System, "towns-fund-monitoring", "york").await.unwrap();
         let email = "finance@york.test";
-        let user = people::create(&app, &Actor::System, &NewPerson { email: email.into(), ..NewPerson::default() })
+        let user =
+            people::create(&app, &Actor::System, &NewPerson { email: email.into(), ..NewPerson::default() })
+                .await
+                .unwrap();
+        organisations::add_member(&app, &Actor::System, "york", email, &["finance".to_string()])
             .await
             .unwrap();
-        organisations::add_member(&app, &Actor::System, "york", email, &["finance".to_string()]).await.unwrap();
         let finance = Actor::person(&mut db.store.conn().await.unwrap(), user).await.unwrap();
-        let started = formwork_service::submissions::start(&app, &finance, "towns-fund-monitoring", "york", "2026-07-01")
-            .await
-            .unwrap();
+        let started = formwork_service::submissions::start(
+            &app,
+            &finance,
+            "towns-fund-monitoring",
+            "york",
+            "2026-07-01",
+        )
+        .await
+        .unwrap();
         let mut csv = String::from("Project ID,Quarter,Funding source,Amount spent\r\n");
         for i in 0..20_000u32 {
             let p = i / 4;
-            let letters: String =
-                [p / 100 / 676, p / 100 / 26 % 26, p / 100 % 26].iter().map(|n| char::from(b'A' + (*n % 26) as u8)).collect();
+            let letters: String = [p / 100 / 676, p / 100 / 26 % 26, p / 100 % 26]
+                .iter()
+                .map(|n| char::from(b'A' + (*n % 26) as u8))
+                .collect();
             csv.push_str(&format!("TF-{letters}-{:02},Q{},tf,{}.50\r\n", p % 100, i % 4 + 1, 1000 + i));
         }
         let new = NewFile {
@@ -405,7 +469,13 @@ async fn a_table_of_twenty_thousand_rows_is_uploaded_as_a_job_and_fills_the_retu
         let received = uploads::receive(&app, &files, &finance, new).await.unwrap();
         assert_eq!(received.upload.state, UploadState::Queued, "a job, not the request, checks it");
         let done = run_jobs(&app, &files, &finance, &received.upload.id).await;
-        assert_eq!(done.upload.state, UploadState::Stored, "{:?} {:?}", done.upload.message, done.items().first());
+        assert_eq!(
+            done.upload.state,
+            UploadState::Stored,
+            "{:?} {:?}",
+            done.upload.message,
+            done.items().first()
+        );
         assert_eq!(done.upload.stored_count, 20_000);
         let view = formwork_service::submissions::get(&app, &finance, &started.submission.id).await.unwrap();
         assert_eq!(view.submission.answers["spend"].as_array().unwrap().len(), 20_000);

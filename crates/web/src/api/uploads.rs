@@ -124,8 +124,8 @@ fn body_of(view: &UploadView, page: usize) -> UploadBody {
     let u = &view.upload;
     let items = view.items();
     let start = page.saturating_sub(1).saturating_mul(PER_PAGE);
-    let next_page =
-        (items.len() > start.saturating_add(PER_PAGE)).then(|| format!("/api/v1/uploads/{}?page={}", u.id, page.max(1).saturating_add(1)));
+    let next_page = (items.len() > start.saturating_add(PER_PAGE))
+        .then(|| format!("/api/v1/uploads/{}?page={}", u.id, page.max(1).saturating_add(1)));
     UploadBody {
         id: u.id.clone(),
         state: u.state.as_str().into(),
@@ -148,7 +148,10 @@ fn body_of(view: &UploadView, page: usize) -> UploadBody {
         items: items.iter().skip(start).take(PER_PAGE).map(ItemBody::from).collect(),
         items_kept: items.len(),
         next_page,
-        annotated_workbook: u.annotated_key.as_ref().map(|_| format!("/api/v1/uploads/{}/annotated.xlsx", u.id)),
+        annotated_workbook: u
+            .annotated_key
+            .as_ref()
+            .map(|_| format!("/api/v1/uploads/{}/annotated.xlsx", u.id)),
         created_at: iso(u.created_at),
         finished_at: u.finished_at.map(iso),
     }
@@ -184,10 +187,16 @@ pub(crate) async fn create(
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
                 Ok(None) => {
-                    return Err(ServiceError::invalid("file", "required", "Send the file in a part named file")
-                        .into());
+                    return Err(ServiceError::invalid(
+                        "file",
+                        "required",
+                        "Send the file in a part named file",
+                    )
+                    .into());
                 }
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(AppError::too_large(limit)),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(AppError::too_large(limit));
+                }
                 Err(e) => return Err(bad("bad_form", e.body_text())),
             };
             let name = field.name().unwrap_or_default().to_string();
@@ -218,7 +227,9 @@ pub(crate) async fn create(
     };
     let view = match outcome {
         Ok(view) => view,
-        Err(ServiceError::Invalid(_)) if over_limit.load(Ordering::Relaxed) => return Err(AppError::too_large(limit)),
+        Err(ServiceError::Invalid(_)) if over_limit.load(Ordering::Relaxed) => {
+            return Err(AppError::too_large(limit));
+        }
         Err(e) => return Err(e.into()),
     };
     let location = format!("/api/v1/uploads/{}", view.upload.id);

@@ -177,7 +177,11 @@ async fn each_organisation_sees_only_its_own_uploads_and_admins_alone_take_the_o
         let rerun = admin.call(Method::POST, &path, &[], None).await;
         assert_eq!(rerun.status, 202, "{}", rerun.text);
         assert_eq!(rerun.json()["state"], "queued");
-        assert_eq!(settled(&app, &north, &location).await["state"], "failed", "the same file fails the same way");
+        assert_eq!(
+            settled(&app, &north, &location).await["state"],
+            "failed",
+            "the same file fails the same way"
+        );
         let confirm = format!("{location}/confirm");
         let reason = || Some((br#"{"reason":"x"}"#.to_vec(), "application/json"));
         let staff = analyst.call(Method::POST, &confirm, &[], reason()).await;
@@ -198,8 +202,18 @@ async fn a_bad_upload_request_is_refused_with_what_to_put_right() {
     let cases: [(&str, Vec<u8>, u16, &str); 5] = [
         ("/api/v1/uploads?organisation=northshire", b"a,b\r\n".to_vec(), 422, "Select the collection"),
         ("/api/v1/uploads?collection=lettings-log", b"a,b\r\n".to_vec(), 422, "Select the organisation"),
-        ("/api/v1/uploads?collection=towns-fund-monitoring&organisation=northshire", b"a\r\n".to_vec(), 422, "not a log"),
-        ("/api/v1/uploads?collection=lettings-log&organisation=northshire&period=2031-04-01", b"a\r\n".to_vec(), 422, "not a period"),
+        (
+            "/api/v1/uploads?collection=towns-fund-monitoring&organisation=northshire",
+            b"a\r\n".to_vec(),
+            422,
+            "not a log",
+        ),
+        (
+            "/api/v1/uploads?collection=lettings-log&organisation=northshire&period=2031-04-01",
+            b"a\r\n".to_vec(),
+            422,
+            "not a period",
+        ),
         ("/api/v1/uploads?collection=lettings-log&organisation=northshire", Vec::new(), 422, "empty"),
     ];
     for (path, body, status, words) in cases {
@@ -207,7 +221,8 @@ async fn a_bad_upload_request_is_refused_with_what_to_put_right() {
         assert_eq!(reply.status, status, "{path}: {}", reply.text);
         assert!(reply.text.contains(words), "{path}: “{words}” in {}", reply.text);
     }
-    let anonymous = client.send(Method::POST, "/api/v1/uploads", &[], Some((b"a".to_vec(), "text/csv"))).await;
+    let anonymous =
+        client.send(Method::POST, "/api/v1/uploads", &[], Some((b"a".to_vec(), "text/csv"))).await;
     assert_eq!(anonymous.status, 401);
     let listed = provider.get("/api/v1/uploads").await.json();
     assert_eq!(listed, Value::Array(Vec::new()), "nothing was kept");
