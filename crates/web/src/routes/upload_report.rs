@@ -257,8 +257,11 @@ fn details(view: &UploadView) -> SummaryList {
             )),
         ),
         row("State", Cell::html(state_tag(u.state.as_str(), u.state.label()).to_html())),
-        row("Rows read", Cell::text(thousands(u64::try_from(u.rows_read).unwrap_or(0)))),
     ];
+    // A file waiting, or recognised as one uploaded before, has not been read.
+    if !matches!(u.state.as_str(), "queued" | "same_file") {
+        rows.push(row("Rows read", Cell::text(thousands(u64::try_from(u.rows_read).unwrap_or(0)))));
+    }
     if u.error_count > 0 {
         rows.push(row("Errors", Cell::text(thousands(u64::try_from(u.error_count).unwrap_or(0)))));
     }

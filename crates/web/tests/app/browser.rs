@@ -50,6 +50,8 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let at = |i: usize, page: &str| format!("/returns/{}/{page}", lives[i]);
     let record = records_to_visit(&app).await;
     let rec = |page: &str| format!("/records/{record}{page}");
+    let [warnings, again, failed] = uploads_to_visit(&app).await;
+    let upload = |id: &str| format!("/uploads/{id}");
 
     let screenshots = screenshots_dir().join("pages");
     let _ = std::fs::remove_dir_all(&screenshots);
@@ -78,6 +80,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
                 visit("/collections", 200), visit("/collections/publish", 200), visit("/collections/towns-fund-monitoring", 200),
                 visit("/collections/single-audit", 200), visit("/collections/lettings-log", 200),
                 visit("/collections/single-audit/versions/1", 200), visit("/jobs", 200), visit("/api/v1/docs", 200),
+                visit(&upload(&failed), 200),
                 send("/organisations/new", json!({"#name": ""}), 422),
                 send("/people/new", json!({"#email": "not an address"}), 422),
                 send("/collections/publish", json!({"#definition": "formwork: 1\ncollection: x\n"}), 422),
@@ -100,6 +103,8 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
                 visit(&rec("/history"), 200), visit(&rec("/delete"), 200),
                 send(&rec("/sections/setup"), json!({"#owning_org_code": "not a code"}), 422),
                 send(&rec("/delete"), json!({}), 422),
+                visit("/organisations/northshire/uploads", 200), visit("/organisations/northshire/uploads/new", 200),
+                visit(&upload(&warnings), 200), send(&upload(&warnings), json!({}), 422), visit(&upload(&again), 200),
             ]},
             {"who": "reviewer", "email": "reviewer@staff.test", "password": PASSWORD, "steps": [
                 visit("/", 200), visit("/organisations/southvale", 200), visit("/collections/single-audit", 200), visit("/jobs", 403),
@@ -111,7 +116,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let report = run_browser("pages.mjs", &plan).await;
     let steps: usize =
         plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
-    assert_eq!(steps, 75, "a page was added to or dropped from the plan: change this number with it");
+    assert_eq!(steps, 81, "a page was added to or dropped from the plan: change this number with it");
     let checked =
         report.lines().find_map(|l| l.strip_prefix("checked ")?.strip_suffix(" pages")?.parse().ok());
     assert_eq!(checked, Some(2 * steps), "every page, with JavaScript on and off:\n{report}");
@@ -204,6 +209,39 @@ async fn records_to_visit(app: &TestApp) -> String {
         last = create(app.app(), &system, new).await.unwrap().record.id;
     }
     last
+}
+
+/// Uploads of northshire's lettings (after [`records_to_visit`]), checked: one with warnings to
+/// confirm, one of a file uploaded before, and one with errors; their ids in that order.
+async fn uploads_to_visit(app: &TestApp) -> [String; 3] {
+    use crate::uploads_pages::lettings_csv;
+    use formwork_definition::Severity;
+    use formwork_definition::validate::Code;
+    use formwork_service::uploads::{NewFile, receive};
+    let (warnings, _) = lettings_csv(3, 1.0, &[(Code::Rule, Severity::Warning)], 60);
+    let (clean, _) = lettings_csv(3, 0.0, &[], 61);
+    let (errors, _) = lettings_csv(3, 1.0, &[(Code::Type, Severity::Error)], 62);
+    let mut ids = Vec::new();
+    for (name, bytes) in [
+        ("warnings.csv", warnings),
+        ("clean.csv", clean.clone()),
+        ("again.csv", clean),
+        ("errors.csv", errors),
+    ] {
+        let chunk: Result<axum::body::Bytes, std::io::Error> = Ok(bytes.into());
+        let new = NewFile {
+            collection: Some("lettings-log".into()),
+            organisation: Some("northshire".into()),
+            period: None,
+            submission: None,
+            table: None,
+            file_name: name.into(),
+            body: futures_util::stream::iter([chunk]),
+        };
+        ids.push(receive(app.app(), app.state.files(), &Actor::System, new).await.unwrap().upload.id);
+        app.run_jobs().await;
+    }
+    [ids[0].clone(), ids[2].clone(), ids[3].clone()]
 }
 
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).
