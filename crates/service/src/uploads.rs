@@ -25,7 +25,7 @@ use formwork_files::{Download, Files, FilesError, ReadError};
 use formwork_store::audit::{self, AuditEvent};
 use formwork_store::records::{self as records_store, NewRecord, RecordState};
 use formwork_store::submissions::Confirmation;
-use formwork_store::uploads::{self as store, NewUpload, Outcome, Upload, UploadState};
+use formwork_store::uploads::{self as store, NewUpload, Outcome};
 use formwork_store::{collections as collections_store, organisations as orgs};
 use formwork_tabular::report::{self, Source};
 use formwork_tabular::{CheckedAnswers, FileReport, Limits, Options, ReadAs, RecordSink};
@@ -40,6 +40,8 @@ use crate::policy::{Action, check};
 use crate::submissions::{self, Edit, clean_file_name, size_words, today};
 use crate::table_uploads::{Kind, about_table, kind_of, table_of};
 use crate::{Actor, App, Result, ServiceError, commit};
+
+pub use formwork_store::uploads::{Upload, UploadState};
 
 /// Items kept on an upload (all are counted): the report page pages through them.
 pub const MAX_ITEMS: usize = 10_000;
@@ -466,8 +468,9 @@ pub(crate) fn visible_organisations(actor: &Actor, one: Option<&str>) -> Result<
     }))
 }
 
-/// The roles that may act on an upload's records or rows.
-async fn may_change(app: &App, actor: &Actor, upload: &Upload) -> Result<()> {
+/// Whether `actor` may act on an upload's records or rows: confirm its warnings, upload a
+/// corrected file (the pages ask before offering those forms).
+pub async fn may_change(app: &App, actor: &Actor, upload: &Upload) -> Result<()> {
     let def = definition(app, &upload.collection, upload.version).await?;
     match upload.table_id.as_deref().and_then(|t| def.table(t)) {
         Some(table) => {
@@ -679,7 +682,9 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
         items: items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect(),
         annotated_key: None,
     };
-    if warning_count > 0 && upload.confirmed_reason.is_none() {
+    // A table's rows replace the table with their warnings, which are confirmed one by one on
+    // the section as any other answers' are: asking for them here too would ask twice.
+    if warning_count > 0 && upload.confirmed_reason.is_none() && upload.table_id.is_none() {
         let mut conn = app.store.conn().await?;
         store::advance(&mut conn, id, UploadState::Confirm, Some(&outcome), app.now()).await?;
         drop(conn);

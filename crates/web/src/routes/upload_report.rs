@@ -12,7 +12,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_definition::validate::Item;
 use formwork_files::Download;
-use formwork_service::lifecycle::editing_roles;
 use formwork_service::policy::{Action, check};
 use formwork_service::submissions::size_words;
 use formwork_service::uploads::{self, Group, UploadView};
@@ -104,17 +103,13 @@ async fn back_of(ctx: &Ctx, view: &UploadView) -> Result<((String, String), Opti
 }
 
 /// May `actor` confirm the upload's warnings and upload a file in its place? As the service
-/// decides: the roles that edit the table's section, or the log's records.
+/// decides.
 async fn may_change(ctx: &Ctx, actor: &Actor, view: &UploadView) -> Result<bool, AppError> {
-    let u = &view.upload;
-    let def = collections::definition(&ctx.state, &u.collection, u.version).await?;
-    let allowed = match u.table_id.as_deref().and_then(|t| def.table(t)) {
-        Some(table) => {
-            check(actor, Action::EditSection(&u.organisation_id, &def.sections[table.section].editors))
-        }
-        None => check(actor, Action::EditRecords(&u.organisation_id, &editing_roles(&def))),
-    };
-    Ok(allowed.is_ok())
+    match uploads::may_change(&ctx.state, actor, &view.upload).await {
+        Ok(()) => Ok(true),
+        Err(ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::SignInRequired) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The grouped summary of `items` (errors or warnings) as a table.

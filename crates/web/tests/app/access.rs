@@ -435,6 +435,13 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("DELETE", "/api/v1/records/{id}", true, EditReturn),
         ("POST", "/api/v1/records/{id}/warnings", true, EditReturn),
         ("GET", "/api/v1/records/{id}/history", true, SeeOrganisation),
+        ("GET", "/api/v1/uploads", false, SignedIn),
+        ("POST", "/api/v1/uploads", true, AddRecord),
+        ("GET", "/api/v1/uploads/{id}", true, SeeOrganisation),
+        ("POST", "/api/v1/uploads/{id}/confirm", true, EditReturn),
+        ("POST", "/api/v1/uploads/{id}/rerun", true, ManageUploads),
+        ("GET", "/api/v1/uploads/{id}/annotated.xlsx", true, SeeOrganisation),
+        ("GET", "/api/v1/uploads/{id}/original", true, ManageUploads),
         ("GET", "/api/v1/jobs", false, ServiceAdmin),
         ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
     ]
@@ -910,17 +917,28 @@ impl Matrix<'_> {
             ("GET", "/returns/{id}/attachments/{attachment}") => {
                 path = path.replace("{id}", &self.returns.get(org).cloned().unwrap_or_default().id)
             }
-            (_, r) if r.starts_with("/uploads/{id}") => {
+            (_, r) if r.starts_with("/uploads/{id}") || r.starts_with("/api/v1/uploads/{id}") => {
                 // Each allowed confirmation and re-run takes an upload: a fresh one for each.
-                let id = match r {
-                    "/uploads/{id}/confirm" => matrix_upload(self.app, org, &format!("W-{n}"), "500").await,
-                    "/uploads/{id}/rerun" => matrix_upload(self.app, org, &format!("E-{n}"), "lots").await,
-                    _ => self.uploads.get(org).cloned().unwrap_or_default(),
+                let id = if r.ends_with("/confirm") {
+                    matrix_upload(self.app, org, &format!("W-{n}"), "500").await
+                } else if r.ends_with("/rerun") {
+                    matrix_upload(self.app, org, &format!("E-{n}"), "lots").await
+                } else {
+                    self.uploads.get(org).cloned().unwrap_or_default()
                 };
                 path = path.replace("{id}", &id);
                 if r.ends_with("/confirm") {
-                    form = f(&[("reason", "The matrix says so")]);
+                    if api {
+                        json = Some(json!({"reason": "The matrix says so"}));
+                    } else {
+                        form = f(&[("reason", "The matrix says so")]);
+                    }
                 }
+            }
+            ("POST", "/api/v1/uploads") => {
+                // A different file each time: the same one again would be recognised, not checked.
+                path = format!("/api/v1/uploads?collection=matrix-log&organisation={org}&file_name=matrix-{n}.csv");
+                raw = Some((format!("code,amount\r\nP-{n},1\r\n"), "text/csv"));
             }
             ("POST", "/organisations/{slug}/records/{collection}") => {
                 path = path.replace("{collection}", "matrix-log");
@@ -1226,6 +1244,8 @@ fn success(method: &Method, route: &str, who: Who) -> u16 {
         ("POST", "/api/v1/jobs/{id}/retry") => 204,
         // Adding someone by email sends them an invitation to accept.
         ("POST", "/api/v1/organisations/{slug}/members") => 202,
+        // An upload is kept and checked by a job (so is a confirmed or re-run one).
+        ("POST", "/api/v1/uploads" | "/api/v1/uploads/{id}/confirm" | "/api/v1/uploads/{id}/rerun") => 202,
         // A clean table upload replaces the rows of the return that exists.
         ("POST", "/api/v1/submissions/{id}/tables/{table}") => 200,
         // What moving every draft did, shown at once.
