@@ -657,11 +657,6 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
         let message = refused.then(|| {
             items.first().map_or_else(|| "The file could not be read".to_string(), |i| i.message.clone())
         });
-        let annotated = if refused {
-            None
-        } else {
-            annotate(files, &upload, kind, &local, report, &checked.duplicates).await
-        };
         let outcome = Outcome {
             rows_read: rows,
             error_count: error_count.max(1),
@@ -669,9 +664,17 @@ pub async fn process(app: &App, files: &Files, id: &str) -> Result<()> {
             stored_count: 0,
             message: message.clone(),
             items: items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect(),
-            annotated_key: annotated,
+            annotated_key: None,
         };
-        return finish_failed(app, &upload, outcome).await;
+        // The report is ready now; the file marked up with it (seconds, for a large file) follows.
+        finish_failed(app, &upload, outcome).await?;
+        if !refused
+            && let Some(key) = annotate(files, &upload, kind, &local, report, &checked.duplicates).await
+        {
+            let mut conn = app.store.conn().await?;
+            store::set_annotated(&mut conn, id, &key).await?;
+        }
+        return Ok(());
     }
     let outcome = Outcome {
         rows_read: rows,

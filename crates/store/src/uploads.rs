@@ -426,6 +426,17 @@ pub async fn advance(
     Ok(done.rows_affected() == 1)
 }
 
+/// Note where the file marked up with a failed upload's problems is kept (written after its
+/// report, so that the report is ready first).
+pub async fn set_annotated(c: &mut AnyConnection, id: &str, key: &str) -> Result<()> {
+    sqlx::query("UPDATE uploads SET annotated_key = $1 WHERE id = $2 AND state = 'failed'")
+        .bind(key)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// Confirm the warnings of an upload in `confirm` with one reason, putting it back in the queue
 /// to be stored. Returns whether it moved.
 pub async fn confirm(c: &mut AnyConnection, id: &str, reason: &str, by: Option<&str>) -> Result<bool> {
@@ -446,7 +457,7 @@ pub async fn confirm(c: &mut AnyConnection, id: &str, reason: &str, by: Option<&
 pub async fn rerun(c: &mut AnyConnection, id: &str) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE uploads SET state = 'queued', revision = revision + 1, rows_read = 0, error_count = 0, \
-         warning_count = 0, message = NULL, items = '[]', finished_at = NULL WHERE id = $1 AND state = 'failed'",
+         warning_count = 0, message = NULL, items = '[]', annotated_key = NULL, finished_at = NULL WHERE id = $1 AND state = 'failed'",
     )
     .bind(id)
     .execute(&mut *c)

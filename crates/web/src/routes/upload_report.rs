@@ -75,6 +75,8 @@ struct UploadPage {
     items: Option<Table>,
     pagination: Option<Pagination>,
     annotated_href: Option<String>,
+    /// The marked-up file is still being written.
+    annotated_pending: bool,
     original_href: Option<String>,
     rerun_action: Option<String>,
     confirm_action: Option<String>,
@@ -403,6 +405,8 @@ async fn upload_page(
         pagination: pages,
         annotated_href: (state == "failed" && u.annotated_key.is_some())
             .then(|| format!("/uploads/{id}/annotated")),
+        // Written just after the report; a file refused whole (`message`) has none.
+        annotated_pending: state == "failed" && u.annotated_key.is_none() && u.message.is_none(),
         original_href: admin.then(|| format!("/uploads/{id}/original")),
         rerun_action: (admin && state == "failed").then(|| format!("/uploads/{id}/rerun")),
         confirm_action: (may_change && state == "confirm").then(|| format!("/uploads/{id}/confirm")),
