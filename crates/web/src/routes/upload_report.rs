@@ -109,7 +109,9 @@ async fn back_of(ctx: &Ctx, view: &UploadView) -> Result<((String, String), Opti
 async fn may_change(ctx: &Ctx, actor: &Actor, view: &UploadView) -> Result<bool, AppError> {
     match uploads::may_change(&ctx.state, actor, &view.upload).await {
         Ok(()) => Ok(true),
-        Err(ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::SignInRequired) => Ok(false),
+        Err(ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::SignInRequired) => {
+            Ok(false)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -937,7 +937,9 @@ impl Matrix<'_> {
             }
             ("POST", "/api/v1/uploads") => {
                 // A different file each time: the same one again would be recognised, not checked.
-                path = format!("/api/v1/uploads?collection=matrix-log&organisation={org}&file_name=matrix-{n}.csv");
+                path = format!(
+                    "/api/v1/uploads?collection=matrix-log&organisation={org}&file_name=matrix-{n}.csv"
+                );
                 raw = Some((format!("code,amount\r\nP-{n},1\r\n"), "text/csv"));
             }
             ("POST", "/organisations/{slug}/records/{collection}") => {
