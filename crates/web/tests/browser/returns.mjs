@@ -3,7 +3,7 @@
 // them, adding table rows on the page, uploading a second table from its own CSV template,
 // attaching a PDF, confirming a warning with a reason — and end with every section Completed.
 // The spreadsheet upload is checked by a job: its own page reports the errors, takes the corrected
-// file and its warning's confirmation, then leads back to the section.
+// file, then leads back to the section, where the rows' warning is confirmed.
 // Then the return lives on: the certifier signs it off and it is submitted with a reference; a
 // reviewer sends it back with a comment on one section; the data provider sees the comment and
 // corrects the answer; the certifier signs again; the reviewer accepts it.
@@ -227,23 +227,18 @@ class Journey {
     ].join('\n');
     await this.uploadAndFollow(rows('a lot'), 'failed');
     await this.expectErrors('spend-upload-errors', 'Amount spent');
-    // The corrected file, from the report's own form: its one warning is confirmed there.
-    await this.uploadAndFollow(rows('1200000.50'), 'confirm');
-    await this.seen('spend-upload-warnings');
-    await this.page.fill('#reason', 'The walkway contract was paid in one instalment, as agreed with the fund.');
-    await this.submit(this.button('Confirm and store the rows'));
-    await this.followUpload('stored');
+    // The corrected file, from the report's own form: its rows replace the table, and its one
+    // warning is confirmed on the section, as any other answer's is.
+    await this.uploadAndFollow(rows('1200000.50'), 'stored');
     await this.seen('spend-uploaded');
     await this.submit(this.page.locator('main').getByRole('link', { name: 'Go back to the section' }).first());
     await this.expectNoErrors('spend upload');
     const rowsShown = await this.page.locator('#rows-count').innerText();
     if (!rowsShown.includes('3')) problems.push(`${this.run.who}: after the upload the spend table says “${rowsShown}”`);
-    // The section confirms its own warnings (an upload's confirmation does not reach them yet).
-    if (await this.page.locator('form[action$="/warnings"] input[name="reason"]').count()) {
-      await this.page.fill('form[action$="/warnings"] input[name="reason"]', 'The walkway contract was paid in one instalment, as agreed with the fund.');
-      await this.submit(this.page.locator('form[action$="/warnings"] button'));
-      await this.expectNoErrors('spend warning');
-    }
+    // The section confirms the uploaded rows' warning.
+    await this.page.fill('form[action$="/warnings"] input[name="reason"]', 'The walkway contract was paid in one instalment, as agreed with the fund.');
+    await this.submit(this.page.locator('form[action$="/warnings"] button'));
+    await this.expectNoErrors('spend warning');
     await this.seen('spend-warning-confirmed');
     await this.markTableComplete('spend');
   }
