@@ -168,7 +168,7 @@ struct Target {
     table: Option<(String, String)>,
 }
 
-async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
+async fn target(app: &App, actor: &Actor, new: &Destination, expected: Option<i64>) -> Result<Target> {
     if matches!(actor, Actor::Anonymous) {
         return Err(ServiceError::SignInRequired);
     }
@@ -186,6 +186,14 @@ async fn target(app: &App, actor: &Actor, new: &Destination) -> Result<Target> {
                 "This return is {}: it cannot be changed",
                 view.submission.state.label().to_lowercase()
             )));
+        }
+        // The person's page showed an older return: say what changed since, keep nothing.
+        if let Some(expected) = expected
+            && expected != view.submission.revision
+        {
+            let mut conn = app.store.conn().await?;
+            let stale = submissions::stale(&mut conn, &def, &view.submission, expected).await?;
+            return Err(ServiceError::Stale(Box::new(stale)));
         }
         return Ok(Target {
             collection: view.submission.collection.clone(),
@@ -289,10 +297,26 @@ where
     S: Stream<Item = std::result::Result<Bytes, E>>,
     E: Into<ReadError>,
 {
+    receive_from(app, files, actor, new, None).await
+}
+
+/// [`receive`] for a table of a return from revision `expected` of it, the one the person's page
+/// showed: a return changed since is refused as stale, with what changed, and nothing is kept.
+pub async fn receive_from<S, E>(
+    app: &App,
+    files: &Files,
+    actor: &Actor,
+    new: NewFile<S>,
+    expected: Option<i64>,
+) -> Result<UploadView>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>>,
+    E: Into<ReadError>,
+{
     let NewFile { collection, organisation, period, submission, table, file_name, body } = new;
     // The body is not shared between threads (`Sync`): only the rest is held across awaits.
     let destination = Destination { collection, organisation, period, submission, table };
-    let target = target(app, actor, &destination).await?;
+    let target = target(app, actor, &destination, expected).await?;
     let file_name = clean_file_name(&file_name);
     if file_name.is_empty() {
         return Err(file_problem("Select a CSV or XLSX file"));

@@ -15,7 +15,7 @@ use formwork_service::ServiceError;
 use formwork_service::submissions::size_words;
 use formwork_service::uploads::{self, NewFile};
 
-use super::return_tables::{TableSection, upload_problem_page};
+use super::return_tables::{TableSection, stale_table_page, upload_problem_page};
 use crate::auth::check_csrf;
 use crate::error::AppError;
 use crate::forms::watch_limit;
@@ -35,6 +35,7 @@ pub(crate) async fn upload(
 ) -> Result<Response, AppError> {
     let t = TableSection::load(&ctx, &id, &section).await?;
     let mut csrf: Option<String> = None;
+    let mut revision: Option<i64> = None;
     let over_limit = Arc::new(AtomicBool::new(false));
     let outcome = loop {
         let field = match multipart.next_field().await {
@@ -52,6 +53,9 @@ pub(crate) async fn upload(
         };
         match field.name() {
             Some("csrf_token") => csrf = Some(field.text().await.map_err(|e| bad_form(e.body_text()))?),
+            Some("revision") => {
+                revision = field.text().await.map_err(|e| bad_form(e.body_text()))?.trim().parse().ok();
+            }
             Some("file") => {
                 check_csrf(&ctx.principal, &headers, &Method::POST, &ctx.state, csrf.as_deref())?;
                 t.must_edit()?;
@@ -68,10 +72,9 @@ pub(crate) async fn upload(
                     file_name,
                     body: watch_limit(field, &over_limit),
                 };
-                break uploads::receive(&ctx.state, ctx.state.files(), ctx.actor(), new).await;
+                // From the return the page showed: a return changed since is refused as stale.
+                break uploads::receive_from(&ctx.state, ctx.state.files(), ctx.actor(), new, revision).await;
             }
-            // The page's revision is not needed: the rows are replaced from the return as it is
-            // when the file has been checked.
             _ => {}
         }
     };
@@ -90,6 +93,7 @@ pub(crate) async fn upload(
             let message = problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(". ");
             Ok(upload_problem_page(&ctx, &t, &message))
         }
+        Err(ServiceError::Stale(stale)) => stale_table_page(&ctx, &id, &section, &stale).await,
         Err(e) => Err(e.into()),
     }
 }

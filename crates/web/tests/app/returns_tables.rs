@@ -332,6 +332,16 @@ async fn the_spend_table_is_uploaded_from_its_own_csv_template_as_a_job_reported
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1]["amount"], "250.75");
 
+    // From the page as it was before those rows replaced the table: stale, and nothing is kept.
+    let late =
+        upload(&finance, &format!("{base}/upload"), &revision, ("file", "spend.csv", broken.as_bytes()))
+            .await;
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert!(late.text.contains("changed this return"), "{}", late.text);
+    app.run_jobs().await;
+    assert_eq!(rows(&app, &id, "spend").await.len(), 2, "the stale upload changed nothing");
+    let revision = hidden(&finance.get(&base).await, "revision");
+
     let nothing = upload(&finance, &format!("{base}/upload"), &revision, ("file", "", b"")).await;
     assert_eq!(nothing.status, 422);
     assert!(nothing.text.contains("Select a CSV or XLSX file to upload"), "{}", nothing.text);
