@@ -404,7 +404,9 @@ async fn load(app: &App, id: &str) -> Result<Upload> {
     store::by_id(&mut conn, id).await?.ok_or_else(|| ServiceError::NotFound("There is no such upload".into()))
 }
 
-async fn view_of(app: &App, upload: Upload) -> Result<UploadView> {
+/// An upload already read (by [`list`], which decided who may see it) with what pages and the API
+/// show beside it.
+pub async fn view_of(app: &App, upload: Upload) -> Result<UploadView> {
     let mut conn = app.store.conn().await?;
     let organisation = orgs::by_id(&mut conn, &upload.organisation_id).await?;
     drop(conn);
