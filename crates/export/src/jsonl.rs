@@ -1,0 +1,303 @@
+//! JSON Lines: one object per submission or record, its metadata then every column by id, tables
+//! nested as lists of row objects. Answers are copied from their stored JSON, numbers unquoted
+//! from their exact text; a value stored as typed (not valid) is written as it was stored.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::answers::{Span, items};
+use crate::plan::{Column, MetaColumn, Part, Plan, ValueType};
+use crate::source::{MetaValue, Source, meta_value};
+use crate::values::{Raw, is_json_number, push_int, write_timestamp};
+use crate::{Choices, ExportError, ExportWriter, FileSummary, Meta, Options, Output, Summary};
+
+/// Lines are handed on once this many bytes are buffered.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Write `s` as a JSON string.
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Copy stored JSON, leaving out line breaks between its tokens (a line is one object).
+fn verbatim(out: &mut Vec<u8>, json: &str) {
+    let bytes = json.as_bytes();
+    if bytes.first().is_some_and(|b| matches!(b, b'[' | b'{'))
+        && bytes.iter().any(|b| matches!(b, b'\n' | b'\r'))
+    {
+        out.extend(bytes.iter().filter(|b| !matches!(b, b'\n' | b'\r')));
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// Reused buffers.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    items: Vec<Span>,
+}
+
+/// One answer as JSON.
+fn value(
+    out: &mut Vec<u8>,
+    column: &Column,
+    choices: Choices,
+    answers: &str,
+    span: Option<Span>,
+    s: &mut Scratch,
+) {
+    let Some(span) = span else {
+        out.extend_from_slice(b"null");
+        return;
+    };
+    let json = span.of(answers);
+    let raw = Raw::of(json);
+    match (raw, column.value) {
+        (Raw::Null, _) => out.extend_from_slice(b"null"),
+        (Raw::Str { body, escaped: false }, v) if v.is_number() && is_json_number(body) => {
+            out.extend_from_slice(body.as_bytes());
+        }
+        (Raw::Str { .. }, ValueType::Choice) if choices == Choices::Labels => {
+            let text = raw.text(&mut s.text).unwrap_or("");
+            match column.label_of(text) {
+                Some(label) => json_str(out, label),
+                None => verbatim(out, json),
+            }
+        }
+        (Raw::Json(_), ValueType::MultiChoice) if choices == Choices::Labels && json.starts_with('[') => {
+            items(answers, span, &mut s.items);
+            out.push(b'[');
+            for (i, item) in s.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let item_json = item.of(answers);
+                let item_raw = Raw::of(item_json);
+                let text = item_raw.text(&mut s.text).unwrap_or("");
+                match (item_raw, column.label_of(text)) {
+                    (Raw::Str { .. }, Some(label)) => json_str(out, label),
+                    _ => verbatim(out, item_json),
+                }
+            }
+            out.push(b']');
+        }
+        _ => verbatim(out, json),
+    }
+}
+
+fn meta_json(out: &mut Vec<u8>, column: MetaColumn, meta: &Meta<'_>, row: usize) {
+    json_str(out, column.name());
+    out.push(b':');
+    match meta_value(column, meta, row) {
+        MetaValue::Empty => out.extend_from_slice(b"null"),
+        MetaValue::Text(t) => json_str(out, t),
+        MetaValue::Int(n) => push_int(out, n),
+        MetaValue::Timestamp(ms) => {
+            out.push(b'"');
+            write_timestamp(ms, out);
+            out.push(b'"');
+        }
+    }
+}
+
+/// The keys of a part's columns, ready to write: `,"id":`.
+fn keys(part: &Part) -> Vec<Vec<u8>> {
+    part.columns
+        .iter()
+        .map(|c| {
+            let mut key = vec![b','];
+            json_str(&mut key, &c.id);
+            key.push(b':');
+            key
+        })
+        .collect()
+}
+
+/// An object of a part's metadata and columns (`cells` by column), without its closing brace.
+#[expect(clippy::too_many_arguments, reason = "the row's parts are all needed and differ in kind")]
+fn object(
+    out: &mut Vec<u8>,
+    part: &Part,
+    keys: &[Vec<u8>],
+    meta: &Meta<'_>,
+    row: usize,
+    answers: &str,
+    cells: &[Option<Span>],
+    choices: Choices,
+    s: &mut Scratch,
+) {
+    out.push(b'{');
+    for (i, column) in part.meta.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        meta_json(out, *column, meta, row);
+    }
+    for ((column, key), span) in part.columns.iter().zip(keys).zip(cells) {
+        out.extend_from_slice(key);
+        value(out, column, choices, answers, *span, s);
+    }
+}
+
+/// The JSON Lines writer.
+pub(crate) struct JsonlWriter<W: Write + Send> {
+    plan: Arc<Plan>,
+    source: Source,
+    choices: Choices,
+    output: Output,
+    /// Each part's column keys.
+    keys: Vec<Vec<Vec<u8>>>,
+    /// Each table's key in a submission's object: `,"spend":`.
+    table_keys: Vec<Vec<u8>>,
+    scratch: Scratch,
+    buf: Vec<u8>,
+    out: W,
+    /// Rows written of each part.
+    rows: Vec<u64>,
+}
+
+impl<W: Write + Send> JsonlWriter<W> {
+    pub fn new(source: Source, options: Options, output: Output, out: W) -> JsonlWriter<W> {
+        let plan = Arc::clone(&source.plan);
+        let table_keys = plan
+            .parts()
+            .iter()
+            .map(|p| {
+                let mut key = vec![b','];
+                json_str(&mut key, p.table.as_deref().unwrap_or_default());
+                key.push(b':');
+                key
+            })
+            .collect();
+        JsonlWriter {
+            keys: plan.parts().iter().map(keys).collect(),
+            rows: vec![0; plan.parts().len()],
+            table_keys,
+            plan,
+            source,
+            choices: options.choices,
+            output,
+            scratch: Scratch::default(),
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            out,
+        }
+    }
+}
+
+impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
+    fn write(&mut self, meta: &Meta<'_>, answers: &str) -> Result<(), ExportError> {
+        self.source.read(meta, answers)?;
+        let parts = self.plan.parts();
+        let (out, s, choices) = (&mut self.buf, &mut self.scratch, self.choices);
+        if let Some(p) = self.source.only {
+            let (part, keys) = (&parts[p], &self.keys[p]);
+            let mut rows = 0;
+            self.source.rows(p, meta, answers, |r, cells| {
+                object(out, part, keys, meta, r, answers, cells, choices, s);
+                out.extend_from_slice(b"}\n");
+                rows += 1;
+                Ok(())
+            })?;
+            self.rows[p] += rows;
+        } else {
+            object(out, &parts[0], &self.keys[0], meta, 0, answers, &self.source.decoded.main, choices, s);
+            self.rows[0] += 1;
+            for (p, part) in parts.iter().enumerate().skip(1) {
+                out.extend_from_slice(&self.table_keys[p]);
+                let Some(span) = self.source.decoded.tables[p] else {
+                    out.extend_from_slice(b"null");
+                    continue;
+                };
+                if !span.of(answers).starts_with('[') {
+                    verbatim(out, span.of(answers));
+                    continue;
+                }
+                out.push(b'[');
+                let keys = &self.keys[p];
+                let mut rows = 0;
+                self.source.rows(p, meta, answers, |r, cells| {
+                    if r > 1 {
+                        out.push(b',');
+                    }
+                    object(out, part, keys, meta, r, answers, cells, choices, s);
+                    out.push(b'}');
+                    rows += 1;
+                    Ok(())
+                })?;
+                self.rows[p] += rows;
+                out.push(b']');
+            }
+            out.extend_from_slice(b"}\n");
+        }
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ExportError> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Summary, ExportError> {
+        self.flush()?;
+        let only = self.source.only;
+        let files = self
+            .plan
+            .parts()
+            .iter()
+            .zip(&self.rows)
+            .enumerate()
+            .filter(|(p, _)| only.is_none_or(|o| o == *p))
+            .map(|(_, (part, rows))| FileSummary {
+                name: self.output.file_name.clone(),
+                table: part.table.clone(),
+                rows: *rows,
+            })
+            .collect();
+        Ok(Summary { file_name: self.output.file_name.clone(), files })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        let mut out = Vec::new();
+        json_str(&mut out, "a\"b\\c\nd\u{1}é");
+        assert_eq!(String::from_utf8(out).unwrap_or_default(), r#""a\"b\\c\nd\u0001é""#);
+    }
+}
