@@ -18,6 +18,9 @@ use formwork_store::{
     sessions, sign_in_attempts, tokens, users,
 };
 
+#[path = "conformance/search.rs"]
+mod search;
+
 const NOW: i64 = 1_790_000_000_000;
 const HOUR: i64 = 3_600_000;
 
