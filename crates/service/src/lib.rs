@@ -23,6 +23,7 @@ pub mod people;
 pub mod policy;
 pub mod queue;
 pub mod records;
+pub mod search;
 pub mod submissions;
 pub mod table_uploads;
 pub mod tokens;

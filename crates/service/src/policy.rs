@@ -10,6 +10,8 @@
 //!   their organisation's admins (`org_admin`) also see and manage its members and invitations;
 //! - returns: an organisation's members read all of its returns and change the sections whose
 //!   `editors` include one of their roles; the staff read every return;
+//! - lists, searches and exports of returns, records and uploads: the staff see every
+//!   organisation's, anyone else only their own organisations' ([`visible_organisations`]);
 //! - another organisation's things do not exist for them: the answer is "not found", never
 //!   "forbidden", so nobody learns what other organisations are called or hold.
 
@@ -212,6 +214,26 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
     }
 }
 
+/// The organisations whose returns, records and uploads `actor` may list, search and export
+/// (ids; `None`: every organisation), narrowed to `one` (an id) when given. The staff see every
+/// organisation; anyone else only their own, so narrowing to another organisation leaves none —
+/// the answer for an organisation that does not exist.
+pub fn visible_organisations(actor: &Actor, one: Option<&str>) -> Result<Option<Vec<String>>, ServiceError> {
+    let person = match actor {
+        Actor::Anonymous => return Err(ServiceError::SignInRequired),
+        Actor::System => return Ok(one.map(|o| vec![o.to_string()])),
+        Actor::Person(p) => p,
+    };
+    if person.staff.is_some() {
+        return Ok(one.map(|o| vec![o.to_string()]));
+    }
+    let mine = person.memberships.iter().map(|m| m.organisation_id.clone());
+    Ok(Some(match one {
+        Some(o) => mine.filter(|m| m == o).collect(),
+        None => mine.collect(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use formwork_store::organisations::Membership;
@@ -352,6 +374,25 @@ mod tests {
             check(&member, Action::MoveSubmission("other", &[])),
             Err(ServiceError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn members_list_only_their_own_organisations_and_the_staff_every_one() {
+        let member = person(None, &[("own", &["editor"]), ("second", &["editor"])]);
+        assert_eq!(
+            visible_organisations(&member, None).ok(),
+            Some(Some(vec!["own".into(), "second".into()]))
+        );
+        assert_eq!(visible_organisations(&member, Some("own")).ok(), Some(Some(vec!["own".into()])));
+        assert_eq!(visible_organisations(&member, Some("other")).ok(), Some(Some(Vec::new())));
+        let nobody = person(None, &[]);
+        assert_eq!(visible_organisations(&nobody, None).ok(), Some(Some(Vec::new())));
+        for staff in StaffRole::ALL {
+            let staff = person(Some(staff), &[]);
+            assert_eq!(visible_organisations(&staff, None).ok(), Some(None));
+            assert_eq!(visible_organisations(&staff, Some("other")).ok(), Some(Some(vec!["other".into()])));
+        }
+        assert!(matches!(visible_organisations(&Actor::Anonymous, None), Err(ServiceError::SignInRequired)));
     }
 
     #[test]

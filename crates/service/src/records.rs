@@ -27,13 +27,13 @@ use serde_json::{Map, Value};
 
 use crate::collections::definition;
 use crate::lifecycle::editing_roles;
-use crate::policy::{Action, check};
+use crate::policy::{Action, check, visible_organisations};
 use crate::submissions::{
     Confirmation, HistoryEntry, LabelledChange, Progress, SectionView, Stale, TheirChange, Warning,
     changed_sections, check_answers, confirmation_reason, label_of, person_name, put_answers,
     refuse_elsewhere, refuse_file_answers, refuse_unusable, section_keys, validation_context, warning_key,
 };
-use crate::uploads::{period_of, visible_organisations};
+use crate::uploads::period_of;
 use crate::{Actor, App, Result, ServiceError, commit};
 
 /// Records on one page of a list, unless asked for another number.

@@ -36,7 +36,7 @@ use serde_json::{Map, Value};
 use crate::collections::definition;
 use crate::jobs::SendEmail;
 use crate::lifecycle::editing_roles;
-use crate::policy::{Action, check};
+use crate::policy::{Action, check, visible_organisations};
 use crate::submissions::{self, Edit, clean_file_name, size_words, today};
 use crate::table_uploads::{Kind, about_table, kind_of, table_of};
 use crate::{Actor, App, Result, ServiceError, commit};
@@ -475,23 +475,6 @@ pub async fn list(app: &App, actor: &Actor, filter: UploadFilter) -> Result<Vec<
         limit: filter.limit.unwrap_or(50).clamp(1, 500),
     };
     Ok(store::list(&mut conn, &filter).await?)
-}
-
-/// The organisations whose records and uploads `actor` may list (`None`: all), narrowed to `one`.
-pub(crate) fn visible_organisations(actor: &Actor, one: Option<&str>) -> Result<Option<Vec<String>>> {
-    let person = match actor {
-        Actor::Anonymous => return Err(ServiceError::SignInRequired),
-        Actor::System => return Ok(one.map(|o| vec![o.to_string()])),
-        Actor::Person(p) => p,
-    };
-    if person.staff.is_some() {
-        return Ok(one.map(|o| vec![o.to_string()]));
-    }
-    let mine: Vec<String> = person.memberships.iter().map(|m| m.organisation_id.clone()).collect();
-    Ok(Some(match one {
-        Some(o) => mine.into_iter().filter(|m| m == o).collect(),
-        None => mine,
-    }))
 }
 
 /// Whether `actor` may act on an upload's records or rows: confirm its warnings, upload a
