@@ -263,11 +263,7 @@ async fn check_query(app: &App, actor: &Actor, query: &SearchQuery) -> Result<Ch
     if let Some(text) = &query.updated_since {
         match since(text) {
             Some(at) => selection.updated_since = Some(at),
-            None => problems.push(Problem::new(
-                "updated_since",
-                "type",
-                "Changed since must be a real date, like 2026-04-01",
-            )),
+            None => problems.push(Problem::new("updated_since", "type", "Changed since must be a real date")),
         }
     }
     if let Some(text) = &query.q {

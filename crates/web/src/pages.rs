@@ -152,6 +152,9 @@ impl Ctx {
             if actor.staff().is_some() {
                 nav.push(("/review", "Review"));
             }
+            if actor.staff().is_some() || !person.memberships.is_empty() {
+                nav.push((crate::routes::search::NAV, "Search"));
+            }
             if check(actor, Action::ManagePeople).is_ok() {
                 nav.push(("/people", "People"));
             }

@@ -11,6 +11,7 @@ mod me;
 mod organisations;
 mod people;
 mod records;
+mod search;
 mod submissions;
 mod tokens;
 pub(crate) mod types;
@@ -47,6 +48,7 @@ use crate::error::AppError;
         (name = "lifecycle", description = "After a return is filled in: sign-off steps, submission, review (sent back or accepted), reopening, moving to a newer version of its form; the review queue's counts. Each step needs If-Match"),
         (name = "uploads", description = "Files of a log's records or a table's rows, checked by a job: all of a file is stored or none of it"),
         (name = "records", description = "Records of a log: list (filtered, counted, paged by cursor), add, read, change answers, confirm warnings, delete, history"),
+        (name = "search", description = "Returns and records found by collection, version, period, organisation, state, when they changed and text; sorted, counted by state, a page at a time by key"),
         (name = "jobs", description = "The background job queue (service admins)"),
         (name = "meta", description = "This document"),
     )
@@ -154,6 +156,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::get, records::patch, records::delete))
         .routes(routes!(records::confirm_warning))
         .routes(routes!(records::history))
+        .routes(routes!(search::submissions))
+        .routes(routes!(search::records))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
         .routes(routes!(docs::openapi_json))

@@ -12,6 +12,7 @@ mod people;
 mod records;
 mod returns;
 mod review;
+pub(crate) mod search;
 pub(crate) mod sign_in;
 
 pub(crate) mod return_files;
@@ -101,6 +102,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/returns/{id}/sections/{section}", get(returns::section::show)),
         (Method::POST, "/returns/{id}/sections/{section}", post(returns::section::save)),
         (Method::GET, "/returns/{id}/sections/{section}/check", get(returns::check::section)),
+        (Method::GET, "/search/returns", get(search::returns)),
+        (Method::GET, "/search/records", get(search::records)),
         (Method::GET, "/jobs", get(jobs::list)),
         (Method::POST, "/jobs/{id}/retry", post(jobs::retry)),
         (Method::GET, "/api/v1/docs", get(crate::api::docs::page)),

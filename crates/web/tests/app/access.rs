@@ -355,6 +355,9 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("POST", "/collections/{slug}/move-drafts", false, ServiceAdmin),
         ("GET", "/review", false, Staff),
         ("GET", "/review/{id}", true, SeeOrganisation),
+        // Anyone signed in searches what they may see (the staff everything, members their own).
+        ("GET", "/search/returns", false, SignedIn),
+        ("GET", "/search/records", false, SignedIn),
         ("GET", "/jobs", false, ServiceAdmin),
         ("POST", "/jobs/{id}/retry", false, ServiceAdmin),
         // A log's records (the matrix's log, whose one role is `editor`).
@@ -435,6 +438,8 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("DELETE", "/api/v1/records/{id}", true, EditReturn),
         ("POST", "/api/v1/records/{id}/warnings", true, EditReturn),
         ("GET", "/api/v1/records/{id}/history", true, SeeOrganisation),
+        ("GET", "/api/v1/search/submissions", false, SignedIn),
+        ("GET", "/api/v1/search/records", false, SignedIn),
         ("GET", "/api/v1/uploads", false, SignedIn),
         ("POST", "/api/v1/uploads", true, AddRecord),
         ("GET", "/api/v1/uploads/{id}", true, SeeOrganisation),

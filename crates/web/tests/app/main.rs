@@ -22,6 +22,7 @@ mod records;
 mod returns_api;
 mod returns_pages;
 mod returns_tables;
+mod search;
 mod shapes;
 mod support;
 mod uploads_api;
