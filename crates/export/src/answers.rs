@@ -8,12 +8,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use rustc_hash::FxHashMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de};
 use serde_json::value::RawValue;
 
+use crate::keys::KeyTable;
 use crate::plan::{Plan, Target, VersionKeys};
+use crate::scan::scan;
 
 /// Where a JSON value lies in the answers text (byte offsets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +47,16 @@ impl Decoded {
     pub fn read(&mut self, keys: &VersionKeys, text: &str) -> Result<(), serde_json::Error> {
         self.main.fill(None);
         self.tables.fill(None);
-        if text.trim().is_empty() {
+        if text.bytes().all(|b| b.is_ascii_whitespace()) {
             return Ok(());
         }
         let mut slots = MainSlots { keys: &keys.main, main: &mut self.main, tables: &mut self.tables };
+        if scan(text, &mut slots).is_some() {
+            return Ok(());
+        }
+        // What the fast scanner does not read, serde does (or says what is wrong with it).
+        slots.main.fill(None);
+        slots.tables.fill(None);
         let mut de = serde_json::Deserializer::from_str(text);
         SpanMap { base: text.as_ptr() as usize, slots: &mut slots, allow_null: true }.deserialize(&mut de)?;
         de.end()
@@ -73,13 +80,7 @@ impl Rows {
 
     /// Read row `span` into `cells` (`columns` of them) by `keys`; false (and every cell
     /// empty) when it is not an object.
-    pub fn read_row(
-        &mut self,
-        text: &str,
-        span: Span,
-        keys: &FxHashMap<Box<str>, usize>,
-        columns: usize,
-    ) -> bool {
+    pub fn read_row(&mut self, text: &str, span: Span, keys: &KeyTable<usize>, columns: usize) -> bool {
         self.cells.clear();
         self.cells.resize(columns, None);
         let mut slots = RowSlots { keys, cells: &mut self.cells };
@@ -112,12 +113,12 @@ fn span_of(base: usize, raw: &RawValue) -> Span {
 }
 
 /// Where the value of a key goes.
-trait Slots {
+pub(crate) trait Slots {
     fn slot(&mut self, key: &str) -> Option<&mut Option<Span>>;
 }
 
 struct MainSlots<'a> {
-    keys: &'a FxHashMap<Box<str>, Target>,
+    keys: &'a KeyTable<Target>,
     main: &'a mut [Option<Span>],
     tables: &'a mut [Option<Span>],
 }
@@ -125,20 +126,20 @@ struct MainSlots<'a> {
 impl Slots for MainSlots<'_> {
     fn slot(&mut self, key: &str) -> Option<&mut Option<Span>> {
         match self.keys.get(key)? {
-            Target::Column(c) => self.main.get_mut(*c),
-            Target::Table(p) => self.tables.get_mut(*p),
+            Target::Column(c) => self.main.get_mut(c),
+            Target::Table(p) => self.tables.get_mut(p),
         }
     }
 }
 
 struct RowSlots<'a> {
-    keys: &'a FxHashMap<Box<str>, usize>,
+    keys: &'a KeyTable<usize>,
     cells: &'a mut [Option<Span>],
 }
 
 impl Slots for RowSlots<'_> {
     fn slot(&mut self, key: &str) -> Option<&mut Option<Span>> {
-        self.cells.get_mut(*self.keys.get(key)?)
+        self.cells.get_mut(self.keys.get(key)?)
     }
 }
 
@@ -254,7 +255,7 @@ mod tests {
         let rows: Vec<&str> = out.iter().map(|s| s.of(text)).collect();
         assert_eq!(rows, vec![r#"{"c": 1}"#, r#"{"c": [2, 3]}"#]);
 
-        let keys: FxHashMap<Box<str>, usize> = [("c".into(), 0)].into_iter().collect();
+        let keys = KeyTable::new([("c".to_string(), 0)]);
         let mut r = Rows::default();
         assert!(r.read_row(text, out[1], &keys, 1));
         assert_eq!(r.cells[0].map(|s| s.of(text)), Some("[2, 3]"));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::answers::Span;
 use crate::cells::{Cell, Scratch, cell};
-use crate::plan::{Part, Plan};
+use crate::plan::{Part, Plan, ValueType};
 use crate::source::{MetaValue, Source, meta_value};
 use crate::values::{push_int, write_timestamp};
 use crate::zipped::{Sink, part_file, spool};
@@ -30,11 +30,21 @@ const NEEDS_QUOTES: [bool; 256] = {
     t
 };
 
+/// Bytes that stop a stored string being written as it is: quoting, or a JSON escape.
+const PLAIN_NOT: [bool; 256] = {
+    let mut t = NEEDS_QUOTES;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// What a spreadsheet runs as a formula when a cell starts with it.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// Write one field, quoted if it needs to be. With `guard`, text a spreadsheet would run as a
 /// formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`.
 pub(crate) fn field(out: &mut Vec<u8>, text: &str, guard: bool) {
     let bytes = text.as_bytes();
-    let prefix = guard && matches!(bytes.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    let prefix = guard && text.starts_with(FORMULA_STARTS);
     if !bytes.iter().any(|b| NEEDS_QUOTES[usize::from(*b)]) {
         if prefix {
             out.push(b'\'');
@@ -109,6 +119,17 @@ fn row(
     for (column, span) in part.columns.iter().zip(cells) {
         if !std::mem::take(&mut first) {
             out.push(b',');
+        }
+        // Most answers are plain strings that need no lookup, no decoding and no quotes: written
+        // as they are stored.
+        if let Some(span) = span
+            && let Some(body) = span.of(answers).strip_prefix('"').and_then(|s| s.strip_suffix('"'))
+            && !body.bytes().any(|b| PLAIN_NOT[usize::from(b)])
+            && !body.starts_with(FORMULA_STARTS)
+            && !(choices == Choices::Labels && column.value == ValueType::Choice)
+        {
+            out.extend_from_slice(body.as_bytes());
+            continue;
         }
         match cell(column, choices, answers, *span, scratch) {
             Cell::Empty => {}
@@ -213,6 +234,7 @@ impl<W: Write + Send> CsvWriter<W> {
         };
         // The header goes out at once: the first bytes reach the caller before any row is read.
         writer.first.drain(&mut writer.sink, true)?;
+        writer.sink.flush()?;
         Ok(writer)
     }
 }

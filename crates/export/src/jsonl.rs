@@ -20,28 +20,40 @@ pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+        if !ESCAPED[usize::from(b)] {
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        if escape.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        } else {
-            out.extend_from_slice(escape);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
         }
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
+
+/// Bytes a JSON string escapes: quotes, backslashes and control characters.
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
@@ -78,6 +90,14 @@ fn value(
         return;
     };
     let json = span.of(answers);
+    // Most answers are copied as they are stored; only numbers, and choices written as labels,
+    // are looked at.
+    let labels =
+        choices == Choices::Labels && matches!(column.value, ValueType::Choice | ValueType::MultiChoice);
+    if !labels && !column.value.is_number() {
+        verbatim(out, json);
+        return;
+    }
     let raw = Raw::of(json);
     match (raw, column.value) {
         (Raw::Null, _) => out.extend_from_slice(b"null"),

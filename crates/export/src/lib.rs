@@ -31,8 +31,10 @@ mod cells;
 mod csv;
 mod error;
 mod jsonl;
+mod keys;
 mod parquet_file;
 pub mod plan;
+mod scan;
 mod source;
 mod values;
 mod xlsx;
@@ -227,7 +229,8 @@ pub struct Summary {
 /// How many rows one part of an export has.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileSummary {
-    /// The file in the zip holding the part; for a single-file export, the output's file name.
+    /// The file in the zip holding the part; the (first) sheet holding it in a workbook; the
+    /// output's file name otherwise.
     pub name: String,
     /// The table, for a table's part.
     pub table: Option<String>,

@@ -18,6 +18,7 @@ use formwork_definition::{Definition, Kind};
 use rustc_hash::FxHashMap;
 
 use crate::ExportError;
+use crate::keys::KeyTable;
 
 /// The parts and columns of an export of one collection.
 #[derive(Debug)]
@@ -240,10 +241,10 @@ impl MetaColumn {
 #[derive(Debug)]
 pub(crate) struct VersionKeys {
     /// Top-level answer key → what it holds.
-    pub main: FxHashMap<Box<str>, Target>,
+    pub main: KeyTable<Target>,
     /// By part index: a row's key → column index (empty for the main part, and for tables this
     /// version did not have).
-    pub tables: Vec<FxHashMap<Box<str>, usize>>,
+    pub tables: Vec<KeyTable<usize>>,
 }
 
 /// What a top-level answer key holds.
@@ -305,27 +306,26 @@ impl Plan {
 
         let keys = (0..defs.len())
             .map(|v| {
-                let mut main = FxHashMap::default();
+                let mut main: Vec<(String, Target)> = Vec::new();
                 for (c, column) in parts[0].columns.iter().enumerate() {
                     if let Some(key) = &column.sources[v] {
-                        main.insert(key.as_str().into(), Target::Column(c));
+                        main.push((key.clone(), Target::Column(c)));
                     }
                 }
-                let mut tables = vec![FxHashMap::default()];
+                let mut tables = vec![KeyTable::new([])];
                 for (p, part) in parts.iter().enumerate().skip(1) {
                     let id = part.table.as_deref().unwrap_or_default();
                     if defs[v].table(id).is_some() {
-                        main.insert(id.into(), Target::Table(p));
+                        main.push((id.to_string(), Target::Table(p)));
                     }
-                    let mut row = FxHashMap::default();
-                    for (c, column) in part.columns.iter().enumerate() {
-                        if let Some(key) = &column.sources[v] {
-                            row.insert(key.as_str().into(), c);
-                        }
-                    }
-                    tables.push(row);
+                    let row = part
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(c, column)| column.sources[v].clone().map(|key| (key, c)));
+                    tables.push(KeyTable::new(row));
                 }
-                VersionKeys { main, tables }
+                VersionKeys { main: KeyTable::new(main), tables }
             })
             .collect();
 

@@ -24,11 +24,14 @@ use formwork_definition::Kind;
 use crate::plan::{MetaColumn, Plan, TABLE_META, ValueType};
 use crate::source::{MetaValue, Source, meta_value};
 use crate::values::push_digits;
-use crate::zipped::{data_entry, small_entry, spool};
+use crate::zipped::{sheet_entry, small_entry, spool};
 use crate::{Choices, ExportError, ExportWriter, FileSummary, Headers, Meta, Options, Output, Summary};
 
 /// Most data rows on one sheet: Excel's 1,048,576 rows less the header.
 const SHEET_ROWS: u32 = 1_048_575;
+/// A sheet goes on in a new sheet before its XML reaches this size, so that its zip entry stays
+/// under 4 GiB (see [`sheet_entry`]).
+const SHEET_BYTES: u64 = 0xF000_0000;
 /// Most characters Excel keeps in a cell.
 const CELL_CHARS: usize = 32_767;
 /// A sheet's XML is handed on once this many bytes are buffered.
@@ -139,6 +142,8 @@ struct Physical {
     number: usize,
     /// Data rows written.
     rows: u32,
+    /// Bytes of XML handed on.
+    bytes: u64,
     buf: Vec<u8>,
     /// Its temporary file; `None` for a sheet going straight into the zip.
     spool: Option<File>,
@@ -173,6 +178,8 @@ struct Book<W: Write> {
     numbers: usize,
     /// Most data rows on one sheet.
     max_rows: u32,
+    /// A sheet goes on in a new one once its XML reaches this size.
+    max_bytes: u64,
 }
 
 impl<W: Write> Book<W> {
@@ -181,7 +188,7 @@ impl<W: Write> Book<W> {
         self.numbers += 1;
         let number = self.numbers;
         let spool = if into_zip {
-            self.zip.start_file(sheet_path(number), data_entry())?;
+            self.zip.start_file(sheet_path(number), sheet_entry())?;
             None
         } else {
             Some(spool()?)
@@ -190,6 +197,7 @@ impl<W: Write> Book<W> {
             name: sheet_name(title, &mut self.taken),
             number,
             rows: 0,
+            bytes: 0,
             buf: Vec::with_capacity(FLUSH_AT + 8192),
             spool,
         })
@@ -197,7 +205,10 @@ impl<W: Write> Book<W> {
 
     /// Go on in a new sheet when `sheet`'s current one is full.
     fn make_room(&mut self, sheet: &mut Sheet) -> Result<(), ExportError> {
-        if sheet.current.rows < self.max_rows {
+        let current = &sheet.current;
+        let full = current.rows >= self.max_rows
+            || (current.rows > 0 && current.bytes + (current.buf.len() as u64) >= self.max_bytes);
+        if !full {
             return Ok(());
         }
         end_sheet(&mut sheet.current.buf);
@@ -234,15 +245,16 @@ impl<W: Write + Send> XlsxWriter<W> {
         output: Output,
         out: W,
     ) -> Result<XlsxWriter<W>, ExportError> {
-        XlsxWriter::with_max_rows(source, options, output, out, SHEET_ROWS)
+        XlsxWriter::with_limits(source, options, output, out, (SHEET_ROWS, SHEET_BYTES))
     }
 
-    fn with_max_rows(
+    /// A writer whose sheets go on in a new sheet after `limits` (rows, bytes).
+    fn with_limits(
         source: Source,
         options: Options,
         output: Output,
         out: W,
-        max_rows: u32,
+        (max_rows, max_bytes): (u32, u64),
     ) -> Result<XlsxWriter<W>, ExportError> {
         let plan = Arc::clone(&source.plan);
         let mut currencies: Vec<String> = Vec::new();
@@ -258,6 +270,7 @@ impl<W: Write + Send> XlsxWriter<W> {
             taken: Vec::new(),
             numbers: 0,
             max_rows: max_rows.max(1),
+            max_bytes,
         };
         let mut writer = XlsxWriter {
             source,
@@ -352,7 +365,14 @@ impl<W: Write + Send> XlsxWriter<W> {
             headers: ["Sheet", "Column", "Label", "Type"].iter().map(|h| h.to_string()).collect(),
             styles: Vec::new(),
             widths: vec![24.0, 24.0, 50.0, 24.0],
-            current: Physical { name: name.to_string(), number: 0, rows: 0, buf: Vec::new(), spool: None },
+            current: Physical {
+                name: name.to_string(),
+                number: 0,
+                rows: 0,
+                bytes: 0,
+                buf: Vec::new(),
+                spool: None,
+            },
             done: Vec::new(),
             rows: 0,
         };
@@ -482,6 +502,7 @@ fn drain(physical: &mut Physical, zip: &mut impl Write, all: bool) -> Result<(),
             Some(file) => file.write_all(&physical.buf)?,
             None => zip.write_all(&physical.buf)?,
         }
+        physical.bytes += physical.buf.len() as u64;
         physical.buf.clear();
     }
     Ok(())
@@ -634,7 +655,7 @@ impl<W: Write + Send> ExportWriter for XlsxWriter<W> {
                 if let Some(file) = &mut physical.spool {
                     file.flush()?;
                     file.seek(SeekFrom::Start(0))?;
-                    zip.start_file(sheet_path(physical.number), data_entry())?;
+                    zip.start_file(sheet_path(physical.number), sheet_entry())?;
                     std::io::copy(&mut std::io::BufReader::with_capacity(1 << 16, file), zip)?;
                 }
                 physical.spool = None;
@@ -774,7 +795,7 @@ mod tests {
         example: &str,
         answers: &str,
         records: usize,
-        max_rows: u32,
+        limits: (u32, u64),
     ) -> Vec<(String, Vec<String>)> {
         use calamine::Reader;
         let yaml =
@@ -784,7 +805,7 @@ mod tests {
         let output = crate::output(&plan, crate::Format::Xlsx, &options).unwrap();
         let source = Source::new(plan, &options);
         let mut out = Vec::new();
-        let mut writer = XlsxWriter::with_max_rows(source, options, output, &mut out, max_rows).unwrap();
+        let mut writer = XlsxWriter::with_limits(source, options, output, &mut out, limits).unwrap();
         let ids: Vec<String> = (1..=records).map(|i| format!("r{i}")).collect();
         for id in &ids {
             let meta = Meta {
@@ -815,7 +836,7 @@ mod tests {
 
     #[test]
     fn a_full_sheet_goes_on_in_a_new_sheet() {
-        let sheets = long_sheets("lettings-log", "{}", 5, 2);
+        let sheets = long_sheets("lettings-log", "{}", 5, (2, SHEET_BYTES));
         let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, vec!["Records", "Records (2)", "Records (3)", "Dictionary"]);
         assert_eq!(sheets[0].1, vec!["r1#o", "r2#o"]);
@@ -825,9 +846,17 @@ mod tests {
     }
 
     #[test]
+    fn a_sheet_goes_on_in_a_new_sheet_before_its_zip_entry_would_need_zip64() {
+        let sheets = long_sheets("lettings-log", "{}", 3, (SHEET_ROWS, 1));
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["Records", "Records (2)", "Records (3)", "Dictionary"]);
+        assert_eq!(sheets[1].1, vec!["r2#o"]);
+    }
+
+    #[test]
     fn a_table_sheet_fills_up_part_way_through_a_submissions_rows() {
         let answers = r#"{"programme_name":"P","spend":[{"amount":"1"},{"amount":"2"},{"amount":"3"}]}"#;
-        let sheets = long_sheets("towns-fund-monitoring", answers, 2, 4);
+        let sheets = long_sheets("towns-fund-monitoring", answers, 2, (4, SHEET_BYTES));
         let spend: Vec<(&str, &Vec<String>)> = sheets
             .iter()
             .filter(|(n, _)| n.starts_with("Spend"))

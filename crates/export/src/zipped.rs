@@ -55,6 +55,12 @@ pub(crate) fn data_entry() -> SimpleFileOptions {
         .large_file(true)
 }
 
+/// Options of a workbook's sheet: without the ZIP64 extra field, which LibreOffice refuses in a
+/// streamed entry; a sheet is kept under 4 GiB instead.
+pub(crate) fn sheet_entry() -> SimpleFileOptions {
+    data_entry().large_file(false)
+}
+
 /// Options of a small entry.
 pub(crate) fn small_entry() -> SimpleFileOptions {
     SimpleFileOptions::default().compression_method(CompressionMethod::Deflated)

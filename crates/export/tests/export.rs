@@ -805,3 +805,27 @@ fn parquet_is_written_in_bounded_row_groups() {
     let groups: Vec<i64> = reader.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
     assert_eq!(groups, vec![65_536, 70_000 - 65_536]);
 }
+
+#[test]
+fn the_first_bytes_reach_the_output_before_any_row_is_written() {
+    let log = plan_of(&[&example("lettings-log")]);
+    let ret = plan_of(&[&example("towns-fund-monitoring")]);
+    for (plan, format, start) in [
+        (&log, Format::Csv, b"\xEF\xBB\xBF_id,".as_slice()),
+        (&ret, Format::Csv, b"PK\x03\x04".as_slice()),
+        (&log, Format::Xlsx, b"PK\x03\x04".as_slice()),
+        (&log, Format::Parquet, b"PAR1".as_slice()),
+        (&ret, Format::Parquet, b"PK\x03\x04".as_slice()),
+    ] {
+        let out = Shared::default();
+        let w =
+            writer(format, Arc::clone(plan), Options::default(), Dictionary::default(), out.clone()).unwrap();
+        assert!(out.bytes().starts_with(start), "{format:?} of {}", plan.collection());
+        w.finish().unwrap();
+    }
+    let out = Shared::default();
+    let mut w = writer(Format::Jsonl, log, Options::default(), Dictionary::default(), out.clone()).unwrap();
+    w.write(&meta("a", 1), LETTING).unwrap();
+    w.flush().unwrap();
+    assert!(out.bytes().starts_with(b"{\"_id\":\"a\""), "a flush hands on what is buffered");
+}

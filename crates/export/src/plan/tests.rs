@@ -58,7 +58,7 @@ fn each_column_knows_its_id_in_every_version_through_renames() {
     assert_eq!(ids(column("weekly_rent")), vec![Some("weekly_rent"), Some("weekly_rent"), None]);
     assert_eq!(ids(column("is_starter")), vec![None, None, Some("is_starter")]);
     assert_eq!(ids(column("tenancy_code")), vec![Some("tenancy_code"); 3]);
-    assert_eq!(plan.keys(1).unwrap().main.get("la_code"), Some(&Target::Column(column_index(&plan, "la"))));
+    assert_eq!(plan.keys(1).unwrap().main.get("la_code"), Some(Target::Column(column_index(&plan, "la"))));
     assert_eq!(plan.keys(3).unwrap().main.get("la_code"), None);
 }
 
@@ -92,7 +92,7 @@ fn a_return_has_a_part_for_each_table() {
     let percent = &plan.parts()[1].columns[4];
     assert_eq!((percent.id.as_str(), percent.value), ("percent_complete", ValueType::Decimal { places: 0 }));
     assert_eq!(plan.table_part("spend"), Some(2));
-    assert_eq!(plan.keys(1).unwrap().main.get("spend"), Some(&Target::Table(2)));
+    assert_eq!(plan.keys(1).unwrap().main.get("spend"), Some(Target::Table(2)));
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn a_table_column_renamed_in_a_newer_version_is_one_column() {
     let spend = &plan.parts()[2];
     let ids: Vec<&str> = spend.columns.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, vec!["project_id", "quarter", "source", "spent"]);
-    assert_eq!(plan.keys(1).unwrap().tables[2].get("amount"), Some(&3));
+    assert_eq!(plan.keys(1).unwrap().tables[2].get("amount"), Some(3));
 }
 
 #[test]
