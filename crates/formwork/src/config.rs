@@ -144,6 +144,8 @@ pub struct ServeArgs {
     pub oidc_assume_email_verified: bool,
     #[command(flatten)]
     pub uploads: UploadArgs,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// The longest a client may take to send a request's headers, in seconds; its connection is
     /// then closed.
     #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 30)]
@@ -232,6 +234,8 @@ pub struct WorkerArgs {
     pub service_name: String,
     #[command(flatten)]
     pub uploads: UploadArgs,
+    #[command(flatten)]
+    pub exports: ExportArgs,
     /// How long a worker holds a job it took without renewing its claim, in seconds: a job whose
     /// worker died is taken over after this long. The claim is renewed every third of it while the
     /// job runs.
@@ -249,6 +253,21 @@ pub struct UploadArgs {
     /// The most rows (records, or a table's rows) an uploaded file may have.
     #[arg(long, env = "MAX_UPLOAD_ROWS", default_value_t = 1_000_000)]
     pub max_upload_rows: usize,
+}
+
+/// How exports run, shared by `serve` (which streams them and queues the large ones) and `worker`
+/// (which writes those and removes them when they expire).
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// An export from a page of more rows than this is prepared as a file by a job, with its
+    /// progress on a page, instead of downloading at once (the API and `formwork export` always
+    /// stream).
+    #[arg(long, env = "EXPORT_DIRECT_MAX_ROWS", default_value_t = 100_000)]
+    pub export_direct_max_rows: i64,
+    /// How long an export prepared as a file may be downloaded (by the person who asked), in
+    /// hours; then its file is removed.
+    #[arg(long, env = "EXPORT_KEEP_HOURS", default_value_t = 24)]
+    pub export_keep_hours: i64,
 }
 
 #[cfg(test)]

@@ -71,6 +71,11 @@ enum Command {
     /// Exit status: 0 stored, 1 refused, errors or warnings to confirm (nothing stored), 2 cannot
     /// run.
     Upload(commands::upload::Args),
+    /// Export a collection's submissions or records as CSV, XLSX, JSON Lines or Parquet, with the
+    /// search's filters, streamed to a file or standard output.
+    ///
+    /// Exit status: 0 written, 1 refused (unknown collection, filter or format), 2 cannot run.
+    Export(commands::export::Args),
     /// Bring the database's schema up to date.
     Migrate(config::DatabaseArgs),
     /// Set up organisations, people, tokens and collections from the command line.
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         Command::Worker(args) => commands::worker::run(&args),
         Command::Migrate(args) => commands::migrate::run(&args),
         Command::Upload(args) => commands::upload::run(&args),
+        Command::Export(args) => commands::export::run(&args),
         Command::Admin { database, command } => commands::admin::run(&database, &command),
     };
     match result {

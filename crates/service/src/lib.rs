@@ -12,6 +12,7 @@ pub mod collections;
 pub mod demo;
 pub mod emails;
 mod error;
+pub mod exports;
 pub mod fields;
 pub mod idempotency;
 pub mod invitations;
@@ -61,6 +62,11 @@ pub struct Settings {
     pub upload_max_bytes: u64,
     /// The most rows (records) an uploaded file may have (`MAX_UPLOAD_ROWS`).
     pub upload_max_rows: usize,
+    /// An export from a page of more rows than this is prepared as a file by a job
+    /// (`EXPORT_DIRECT_MAX_ROWS`); the API and the command line always stream.
+    pub export_direct_max_rows: i64,
+    /// How long an export prepared as a file may be downloaded, in hours (`EXPORT_KEEP_HOURS`).
+    pub export_keep_hours: i64,
 }
 
 impl Default for Settings {
@@ -75,6 +81,8 @@ impl Default for Settings {
             reset_lifetime: HOUR,
             upload_max_bytes: 200 * 1024 * 1024,
             upload_max_rows: 1_000_000,
+            export_direct_max_rows: 100_000,
+            export_keep_hours: 24,
         }
     }
 }

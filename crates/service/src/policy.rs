@@ -76,6 +76,13 @@ pub enum Action<'a> {
     /// Download an upload's original file, and check a failed upload again: the service's
     /// administrators (the peers needed shell access for this).
     ManageUploads,
+    /// Export data: the staff (every organisation's) and organisations' members (only their own
+    /// organisations' rows: the search's selection narrows what they get).
+    Export,
+    /// Download an export prepared as a file (the id of the person who asked): only them.
+    DownloadExport(&'a str),
+    /// Set up and stop scheduled exports (feeds to a data warehouse): the service's administrators.
+    ManageFeeds,
 }
 
 const STAFF_ONLY: &str = "Only the service's administrators can do this";
@@ -99,6 +106,14 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
                 "Only the organisation's own people can sign off its returns".into(),
             )),
             None => Err(ServiceError::NotFound("Page not found".into())),
+        };
+    }
+    if let Action::DownloadExport(requested_by) = action {
+        // A prepared export is its requester's alone: not even a service admin downloads it.
+        return if person.user.id == requested_by {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound("There is no such export".into()))
         };
     }
     if matches!(action, Action::AddMemberWithoutInvitation) {
@@ -203,7 +218,16 @@ pub fn check(actor: &Actor, action: Action<'_>) -> Result<(), ServiceError> {
             None if staff => Err(ServiceError::Forbidden(STAFF_ONLY.into())),
             None => Err(hidden()),
         },
+        Action::Export => {
+            if staff || !person.memberships.is_empty() {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden("Only staff and organisations' members can export data".into()))
+            }
+        }
+        Action::DownloadExport(_) => Err(hidden()),
         Action::AddMemberWithoutInvitation
+        | Action::ManageFeeds
         | Action::MoveAllDrafts
         | Action::ManageOrganisations
         | Action::ManagePeople

@@ -70,6 +70,9 @@ const NOTICES: &[(&str, &str)] = &[
     ("assigned", "The organisation has been assigned to the collection"),
     ("unassigned", "The organisation has been taken off the collection"),
     ("job-retried", "The job will run again shortly"),
+    ("feed-added", "The export has been scheduled: it runs each night at 02:00 UTC"),
+    ("feed-ran", "The scheduled export has run: its files and manifest are written"),
+    ("feed-removed", "The scheduled export has been stopped; what it wrote stays"),
     ("row-added", "The row has been added"),
     ("row-changed", "The row has been changed"),
     ("row-removed", "The row has been removed"),
@@ -154,6 +157,7 @@ impl Ctx {
             }
             if actor.staff().is_some() || !person.memberships.is_empty() {
                 nav.push((crate::routes::search::NAV, "Search"));
+                nav.push((crate::routes::exports::NAV, "Exports"));
             }
             if check(actor, Action::ManagePeople).is_ok() {
                 nav.push(("/people", "People"));

@@ -4,6 +4,7 @@ pub mod admin;
 mod boot;
 pub mod check;
 pub mod docs;
+pub mod export;
 pub mod generate;
 pub mod migrate;
 pub mod serve;

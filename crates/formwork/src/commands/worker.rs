@@ -22,6 +22,8 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
             service_name: args.service_name.clone(),
             upload_max_bytes: u64::try_from(args.uploads.max_upload_bytes).unwrap_or(u64::MAX),
             upload_max_rows: args.uploads.max_upload_rows,
+            export_direct_max_rows: args.exports.export_direct_max_rows.max(0),
+            export_keep_hours: args.exports.export_keep_hours.max(1),
             ..Settings::default()
         };
         let app = App::new(store.clone(), Clock::system(), settings);

@@ -3,6 +3,7 @@
 //! retries, recurring slots) is `formwork_jobs`; [`registry`] lists every job a worker runs.
 
 mod check_upload;
+mod exports;
 mod reminders;
 mod send_email;
 
@@ -13,6 +14,7 @@ use formwork_mail::Mailer;
 use crate::App;
 
 pub use check_upload::CheckUpload;
+pub use exports::{RemoveExpiredExports, RunExport, ScheduledExports};
 pub use reminders::SendReminders;
 pub use send_email::SendEmail;
 
@@ -32,7 +34,11 @@ pub fn registry() -> Registry<JobContext> {
     Registry::new()
         .register::<SendEmail>()
         .register::<CheckUpload>()
+        .register::<RunExport>()
         .recurring(&SendReminders, Schedule::Every(3_600_000))
+        .recurring(&RemoveExpiredExports {}, Schedule::Every(3_600_000))
+        // The nightly feeds to data warehouses, after the day's work and before the next.
+        .recurring(&ScheduledExports {}, Schedule::daily(2, 0))
 }
 
 /// A worker for every job formwork runs, named `id`; it wakes when `ctx.app` enqueues a job.
@@ -45,7 +51,13 @@ pub fn worker(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
 pub fn worker_without_schedules(ctx: JobContext, id: impl Into<String>) -> Worker<JobContext> {
     worker_of(
         ctx,
-        Registry::new().register::<SendEmail>().register::<SendReminders>().register::<CheckUpload>(),
+        Registry::new()
+            .register::<SendEmail>()
+            .register::<SendReminders>()
+            .register::<CheckUpload>()
+            .register::<RunExport>()
+            .register::<RemoveExpiredExports>()
+            .register::<ScheduledExports>(),
         id,
     )
 }
@@ -67,6 +79,9 @@ pub(crate) fn summary(kind: &str, payload: &serde_json::Value) -> String {
         SendEmail::KIND_NAME => send_email::summary(payload),
         SendReminders::KIND_NAME => "Reminders and overdue notices for returns".into(),
         CheckUpload::KIND_NAME => check_upload::summary(payload),
+        RunExport::KIND_NAME => exports::summary(payload),
+        RemoveExpiredExports::KIND_NAME => "Remove the files of expired exports".into(),
+        ScheduledExports::KIND_NAME => "Write the scheduled exports (nightly feeds)".into(),
         _ => String::new(),
     }
 }

@@ -5,6 +5,7 @@
 
 mod collections;
 pub(crate) mod docs;
+pub(crate) mod exports;
 mod jobs;
 mod lifecycle;
 mod me;
@@ -49,6 +50,7 @@ use crate::error::AppError;
         (name = "uploads", description = "Files of a log's records or a table's rows, checked by a job: all of a file is stored or none of it"),
         (name = "records", description = "Records of a log: list (filtered, counted, paged by cursor), add, read, change answers, confirm warnings, delete, history"),
         (name = "search", description = "Returns and records found by collection, version, period, organisation, state, when they changed and text; sorted, counted by state, a page at a time by key"),
+        (name = "exports", description = "Exports of exactly what the search's filters select, streamed as CSV, XLSX, JSON Lines or Parquet; large ones prepared as files by a job; scheduled nightly feeds to object storage (service admins)"),
         (name = "jobs", description = "The background job queue (service admins)"),
         (name = "meta", description = "This document"),
     )
@@ -158,6 +160,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(records::history))
         .routes(routes!(search::submissions))
         .routes(routes!(search::records))
+        .routes(routes!(exports::download))
+        .routes(routes!(exports::create))
+        .routes(routes!(exports::jobs))
+        .routes(routes!(exports::job))
+        .routes(routes!(exports::file))
+        .routes(routes!(exports::feeds, exports::add_feed))
+        .routes(routes!(exports::remove_feed))
+        .routes(routes!(exports::run_feed))
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::retry))
         .routes(routes!(docs::openapi_json))

@@ -9,6 +9,7 @@ mod jobs;
 mod oidc;
 mod organisations;
 mod people;
+pub(crate) mod exports;
 mod records;
 mod returns;
 mod review;
@@ -187,6 +188,22 @@ fn uploads() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The pages of exports: downloads from the search page, exports prepared as files, and the
+/// scheduled exports (service admins).
+fn export_pages() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/exports", get(exports::list)),
+        (Method::POST, "/exports", post(exports::create)),
+        (Method::GET, "/exports/scheduled", get(exports::feeds)),
+        (Method::POST, "/exports/scheduled", post(exports::add_feed)),
+        (Method::POST, "/exports/scheduled/{id}/run", post(exports::run_feed)),
+        (Method::POST, "/exports/scheduled/{id}/remove", post(exports::remove_feed)),
+        (Method::GET, "/exports/jobs/{id}", get(exports::job)),
+        (Method::GET, "/exports/jobs/{id}/download", get(exports::job_download)),
+        (Method::GET, "/exports/{file}", get(exports::download)),
+    ]
+}
+
 /// Every page route, as (method, path): what the authorisation matrix must cover.
 pub fn pages() -> Vec<(Method, &'static str)> {
     table()
@@ -195,6 +212,7 @@ pub fn pages() -> Vec<(Method, &'static str)> {
         .chain(return_lifecycle())
         .chain(record_pages())
         .chain(uploads())
+        .chain(export_pages())
         .map(|(method, path, _)| (method, path))
         .collect()
 }
@@ -206,6 +224,7 @@ pub(crate) fn router() -> Router<AppState> {
         .chain(return_lifecycle())
         .chain(record_pages())
         .chain(uploads())
+        .chain(export_pages())
         .fold(Router::new(), |router, (_, path, handler)| router.route(path, handler))
 }
 

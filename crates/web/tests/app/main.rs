@@ -13,6 +13,7 @@ mod accounts;
 mod api;
 mod browser;
 mod collections;
+mod exports;
 mod invitations;
 mod lifecycle_api;
 mod lifecycle_pages;

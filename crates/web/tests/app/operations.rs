@@ -169,6 +169,8 @@ async fn health_readiness_and_metrics() {
 
 #[tokio::test]
 async fn files_are_kept_in_a_real_s3_compatible_store() {
+    // The S3 client is made before any app: install the TLS provider it needs first.
+    crate::support::tls();
     let server = S3Server::start("formwork-test").await;
     let files =
         Files::s3_at(&server.endpoint, "formwork-test", "instance-a", ACCESS_KEY, SECRET_KEY).unwrap();
