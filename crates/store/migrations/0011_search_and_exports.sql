@@ -5,6 +5,10 @@ CREATE INDEX records_by_period ON records (collection_slug, period, id);
 CREATE INDEX records_by_state ON records (collection_slug, state);
 CREATE INDEX submissions_by_updated ON submissions (collection_slug, updated_at, id);
 CREATE INDEX submissions_by_period ON submissions (collection_slug, period, id);
+-- By reference (a record's key), those without one last: the same expression as the search's
+-- order, so that it is an index range too.
+CREATE INDEX records_by_reference ON records (collection_slug, (COALESCE(record_key, '􏿿')), id);
+CREATE INDEX submissions_by_reference ON submissions (collection_slug, (COALESCE(reference, '􏿿')), id);
 
 -- An export run as a job: who asked (only they may download it), what they asked for (the
 -- search's filters and the format, JSON), how far it is, and the file it wrote until it expires.
