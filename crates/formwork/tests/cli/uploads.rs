@@ -195,4 +195,53 @@ fn formwork_upload_stores_a_file_and_reports_the_errors_of_another() {
     assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stdout));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("errors; nothing stored"), "{out}");
+
+    // `formwork export` gives the stored records back, to a file or standard output.
+    let exported = dir.path().join("export.csv");
+    let o = run(&[
+        "export",
+        "--collection",
+        "lettings-log",
+        "--format",
+        "csv",
+        "-o",
+        &exported.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("wrote 200 rows"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.starts_with('\u{feff}'), "a BOM");
+    assert_eq!(text.lines().count(), 201, "a header and 200 records");
+    let o = run(&[
+        "export",
+        "--collection",
+        "lettings-log",
+        "--format",
+        "jsonl",
+        "--organisation",
+        "york",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 200);
+    for (args, words) in [
+        (vec!["--collection", "no-such-log", "--format", "csv"], "no collection"),
+        (vec!["--collection", "lettings-log", "--format", "pdf"], "no export format"),
+        (vec!["--collection", "lettings-log", "--format", "csv", "--state", "lost"], "lost"),
+    ] {
+        let mut all = vec!["export", "-o", "-"];
+        all.extend(args);
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(1), "{all:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(words),
+            "{all:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
