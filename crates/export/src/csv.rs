@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A part's rows are handed on once this many bytes are buffered.
-const FLUSH_AT: usize = 64 * 1024;
+const FLUSH_AT: usize = 16 * 1024;
 
 /// Bytes that make a field need quotes.
 const NEEDS_QUOTES: [bool; 256] = {

@@ -1,6 +1,8 @@
 //! JSON Lines: one object per submission or record, its metadata then every column by id, tables
-//! nested as lists of row objects. Answers are copied from their stored JSON, numbers unquoted
-//! from their exact text; a value stored as typed (not valid) is written as it was stored.
+//! nested as lists of row objects (`_row`, then the table's columns). Answers are copied from
+//! their stored JSON, numbers unquoted from their exact text; a value stored as typed (not valid)
+//! is written as it was stored; an empty answer is `null`. With one table only, each line is one
+//! of its rows, with `_id`, `_reference` and `_row`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use crate::values::{Raw, is_json_number, push_int, write_timestamp};
 use crate::{Choices, ExportError, ExportWriter, FileSummary, Meta, Options, Output, Summary};
 
 /// Lines are handed on once this many bytes are buffered.
-const FLUSH_AT: usize = 64 * 1024;
+const FLUSH_AT: usize = 16 * 1024;
 
 /// Write `s` as a JSON string.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
@@ -147,24 +149,25 @@ fn meta_json(out: &mut Vec<u8>, column: MetaColumn, meta: &Meta<'_>, row: usize)
     }
 }
 
-/// The keys of a part's columns, ready to write: `,"id":`.
+/// The keys of a part's columns with an empty answer, ready to write: `,"id":null`.
 fn keys(part: &Part) -> Vec<Vec<u8>> {
     part.columns
         .iter()
         .map(|c| {
             let mut key = vec![b','];
             json_str(&mut key, &c.id);
-            key.push(b':');
+            key.extend_from_slice(b":null");
             key
         })
         .collect()
 }
 
-/// An object of a part's metadata and columns (`cells` by column), without its closing brace.
+/// An object of `metadata` and a part's columns (`cells` by column), without its closing brace.
 #[expect(clippy::too_many_arguments, reason = "the row's parts are all needed and differ in kind")]
 fn object(
     out: &mut Vec<u8>,
     part: &Part,
+    metadata: &[MetaColumn],
     keys: &[Vec<u8>],
     meta: &Meta<'_>,
     row: usize,
@@ -174,15 +177,21 @@ fn object(
     s: &mut Scratch,
 ) {
     out.push(b'{');
-    for (i, column) in part.meta.iter().enumerate() {
+    for (i, column) in metadata.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         meta_json(out, *column, meta, row);
     }
     for ((column, key), span) in part.columns.iter().zip(keys).zip(cells) {
-        out.extend_from_slice(key);
-        value(out, column, choices, answers, *span, s);
+        // The key ready written with `null`, for the many empty answers in one copy.
+        match span {
+            None => out.extend_from_slice(key),
+            Some(_) => {
+                out.extend_from_slice(&key[..key.len() - 4]);
+                value(out, column, choices, answers, *span, s);
+            }
+        }
     }
 }
 
@@ -240,14 +249,26 @@ impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
             let (part, keys) = (&parts[p], &self.keys[p]);
             let mut rows = 0;
             self.source.rows(p, meta, answers, |r, cells| {
-                object(out, part, keys, meta, r, answers, cells, choices, s);
+                object(out, part, part.meta, keys, meta, r, answers, cells, choices, s);
                 out.extend_from_slice(b"}\n");
                 rows += 1;
                 Ok(())
             })?;
             self.rows[p] += rows;
         } else {
-            object(out, &parts[0], &self.keys[0], meta, 0, answers, &self.source.decoded.main, choices, s);
+            let main = &parts[0];
+            object(
+                out,
+                main,
+                main.meta,
+                &self.keys[0],
+                meta,
+                0,
+                answers,
+                &self.source.decoded.main,
+                choices,
+                s,
+            );
             self.rows[0] += 1;
             for (p, part) in parts.iter().enumerate().skip(1) {
                 out.extend_from_slice(&self.table_keys[p]);
@@ -266,7 +287,8 @@ impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
                     if r > 1 {
                         out.push(b',');
                     }
-                    object(out, part, keys, meta, r, answers, cells, choices, s);
+                    // A nested row has only its number: its submission is the line it is on.
+                    object(out, part, &[MetaColumn::Row], keys, meta, r, answers, cells, choices, s);
                     out.push(b'}');
                     rows += 1;
                     Ok(())

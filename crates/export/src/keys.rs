@@ -8,36 +8,47 @@ use rustc_hash::FxHashMap;
 /// Keys to values.
 #[derive(Debug)]
 pub(crate) struct KeyTable<T> {
-    spots: Vec<Option<Spot<T>>>,
-    /// `spots.len() - 1`; the table's size is a power of two.
+    /// A power of two of them, at least twice as many as the keys: small, to stay in cache.
+    spots: Vec<Spot>,
+    /// `spots.len() - 1`.
     mask: usize,
+    /// The keys and their values, by [`Spot::entry`].
+    entries: Vec<(Box<str>, T)>,
     /// Keys whose spot another key took.
     overflow: FxHashMap<Box<str>, T>,
 }
 
-/// A key and its value; its first and last 8 bytes are kept beside it, so that most keys are
-/// compared without following a pointer.
-#[derive(Clone, Debug)]
-struct Spot<T> {
+/// A key's length and its first and last 8 bytes (all of a key of at most 16 bytes), and where
+/// its entry is; `len` is `u32::MAX` for an empty spot.
+#[derive(Clone, Copy, Debug)]
+struct Spot {
+    len: u32,
+    entry: u32,
     words: (u64, u64),
-    key: Box<str>,
-    value: T,
 }
+
+const EMPTY: Spot = Spot { len: u32::MAX, entry: 0, words: (0, 0) };
 
 impl<T: Copy> KeyTable<T> {
     /// A table of `entries` (keys are unique).
     pub fn new(entries: impl IntoIterator<Item = (String, T)>) -> KeyTable<T> {
         let entries: Vec<(String, T)> = entries.into_iter().collect();
-        let size = (entries.len() * 4).next_power_of_two().max(64);
-        let mut table = KeyTable { spots: vec![None; size], mask: size - 1, overflow: FxHashMap::default() };
+        let size = (entries.len() * 2).next_power_of_two().max(16);
+        let mut table = KeyTable {
+            spots: vec![EMPTY; size],
+            mask: size - 1,
+            entries: Vec::new(),
+            overflow: FxHashMap::default(),
+        };
         for (key, value) in entries {
-            let spot = table.spot(key.as_bytes());
-            match &table.spots[spot] {
-                None => {
-                    let words = words(key.as_bytes());
-                    table.spots[spot] = Some(Spot { words, key: key.into_boxed_str(), value });
+            let words = words(key.as_bytes());
+            let spot = table.spot(key.len(), words);
+            match (table.spots[spot].len, u32::try_from(key.len()), u32::try_from(table.entries.len())) {
+                (u32::MAX, Ok(len), Ok(entry)) if len < u32::MAX => {
+                    table.spots[spot] = Spot { len, entry, words };
+                    table.entries.push((key.into_boxed_str(), value));
                 }
-                Some(_) => {
+                _ => {
                     table.overflow.insert(key.into_boxed_str(), value);
                 }
             }
@@ -45,25 +56,22 @@ impl<T: Copy> KeyTable<T> {
         table
     }
 
-    fn spot(&self, key: &[u8]) -> usize {
-        let n = key.len();
-        let (first, middle, last) = match n {
-            0 => (0, 0, 0),
-            _ => (key[0], key[n / 2], key[n - 1]),
-        };
-        let h = (n as u32 & 0xff) | u32::from(first) << 8 | u32::from(middle) << 16 | u32::from(last) << 24;
-        (h.wrapping_mul(0x9E37_79B1) >> 16) as usize & self.mask
+    fn spot(&self, len: usize, (head, tail): (u64, u64)) -> usize {
+        let h = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 40) as usize & self.mask
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<T> {
         let bytes = key.as_bytes();
-        if let Some(spot) = &self.spots[self.spot(bytes)]
-            && spot.key.len() == bytes.len()
-            && spot.words == words(bytes)
-            && (bytes.len() <= 16 || middle_same(spot.key.as_bytes(), bytes))
+        let words = words(bytes);
+        let spot = self.spots[self.spot(bytes.len(), words)];
+        if spot.len as usize == bytes.len()
+            && spot.words == words
+            && let Some((stored, value)) = self.entries.get(spot.entry as usize)
+            && (bytes.len() <= 16 || middle_same(stored.as_bytes(), bytes))
         {
-            return Some(spot.value);
+            return Some(*value);
         }
         if self.overflow.is_empty() { None } else { self.overflow.get(key).copied() }
     }

@@ -23,6 +23,27 @@
 //! needs a seekable output and assembles the file only at the end, so neither the first bytes
 //! nor a bounded memory could be had from it.
 //!
+//! # What each format writes
+//!
+//! Every part (the submissions or records, then each table's rows) starts with metadata columns
+//! named with a leading underscore ([`MetaColumn`]), then the plan's columns; timestamps are UTC.
+//!
+//! - **CSV**: UTF-8 with a byte order mark, CRLF, RFC 4180 quoting, a header of ids (or labels);
+//!   numbers as stored, dates `YYYY-MM-DD`, yes/no `Yes`/`No`, multi-choice joined with `; `, a
+//!   file its name; free text that a spreadsheet would run as a formula is prefixed with `'`. A
+//!   collection with tables gives `{collection}.csv.zip`: `{collection}.csv`, then
+//!   `{collection}-{table}.csv` for each table, the [`Dictionary`]'s files and `columns.csv`
+//!   (each column's label, type and id in every version).
+//! - **JSON Lines**: one object per submission or record: its metadata, every column by id
+//!   (numbers unquoted from their exact text, empty answers `null`), each table as a list of row
+//!   objects (`_row`, then the table's columns).
+//! - **XLSX**: see the `xlsx` module: a sheet of records for a log, a sheet for each section and
+//!   each table for a return, and a "Dictionary" sheet.
+//! - **Parquet**: typed columns (see the `parquet_file` module); zipped like CSV when the collection
+//!   has tables.
+//!
+//! With [`Options::table`], only that table's rows are written, as one plain file of the format.
+//!
 //! Error policy: [`ExportError`] for what stops an export (see its module); a value that does not
 //! fit is never an error.
 
