@@ -171,7 +171,8 @@ pub struct Options {
     pub headers: Headers,
     /// Choice values or labels.
     pub choices: Choices,
-    /// Only this table's rows (of every submission), as one plain file of the format.
+    /// Only this table's rows (of every submission), as one plain file of the format; `""`: only
+    /// the main part (what a warehouse feed writes beside each table's file).
     pub table: Option<String>,
 }
 
@@ -203,11 +204,9 @@ pub struct Output {
 pub fn output(plan: &Plan, format: Format, options: &Options) -> Result<Output, ExportError> {
     let ext = format.extension();
     if let Some(table) = &options.table {
-        if plan.table_part(table).is_none() {
-            return Err(ExportError::UnknownTable(table.clone()));
-        }
+        let part = plan.table_part(table).ok_or_else(|| ExportError::UnknownTable(table.clone()))?;
         return Ok(Output {
-            file_name: format!("{}-{table}.{ext}", plan.collection()),
+            file_name: zipped::part_file(plan, part, ext),
             content_type: format.content_type(),
             zipped: false,
         });

@@ -369,9 +369,10 @@ impl Plan {
         self.parts.len() > 1
     }
 
-    /// The index of the part holding the table `id`.
+    /// The index of the part holding the table `id`; `""` names the main part (the submissions'
+    /// or records' own columns).
     pub fn table_part(&self, id: &str) -> Option<usize> {
-        self.parts.iter().position(|p| p.table.as_deref() == Some(id))
+        self.parts.iter().position(|p| p.table.as_deref().unwrap_or("") == id)
     }
 
     /// Where `version` stores its answers.

@@ -128,7 +128,8 @@ pub async fn prepare(app: &App, actor: &Actor, request: &ExportRequest) -> Resul
     query.collection = Some(request.collection.clone());
     // Who may see which rows is the search's rule: one rule for pages, API and exports.
     let selection = selection_of(app, actor, &query).await?;
-    if let Some(table) = &request.table
+    // An empty table is the main part alone (a feed's first file).
+    if let Some(table) = request.table.as_deref().filter(|t| !t.is_empty())
         && !versions.iter().any(|d| d.table(table).is_some())
     {
         return Err(ServiceError::invalid(

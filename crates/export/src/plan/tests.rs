@@ -92,6 +92,7 @@ fn a_return_has_a_part_for_each_table() {
     let percent = &plan.parts()[1].columns[4];
     assert_eq!((percent.id.as_str(), percent.value), ("percent_complete", ValueType::Decimal { places: 0 }));
     assert_eq!(plan.table_part("spend"), Some(2));
+    assert_eq!(plan.table_part(""), Some(0), "the main part alone, as a feed writes it");
     assert_eq!(plan.keys(1).unwrap().main.get("spend"), Some(Target::Table(2)));
 }
 
