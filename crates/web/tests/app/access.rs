@@ -70,7 +70,14 @@ impl Who {
     fn staff(self) -> bool {
         matches!(self, Who::Reviewer | Who::Analyst | Who::Admin)
     }
+    fn in_an_organisation(self) -> bool {
+        self.member_of("northshire") || self.member_of("southvale")
+    }
 }
+
+/// Who asked for each export the matrix prepares as a file: a northshire editor, so that even
+/// their own organisation's admin and the service admins find it is not there.
+const REQUESTER: Who = Who::Member;
 
 /// Who may use a route.
 #[derive(Clone, Copy, Debug)]
@@ -122,6 +129,13 @@ enum Rule {
     /// An upload's original file, and checking a failed one again: service admins; the
     /// organisation's members and other staff are forbidden; anyone else is told it does not exist.
     ManageUploads,
+    /// Exporting the matrix's collection (`single-audit`, northshire's): the staff, and members of
+    /// organisations assigned to it (only their rows: `exports` tests that); someone in no
+    /// organisation is forbidden; anyone else is told the collection does not exist.
+    Export,
+    /// An export prepared as a file: only the person who asked ([`REQUESTER`]); to everyone else,
+    /// service admins included, it does not exist.
+    Requester,
 }
 
 /// Who gets as far as a return's state in a step of its life.
@@ -164,6 +178,9 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
     }
     if who == Who::Anonymous {
         return SignIn;
+    }
+    if let Rule::Requester = rule {
+        return if who == REQUESTER { Allowed } else { Hidden };
     }
     if let Rule::Step(gate) = rule {
         let through = match gate {
@@ -245,6 +262,15 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
                 Hidden
             }
         }
+        Rule::Export => {
+            if who.staff() || who.member_of("northshire") {
+                Allowed
+            } else if who.in_an_organisation() {
+                Hidden
+            } else {
+                Forbidden
+            }
+        }
         Rule::Public
         | Rule::Same(_)
         | Rule::OthersInvitation
@@ -254,6 +280,7 @@ fn expect(rule: Rule, who: Who, org: &str) -> Expect {
         | Rule::EditFinance
         | Rule::AddRecord
         | Rule::ManageUploads
+        | Rule::Requester
         | Rule::Step(_) => Allowed,
     }
 }
@@ -379,6 +406,17 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/uploads/{id}/original", true, ManageUploads),
         ("POST", "/uploads/{id}/confirm", true, EditReturn),
         ("POST", "/uploads/{id}/rerun", true, ManageUploads),
+        // Exports of the matrix's collection, streamed or prepared as files (each its requester's
+        // alone), and the scheduled exports (the service admins').
+        ("GET", "/exports", false, SignedIn),
+        ("POST", "/exports", false, Export),
+        ("GET", "/exports/{file}", false, Export),
+        ("GET", "/exports/jobs/{id}", false, Requester),
+        ("GET", "/exports/jobs/{id}/download", false, Requester),
+        ("GET", "/exports/scheduled", false, ServiceAdmin),
+        ("POST", "/exports/scheduled", false, ServiceAdmin),
+        ("POST", "/exports/scheduled/{id}/run", false, ServiceAdmin),
+        ("POST", "/exports/scheduled/{id}/remove", false, ServiceAdmin),
         ("GET", "/api/v1/docs", false, Public),
         ("GET", "/api/v1/openapi.json", false, Public),
         ("GET", "/api/v1/me", false, SignedIn),
@@ -449,6 +487,15 @@ fn routes() -> Vec<(Method, &'static str, bool, Rule)> {
         ("GET", "/api/v1/uploads/{id}/original", true, ManageUploads),
         ("GET", "/api/v1/jobs", false, ServiceAdmin),
         ("POST", "/api/v1/jobs/{id}/retry", false, ServiceAdmin),
+        ("GET", "/api/v1/exports/{file}", false, Export),
+        ("POST", "/api/v1/exports", false, Export),
+        ("GET", "/api/v1/exports/jobs", false, SignedIn),
+        ("GET", "/api/v1/exports/jobs/{id}", false, Requester),
+        ("GET", "/api/v1/exports/jobs/{id}/file", false, Requester),
+        ("GET", "/api/v1/scheduled-exports", false, ServiceAdmin),
+        ("POST", "/api/v1/scheduled-exports", false, ServiceAdmin),
+        ("DELETE", "/api/v1/scheduled-exports/{id}", false, ServiceAdmin),
+        ("POST", "/api/v1/scheduled-exports/{id}/run", false, ServiceAdmin),
     ]
     .into_iter()
     .map(|(method, path, per_org, rule)| (m(method), path, per_org, rule))
@@ -736,6 +783,32 @@ impl Matrix<'_> {
         id
     }
 
+    /// An export of the matrix's collection prepared as a file for [`REQUESTER`], written.
+    async fn fresh_export(&self) -> String {
+        use formwork_service::exports::{ExportRequest, start_job};
+        let email = REQUESTER.email().unwrap_or_default();
+        let mut conn = self.app.store().conn().await.unwrap();
+        let user = formwork_store::users::by_email(&mut conn, email).await.unwrap().unwrap();
+        let actor = Actor::person(&mut conn, user).await.unwrap();
+        drop(conn);
+        let request =
+            ExportRequest { collection: "single-audit".into(), format: "csv".into(), ..Default::default() };
+        let job = start_job(self.app.app(), &actor, &request).await.unwrap();
+        self.app.run_jobs().await;
+        job.id
+    }
+
+    /// A scheduled export of the matrix's collection, never run.
+    async fn fresh_feed(&self) -> String {
+        let new = formwork_service::exports::NewFeed {
+            collection: "single-audit".into(),
+            format: "csv".into(),
+            prefix: format!("matrix/feed-{}", self.next()),
+            mode: None,
+        };
+        formwork_service::exports::add_feed(self.app.app(), &Actor::System, &new).await.unwrap().id
+    }
+
     async fn fresh_token(&self, who: Who) -> String {
         match who.email() {
             Some(email) => {
@@ -946,6 +1019,37 @@ impl Matrix<'_> {
                     "/api/v1/uploads?collection=matrix-log&organisation={org}&file_name=matrix-{n}.csv"
                 );
                 raw = Some((format!("code,amount\r\nP-{n},1\r\n"), "text/csv"));
+            }
+            (_, "/exports/{file}" | "/api/v1/exports/{file}") => {
+                path = path.replace("{file}", "single-audit.csv")
+            }
+            ("POST", "/exports") => {
+                form = f(&[("collection", "single-audit"), ("format", "csv"), ("query", "")])
+            }
+            ("POST", "/api/v1/exports") => {
+                json = Some(json!({"collection": "single-audit", "format": "csv"}))
+            }
+            (_, r) if r.starts_with("/exports/jobs/{id}") || r.starts_with("/api/v1/exports/jobs/{id}") => {
+                path = path.replace("{id}", &self.fresh_export().await)
+            }
+            ("POST", "/exports/scheduled") => {
+                form = f(&[
+                    ("collection", "single-audit"),
+                    ("format", "csv"),
+                    ("prefix", &format!("matrix/new-{n}")),
+                    ("mode", "full"),
+                ])
+            }
+            ("POST", "/api/v1/scheduled-exports") => {
+                json = Some(
+                    json!({"collection": "single-audit", "format": "csv", "prefix": format!("matrix/new-{n}")}),
+                )
+            }
+            (_, r)
+                if r.starts_with("/exports/scheduled/{id}")
+                    || r.starts_with("/api/v1/scheduled-exports/{id}") =>
+            {
+                path = path.replace("{id}", &self.fresh_feed().await)
             }
             ("POST", "/organisations/{slug}/records/{collection}") => {
                 path = path.replace("{collection}", "matrix-log");
@@ -1257,6 +1361,10 @@ fn success(method: &Method, route: &str, who: Who) -> u16 {
         ("POST", "/api/v1/submissions/{id}/tables/{table}") => 200,
         // What moving every draft did, shown at once.
         ("POST", "/collections/{slug}/move-drafts") => 200,
+        // An export prepared as a file is written by a job.
+        ("POST", "/api/v1/exports") => 202,
+        // A scheduled export run now answers with what it wrote.
+        ("POST", "/api/v1/scheduled-exports/{id}/run") => 200,
         ("GET", _) => 200,
         ("POST", r) if r.starts_with("/api/") => 201,
         ("DELETE", _) => 204,
@@ -1327,8 +1435,8 @@ fn judge(request: &Request, reply: &Reply) -> Result<(), String> {
     }
 }
 
-/// What the organisations, people, memberships, invitations, collections and jobs are: it must
-/// not change while every refused request is sent.
+/// What the organisations, people, memberships, invitations, collections, jobs, returns,
+/// records, uploads and exports are: it must not change while every refused request is sent.
 async fn fingerprint(app: &TestApp) -> String {
     use sqlx::Row;
     let mut out = String::new();
@@ -1345,6 +1453,8 @@ async fn fingerprint(app: &TestApp) -> String {
         "SELECT id || COALESCE(removed_at, 0) AS x FROM attachments ORDER BY id",
         "SELECT id || revision || state AS x FROM records ORDER BY id",
         "SELECT id || revision || state AS x FROM uploads ORDER BY id",
+        "SELECT id || requested_by || state AS x FROM exports ORDER BY id",
+        "SELECT id || prefix || COALESCE(last_run_at, 0) AS x FROM scheduled_exports ORDER BY id",
     ] {
         for row in sqlx::query(query).fetch_all(app.store().pool()).await.unwrap() {
             out.push_str(&row.try_get::<String, _>("x").unwrap());
