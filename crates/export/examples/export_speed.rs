@@ -101,7 +101,7 @@ fn main() {
         let took = start.elapsed();
         let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start).unwrap_or(f64::NAN);
         println!(
-            "{:8} {:>8.0} records/s ({:>8.0} a CPU second)  {:>6} MB  {:.2} s  (first flush after {:?})",
+            "{:8} {:>8.0} records/s ({:>8.0} a CPU second)  {:>6} MB  {:.2} s  (first 10,000 flushed after {:?})",
             format.extension(),
             records as f64 / took.as_secs_f64(),
             records as f64 / cpu,
