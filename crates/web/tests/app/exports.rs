@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use formwork_definition::validate::Context;
 use formwork_files::Files;
 use formwork_service::Actor;
-use formwork_service::organisations::add_member;
-use formwork_service::people::{NewPerson, create as create_person};
 use formwork_tabular::{Limits, Options};
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -22,35 +20,13 @@ use serde_json::{Map, Value};
 
 use crate::support::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
 use crate::support::{Caller, Storage, TestApp, caller, on_both};
+use crate::uploads_api::lettings;
 
 const LETTINGS: &str = include_str!("../../../../examples/lettings-log.yaml");
 
-/// The lettings log assigned to both organisations, with a data provider in each.
-async fn lettings(app: &TestApp) {
-    app.seed().await;
-    for org in ["northshire", "southvale"] {
-        formwork_service::collections::assign(app.app(), &Actor::System, "lettings-log", org).await.unwrap();
-        let email = format!("provider@{org}.test");
-        let person = NewPerson { email: email.clone(), ..Default::default() };
-        create_person(app.app(), &Actor::System, &person).await.unwrap();
-        add_member(app.app(), &Actor::System, org, &email, &["data_provider".to_string()]).await.unwrap();
-    }
-}
-
 /// A valid lettings CSV of `count` records.
 fn csv(count: usize, seed: u64) -> Vec<u8> {
-    let def = formwork_definition::load(LETTINGS.as_bytes()).unwrap();
-    let header: Vec<String> =
-        formwork_tabular::template::csv(&def, None).unwrap().trim().split(',').map(str::to_string).collect();
-    let mut out = (header.join(",") + "\r\n").into_bytes();
-    formwork_testdata::Generator::new(&def, seed)
-        .log_records_of(count, 0.0, &[], 2, |record| {
-            out.extend_from_slice(formwork_testdata::csv_line(&header, record).as_bytes());
-            Ok(())
-        })
-        .unwrap()
-        .unwrap();
-    out
+    crate::uploads_api::csv(count, 0.0, seed).0
 }
 
 /// Upload `bytes` as `org`'s provider and store it.

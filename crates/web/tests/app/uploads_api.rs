@@ -15,7 +15,7 @@ use crate::support::{Caller, Reply, TestApp, caller, on_both};
 const LETTINGS: &str = include_str!("../../../../examples/lettings-log.yaml");
 
 /// The lettings log assigned to both organisations, with a data provider in each.
-async fn lettings(app: &TestApp) {
+pub(crate) async fn lettings(app: &TestApp) {
     app.seed().await;
     for org in ["northshire", "southvale"] {
         formwork_service::collections::assign(app.app(), &Actor::System, "lettings-log", org).await.unwrap();
@@ -27,7 +27,7 @@ async fn lettings(app: &TestApp) {
 }
 
 /// A lettings CSV of `count` records, with `errors` of them given a planted error.
-fn csv(count: usize, error_rate: f64, seed: u64) -> (Vec<u8>, usize) {
+pub(crate) fn csv(count: usize, error_rate: f64, seed: u64) -> (Vec<u8>, usize) {
     let def = formwork_definition::load(LETTINGS.as_bytes()).unwrap();
     let header: Vec<String> =
         formwork_tabular::template::csv(&def, None).unwrap().trim().split(',').map(str::to_string).collect();
