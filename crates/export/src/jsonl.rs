@@ -245,7 +245,7 @@ impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
         self.source.read(meta, answers)?;
         let parts = self.plan.parts();
         let (out, s, choices) = (&mut self.buf, &mut self.scratch, self.choices);
-        if let Some(p) = self.source.only {
+        if let Some(p) = self.source.only.filter(|p| *p > 0) {
             let (part, keys) = (&parts[p], &self.keys[p]);
             let mut rows = 0;
             self.source.rows(p, meta, answers, |r, cells| {
@@ -270,7 +270,10 @@ impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
                 s,
             );
             self.rows[0] += 1;
-            for (p, part) in parts.iter().enumerate().skip(1) {
+            // The main part alone leaves the tables out.
+            let tables = if self.source.only.is_some() { &[][..] } else { &parts[1..] };
+            for (i, part) in tables.iter().enumerate() {
+                let p = i + 1;
                 out.extend_from_slice(&self.table_keys[p]);
                 let Some(span) = self.source.decoded.tables[p] else {
                     out.extend_from_slice(b"null");

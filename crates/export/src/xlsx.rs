@@ -21,7 +21,7 @@ use crate::answers::Span;
 use crate::cells::{Cell, Scratch, cell};
 use formwork_definition::Kind;
 
-use crate::plan::{MetaColumn, Plan, TABLE_META, ValueType};
+use crate::plan::{MetaColumn, Plan, ValueType};
 use crate::source::{MetaValue, Source, meta_value};
 use crate::values::push_digits;
 use crate::zipped::{sheet_entry, small_entry, spool};
@@ -443,7 +443,7 @@ fn layout(plan: &Plan, only: Option<usize>) -> Vec<(String, usize, &'static [Met
     let parts = plan.parts();
     let all = |p: usize| (0..parts[p].columns.len()).collect::<Vec<_>>();
     if let Some(p) = only {
-        return vec![(parts[p].title.clone(), p, TABLE_META, all(p))];
+        return vec![(parts[p].title.clone(), p, parts[p].meta, all(p))];
     }
     let mut sheets = Vec::new();
     match plan.kind() {

@@ -829,3 +829,27 @@ fn the_first_bytes_reach_the_output_before_any_row_is_written() {
     w.flush().unwrap();
     assert!(out.bytes().starts_with(b"{\"_id\":\"a\""), "a flush hands on what is buffered");
 }
+
+#[test]
+fn the_main_part_alone_is_written_without_the_tables() {
+    let plan = plan_of(&[&example("towns-fund-monitoring")]);
+    let options = Options { table: Some(String::new()), ..Options::default() };
+    let records = [(meta("sub-1", 1), RETURN)];
+    let (bytes, summary) = export(Format::Csv, &plan, options.clone(), &records);
+    assert_eq!(summary.file_name, "towns-fund-monitoring.csv");
+    let rows = csv_rows(&bytes);
+    assert_eq!(rows[0][..2], ["_id", "_reference"]);
+    assert_eq!(column(&rows, "grant_total"), vec!["2500000.00"]);
+    let (bytes, summary) = export(Format::Jsonl, &plan, options.clone(), &records);
+    let line: serde_json::Value = serde_json::from_str(text(&bytes).trim_end()).unwrap();
+    assert_eq!(line["grant_total"], serde_json::json!(2_500_000.0));
+    assert!(line.get("spend").is_none(), "no tables");
+    assert_eq!(summary.files.len(), 1);
+    assert_eq!(summary.files[0].rows, 1);
+    let (bytes, _) = export(Format::Xlsx, &plan, options.clone(), &records);
+    let book = sheets(&bytes);
+    assert_eq!(book.len(), 2);
+    assert_eq!(book[0].1[0].len(), 9 + 9, "every metadata column of a return, every question");
+    let (bytes, _) = export(Format::Parquet, &plan, options, &records);
+    assert_eq!(get(&parquet_rows(&bytes)[0], "grant_total").to_string(), "2500000.00");
+}
