@@ -468,6 +468,34 @@ impl SearchPage {
         }
         links
     }
+
+    /// The chosen collection and the other filters as a query string, for the form that prepares
+    /// an export as a file (`None` when nothing can be exported).
+    fn prepare_export(&self) -> Option<(String, String)> {
+        let (Some(view), Some(_)) = (&self.collection, &self.results) else { return None };
+        let pairs: Vec<(&str, String)> =
+            self.query.filter_pairs().into_iter().filter(|(name, _)| *name != "collection").collect();
+        Some((view.collection.slug.clone(), query_string(pairs.iter().map(|(k, v)| (*k, v.as_str())))))
+    }
+
+    /// The formats an export can be prepared in.
+    fn prepare_format(&self) -> Select {
+        Select {
+            id: Some("prepare-format".to_owned()),
+            name: Some("format".to_owned()),
+            items: EXPORTS
+                .iter()
+                .map(|(format, name, _)| SelectItem {
+                    value: Some((*format).to_owned()),
+                    text: Some((*name).to_owned()),
+                    ..SelectItem::default()
+                })
+                .collect(),
+            value: Some("csv".to_owned()),
+            label: Label::text("Format").classes("govuk-label--s"),
+            ..Select::default()
+        }
+    }
 }
 
 /// The problems with a query, each linking to the first control of its field on the page.

@@ -370,7 +370,7 @@ async fn bad_filters_and_garbled_page_tokens_are_told_not_faults() {
     );
 }
 
-/// The main element of a search page, with page tokens and ids named.
+/// The main element of a search page, with page tokens, the CSRF token and ids named.
 fn main_of(page: &Reply, ids: &[(String, String)]) -> String {
     let start = page.text.find("<main").expect("a main element");
     let end = page.text.find("</main>").expect("the end of main") + "</main>".len();
@@ -380,6 +380,8 @@ fn main_of(page: &Reply, ids: &[(String, String)]) -> String {
     }
     let tokens = regex::Regex::new("(after|before)=[A-Za-z0-9_-]+").unwrap();
     let main = tokens.replace_all(&main, "$1=[token]");
+    let csrf = regex::Regex::new("name=\"csrf_token\" value=\"[^\"]*\"").unwrap();
+    let main = csrf.replace_all(&main, "name=\"csrf_token\" value=\"[csrf]\"");
     main.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
 }
 
