@@ -25,7 +25,11 @@ use crate::plan::{MetaColumn, Plan, ValueType};
 use crate::source::{MetaValue, Source, meta_value};
 use crate::values::push_digits;
 use crate::zipped::{sheet_entry, small_entry, spool};
+
+mod xml;
+
 use crate::{Choices, ExportError, ExportWriter, FileSummary, Headers, Meta, Options, Output, Summary};
+use xml::{ROOT_RELS, content_types, letters, sheet_name, workbook, workbook_rels, xml_text};
 
 /// Most data rows on one sheet: Excel's 1,048,576 rows less the header.
 const SHEET_ROWS: u32 = 1_048_575;
@@ -54,86 +58,6 @@ const SECTION_META: &[MetaColumn] =
 
 const NS_MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 const NS_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-
-/// Write text as XML character data: escaped, without the characters XML 1.0 forbids, cut to
-/// what Excel keeps in a cell.
-fn xml_text(out: &mut Vec<u8>, text: &str) {
-    let text = if text.len() > CELL_CHARS { cut(text) } else { text };
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (skip, replacement): (usize, &[u8]) = match b {
-            b'<' => (1, b"&lt;"),
-            b'>' => (1, b"&gt;"),
-            b'&' => (1, b"&amp;"),
-            b'"' => (1, b"&quot;"),
-            b'\t' | b'\n' | b'\r' => {
-                i += 1;
-                continue;
-            }
-            0..=0x1f => (1, b""),
-            // U+FFFE and U+FFFF are not XML characters either.
-            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => {
-                (3, b"")
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(replacement);
-        i += skip;
-        start = i;
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// The first 32,767 UTF-16 units of `text`, as Excel counts a cell's characters.
-fn cut(text: &str) -> &str {
-    let mut units = 0;
-    for (i, c) in text.char_indices() {
-        units += c.len_utf16();
-        if units > CELL_CHARS {
-            return &text[..i];
-        }
-    }
-    text
-}
-
-/// A valid, unique sheet name: at most 31 characters, none of `[]:*?/\`, not starting or ending
-/// with `'`; "Name (2)" when taken. `taken` holds the names used so far, lower-cased.
-fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
-    let cleaned: String = title.chars().map(|c| if "[]:*?/\\".contains(c) { '-' } else { c }).collect();
-    let cleaned = cleaned.trim().trim_matches('\'').trim();
-    let base: String = cleaned.chars().take(31).collect();
-    let base = if base.trim().is_empty() { "Sheet".to_string() } else { base.trim_end().to_string() };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.contains(&name.to_lowercase()) || name.eq_ignore_ascii_case("history") {
-        let suffix = format!(" ({n})");
-        let room = 31 - suffix.len();
-        name = format!("{}{suffix}", base.chars().take(room).collect::<String>().trim_end());
-        n += 1;
-    }
-    taken.push(name.to_lowercase());
-    name
-}
-
-/// Column letters: 0 → `A`, 26 → `AA`.
-fn letters(mut index: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        out.insert(0, b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    out
-}
 
 /// One sheet as written to the file (a long sheet is several).
 struct Physical {
@@ -404,38 +328,6 @@ impl<W: Write + Send> XlsxWriter<W> {
         end_sheet(&mut out);
         out
     }
-
-    fn styles(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        let _ = write!(
-            out,
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<styleSheet xmlns="{NS_MAIN}"><numFmts count="{}"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>"#,
-            2 + self.currencies.len()
-        );
-        for (i, symbol) in self.currencies.iter().enumerate() {
-            let _ = write!(out, r#"<numFmt numFmtId="{}" formatCode=""#, 166 + i);
-            let code = format!("\"{}\"#,##0.00", symbol.replace('"', ""));
-            xml_text(&mut out, &code);
-            out.extend_from_slice(b"\"/>");
-        }
-        let _ = write!(
-            out,
-            r#"</numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font><font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="{}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
-            4 + self.currencies.len()
-        );
-        for i in 0..self.currencies.len() {
-            let _ = write!(
-                out,
-                r#"<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
-                166 + i
-            );
-        }
-        out.extend_from_slice(
-            br#"</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#,
-        );
-        out
-    }
 }
 
 /// The workbook's sheets: (title, part, metadata, column indexes).
@@ -664,7 +556,7 @@ impl<W: Write + Send> ExportWriter for XlsxWriter<W> {
         let dictionary_name = sheet_name("Dictionary", &mut self.book.taken);
         let dictionary_number = self.book.numbers + 1;
         let dictionary = self.dictionary(&dictionary_name);
-        let styles = self.styles();
+        let styles = xml::styles(&self.currencies);
         let mut names: Vec<(String, usize)> = self
             .sheets
             .iter()
@@ -702,180 +594,5 @@ impl<W: Write + Send> ExportWriter for XlsxWriter<W> {
     }
 }
 
-const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
-
-/// `xl/workbook.xml`: the sheets in order, by name.
-fn workbook(names: &[(String, usize)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = write!(
-        out,
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><bookViews><workbookView activeTab="0"/></bookViews><sheets>"#
-    );
-    for (i, (name, _)) in names.iter().enumerate() {
-        out.extend_from_slice(b"<sheet name=\"");
-        xml_text(&mut out, name);
-        let _ = write!(out, r#"" sheetId="{0}" r:id="rId{0}"/>"#, i + 1);
-    }
-    out.extend_from_slice(b"</sheets></workbook>");
-    out
-}
-
-/// `xl/_rels/workbook.xml.rels`: where each sheet's part is, and the styles.
-fn workbook_rels(names: &[(String, usize)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(
-        br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
-    );
-    for (i, (_, number)) in names.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<Relationship Id="rId{}" Type="{NS_REL}/worksheet" Target="worksheets/sheet{number}.xml"/>"#,
-            i + 1
-        );
-    }
-    let _ = write!(
-        out,
-        r#"<Relationship Id="rId{}" Type="{NS_REL}/styles" Target="styles.xml"/></Relationships>"#,
-        names.len() + 1
-    );
-    out
-}
-
-/// `[Content_Types].xml`.
-fn content_types(names: &[(String, usize)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(
-        br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
-    );
-    for (_, number) in names {
-        let _ = write!(
-            out,
-            r#"<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
-        );
-    }
-    out.extend_from_slice(b"</Types>");
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_is_escaped_and_cleaned_for_xml() {
-        let mut out = Vec::new();
-        xml_text(&mut out, "a<b>&\"c\"\u{1}\u{b}\td\n\u{FFFE}é\u{FFFF}");
-        assert_eq!(String::from_utf8(out).unwrap(), "a&lt;b&gt;&amp;&quot;c&quot;\td\né");
-    }
-
-    #[test]
-    fn sheet_names_are_valid_unique_and_short() {
-        let mut taken = Vec::new();
-        assert_eq!(sheet_name("Spend: Q1/Q2 [draft]", &mut taken), "Spend- Q1-Q2 -draft-");
-        assert_eq!(
-            sheet_name("A very long section title that goes on and on", &mut taken),
-            "A very long section title that"
-        );
-        assert_eq!(
-            sheet_name("A very long section title that goes on", &mut taken),
-            "A very long section title t (2)"
-        );
-        assert_eq!(sheet_name("'quoted'", &mut taken), "quoted");
-        assert_eq!(sheet_name("QUOTED", &mut taken), "QUOTED (2)");
-        assert_eq!(sheet_name("History", &mut taken), "History (2)");
-    }
-
-    /// Write `records` with at most `max_rows` rows a sheet; each sheet's name and data rows'
-    /// first cells.
-    fn long_sheets(
-        example: &str,
-        answers: &str,
-        records: usize,
-        limits: (u32, u64),
-    ) -> Vec<(String, Vec<String>)> {
-        use calamine::Reader;
-        let yaml =
-            std::fs::read(format!("{}/../../examples/{example}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let plan = Arc::new(Plan::new(&[Arc::new(formwork_definition::load(&yaml).unwrap())]).unwrap());
-        let options = Options::default();
-        let output = crate::output(&plan, crate::Format::Xlsx, &options).unwrap();
-        let source = Source::new(plan, &options);
-        let mut out = Vec::new();
-        let mut writer = XlsxWriter::with_limits(source, options, output, &mut out, limits).unwrap();
-        let ids: Vec<String> = (1..=records).map(|i| format!("r{i}")).collect();
-        for id in &ids {
-            let meta = Meta {
-                id,
-                reference: None,
-                organisation: "O",
-                organisation_id: "o",
-                period: "2026-04-01",
-                state: "draft",
-                version: 1,
-                upload: None,
-                submitted_at: None,
-                updated_at: 0,
-            };
-            writer.write(&meta, answers).unwrap();
-        }
-        Box::new(writer).finish().unwrap();
-        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(out)).unwrap();
-        book.sheet_names()
-            .into_iter()
-            .map(|name| {
-                let range = book.worksheet_range(&name).unwrap();
-                let first: Vec<String> = range.rows().skip(1).map(|r| format!("{}#{}", r[0], r[2])).collect();
-                (name, first)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_full_sheet_goes_on_in_a_new_sheet() {
-        let sheets = long_sheets("lettings-log", "{}", 5, (2, SHEET_BYTES));
-        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, vec!["Records", "Records (2)", "Records (3)", "Dictionary"]);
-        assert_eq!(sheets[0].1, vec!["r1#o", "r2#o"]);
-        assert_eq!(sheets[1].1, vec!["r3#o", "r4#o"]);
-        assert_eq!(sheets[2].1, vec!["r5#o"]);
-        assert_eq!(sheets[3].1[0], "Records, Records (2), Records (3)#Id of the submission or record");
-    }
-
-    #[test]
-    fn a_sheet_goes_on_in_a_new_sheet_before_its_zip_entry_would_need_zip64() {
-        let sheets = long_sheets("lettings-log", "{}", 3, (SHEET_ROWS, 1));
-        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, vec!["Records", "Records (2)", "Records (3)", "Dictionary"]);
-        assert_eq!(sheets[1].1, vec!["r2#o"]);
-    }
-
-    #[test]
-    fn a_table_sheet_fills_up_part_way_through_a_submissions_rows() {
-        let answers = r#"{"programme_name":"P","spend":[{"amount":"1"},{"amount":"2"},{"amount":"3"}]}"#;
-        let sheets = long_sheets("towns-fund-monitoring", answers, 2, (4, SHEET_BYTES));
-        let spend: Vec<(&str, &Vec<String>)> = sheets
-            .iter()
-            .filter(|(n, _)| n.starts_with("Spend"))
-            .map(|(n, rows)| (n.as_str(), rows))
-            .collect();
-        assert_eq!(
-            spend[0],
-            ("Spend to date", &vec!["r1#1".to_string(), "r1#2".into(), "r1#3".into(), "r2#1".into()])
-        );
-        assert_eq!(spend[1], ("Spend to date (2)", &vec!["r2#2".to_string(), "r2#3".into()]));
-        assert_eq!(spend.len(), 2);
-    }
-
-    #[test]
-    fn columns_are_lettered_like_excel() {
-        assert_eq!(letters(0), b"A");
-        assert_eq!(letters(25), b"Z");
-        assert_eq!(letters(26), b"AA");
-        assert_eq!(letters(701), b"ZZ");
-        assert_eq!(letters(702), b"AAA");
-    }
-}
+mod tests;
