@@ -14,6 +14,7 @@ mod api;
 mod browser;
 mod collections;
 mod exports;
+mod exports_pages;
 mod invitations;
 mod lifecycle_api;
 mod lifecycle_pages;

@@ -58,6 +58,7 @@ pub struct Builder {
     database_url: Option<String>,
     metrics_token: Option<String>,
     read_timeout: Duration,
+    export_direct_max_rows: Option<i64>,
 }
 
 /// A running formwork.
@@ -112,6 +113,11 @@ impl Builder {
         self.read_timeout = timeout;
         self
     }
+    /// Prepare an export from a page as a file by a job past this many rows (else it streams).
+    pub fn export_direct_max_rows(mut self, rows: i64) -> Builder {
+        self.export_direct_max_rows = Some(rows);
+        self
+    }
     /// Use this database URL instead of a fresh one (already migrated, or migrated here).
     pub fn database_url(mut self, url: String) -> Builder {
         self.database_url = Some(url);
@@ -156,11 +162,13 @@ impl Builder {
             Storage::Memory => Files::from_url("memory://").unwrap(),
             Storage::Files(files) => files,
         };
+        let defaults = Settings::default();
         let settings = Settings {
             base_url: base.clone(),
             service_name: "Submit a return".into(),
             upload_max_bytes: 5 * 1024 * 1024,
-            ..Settings::default()
+            export_direct_max_rows: self.export_direct_max_rows.unwrap_or(defaults.export_direct_max_rows),
+            ..defaults
         };
         let app = App::new(store.clone(), clock.clone(), settings);
         // Without the hourly reminders: tests count the jobs their requests queue.
@@ -203,6 +211,7 @@ impl TestApp {
             database_url: None,
             metrics_token: None,
             read_timeout: Duration::from_secs(10),
+            export_direct_max_rows: None,
         }
     }
 
