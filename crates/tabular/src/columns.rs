@@ -64,6 +64,16 @@ pub(crate) fn recognised(def: &Definition, target: Target, headers: &[String]) -
 
 /// Match `headers` (found on `header_row`; `sheet` for spreadsheets) to `target`'s questions.
 /// Unknown and repeated headers and missing required columns are items.
+/// True for a column formwork's exports add before the questions (`_id`, `_organisation`,
+/// `_updated_at`…): named with a leading underscore, which no question id can start with, so an
+/// exported file can be uploaded again. Such columns are read past, never reported.
+fn is_export_metadata(header: &str) -> bool {
+    let header = header.trim();
+    header.len() > 1
+        && header.starts_with('_')
+        && header[1..].chars().all(|c| c.is_ascii_lowercase() || c == '_')
+}
+
 pub(crate) fn match_columns(
     def: &Definition,
     target: Target,
@@ -76,7 +86,7 @@ pub(crate) fn match_columns(
     let mut fills = Vec::with_capacity(headers.len());
     let mut position: FxHashMap<usize, usize> = FxHashMap::default();
     for (i, header) in headers.iter().enumerate() {
-        if header.trim().is_empty() {
+        if header.trim().is_empty() || is_export_metadata(header) {
             fills.push(None);
             continue;
         }
@@ -160,6 +170,16 @@ mod tests {
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
         assert_eq!(column_letters(16_383), "XFD");
+    }
+
+    #[test]
+    fn an_exports_metadata_columns_are_read_past() {
+        for header in ["_id", "_organisation_id", " _updated_at "] {
+            assert!(is_export_metadata(header), "{header}");
+        }
+        for header in ["_", "id", "_Id", "_2", "£_x", ""] {
+            assert!(!is_export_metadata(header), "{header}");
+        }
     }
 
     #[test]
