@@ -596,8 +596,11 @@ async fn write_to_files(
     let body =
         futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
     let stored = files.put_stream(key, body, None).await;
-    let summary = producer.await.map_err(ServiceError::internal)?.map_err(RunError::into_service)?;
+    let produced = producer.await.map_err(ServiceError::internal)?;
+    // Storage that failed stops the writer too (a broken pipe): say what really went wrong, so
+    // that a job waits for the storage to come back instead of failing for good.
     let stored = stored.map_err(files_error)?;
+    let summary = produced.map_err(RunError::into_service)?;
     Ok((stored, summary))
 }
 
