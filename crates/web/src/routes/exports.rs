@@ -19,7 +19,7 @@ use crate::api::exports::{file_response, request_of, stream_response};
 use crate::components::form::inline_form;
 use crate::components::{
     Button, Cell, Content, ErrorMessage, Fieldset, Label, Legend, RadioItem, Radios, Select, SelectItem,
-    SummaryList, SummaryRow, Table, TableCell, Tag,
+    SummaryList, SummaryRow, Table, TableCell, Tag, escape,
 };
 use crate::error::AppError;
 use crate::forms::FormData;
@@ -92,6 +92,17 @@ pub(crate) async fn download(
         query,
     };
     Ok(render(&page, &template))
+}
+
+/// A format's short name: "CSV", "Parquet".
+fn format_name(format: &str) -> &str {
+    match format {
+        "csv" => "CSV",
+        "xlsx" => "XLSX",
+        "jsonl" => "JSON Lines",
+        "parquet" => "Parquet",
+        other => other,
+    }
 }
 
 fn hours(n: i64) -> String {
@@ -192,7 +203,11 @@ pub(crate) async fn job(ctx: Ctx, Path(id): Path<String>) -> Result<Response, Ap
         value: Cell::text(value),
         ..SummaryRow::default()
     };
-    let mut rows = vec![row("Collection", job.collection.clone()), row("Format", job.format.to_uppercase())];
+    // The collection's title as people know it (its slug if they may no longer see it).
+    let collection = collections::latest_definition(&ctx.state, ctx.actor(), &job.collection)
+        .await
+        .map_or_else(|_| job.collection.clone(), |d| d.title.clone());
+    let mut rows = vec![row("Collection", collection), row("Format", format_name(&job.format).to_owned())];
     let filters: Vec<String> = job
         .request
         .get("filters")
@@ -264,7 +279,8 @@ struct FeedsPage {
     mode: Radios,
 }
 
-fn feeds_table(feeds: &[Feed], csrf: &str) -> Option<Table> {
+/// The scheduled exports, with buttons to run each now or stop it; `titles` names collections.
+fn feeds_table(feeds: &[Feed], csrf: &str, titles: &[(String, String)]) -> Option<Table> {
     if feeds.is_empty() {
         return None;
     }
@@ -272,36 +288,45 @@ fn feeds_table(feeds: &[Feed], csrf: &str) -> Option<Table> {
     let rows = feeds
         .iter()
         .map(|f| {
+            let folder = format!("{}/{}/", f.prefix, f.collection);
+            // The last run's manifest, under the folder the row already names.
             let last = match (&f.last_run_at, &f.last_error, &f.last_manifest_key) {
-                (None, _, _) => "Not run yet".to_string(),
-                (Some(at), Some(error), _) => format!("{}: failed: {error}", when(*at)),
-                (Some(at), None, Some(manifest)) => format!("{}: {manifest}", when(*at)),
-                (Some(at), None, None) => when(*at),
+                (None, _, _) => escape("Not run yet"),
+                (Some(at), Some(error), _) => escape(&format!("{}: failed: {error}", when(*at))),
+                (Some(at), None, Some(manifest)) => format!(
+                    "{}<br>{}",
+                    escape(&when(*at)),
+                    escape(manifest.strip_prefix(&folder).unwrap_or(manifest))
+                ),
+                (Some(at), None, None) => escape(&when(*at)),
             };
             let mode = match f.mode {
                 exports::FeedMode::Full => "everything",
                 exports::FeedMode::Changes => "changes since the last run",
             };
+            let title =
+                titles.iter().find(|(slug, _)| *slug == f.collection).map_or(&f.collection, |(_, t)| t);
             let run = Button::action(
                 "Run now",
-                &format!(" {} {}", f.collection, f.format),
-                "govuk-button--secondary govuk-!-margin-bottom-1",
+                &format!(" {title}, {}", format_name(&f.format)),
+                "govuk-button--secondary govuk-!-margin-bottom-0 govuk-!-margin-right-1",
             );
             let stop = Button::action(
                 "Stop",
-                &format!(" {} {}", f.collection, f.format),
+                &format!(" {title}, {}", format_name(&f.format)),
                 "govuk-button--warning govuk-!-margin-bottom-0",
             );
+            let actions = TableCell::html(format!(
+                "{}{}",
+                inline_form(&format!("/exports/scheduled/{}/run", f.id), csrf, &run),
+                inline_form(&format!("/exports/scheduled/{}/remove", f.id), csrf, &stop)
+            ));
             vec![
-                TableCell::text(f.collection.clone()),
-                TableCell::text(format!("{}, {mode}", f.format.to_uppercase())),
-                TableCell::text(format!("{}/{}/", f.prefix, f.collection)),
-                TableCell::text(last),
-                TableCell::html(format!(
-                    "{}{}",
-                    inline_form(&format!("/exports/scheduled/{}/run", f.id), csrf, &run),
-                    inline_form(&format!("/exports/scheduled/{}/remove", f.id), csrf, &stop)
-                )),
+                TableCell::text(title.clone()),
+                TableCell::text(format!("{}, {mode}", format_name(&f.format))),
+                TableCell::text(folder),
+                TableCell::html(last),
+                TableCell { classes: Some("app-nowrap".into()), ..actions },
             ]
         })
         .collect();
@@ -364,7 +389,11 @@ async fn feeds_page(ctx: &Ctx, form: Form, status: axum::http::StatusCode) -> Re
     let mode_value = if value("mode").is_empty() { "full".to_string() } else { value("mode") };
     let template = FeedsPage {
         page: page.clone(),
-        feeds: feeds_table(&feeds, &page.csrf),
+        feeds: feeds_table(
+            &feeds,
+            &page.csrf,
+            &collections.iter().map(|c| (c.slug.clone(), c.title.clone())).collect::<Vec<_>>(),
+        ),
         collection,
         format: radios("format", "Format", &FORMATS, &format_value, form.error("format")),
         mode: radios(

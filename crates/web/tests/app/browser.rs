@@ -52,6 +52,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let rec = |page: &str| format!("/records/{record}{page}");
     let [warnings, again, failed] = uploads_to_visit(&app).await;
     let upload = |id: &str| format!("/uploads/{id}");
+    let export = exports_to_visit(&app).await;
 
     let screenshots = screenshots_dir().join("pages");
     let _ = std::fs::remove_dir_all(&screenshots);
@@ -80,7 +81,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
                 visit("/collections", 200), visit("/collections/publish", 200), visit("/collections/towns-fund-monitoring", 200),
                 visit("/collections/single-audit", 200), visit("/collections/lettings-log", 200),
                 visit("/collections/single-audit/versions/1", 200), visit("/jobs", 200), visit("/api/v1/docs", 200),
-                visit(&upload(&failed), 200),
+                visit(&upload(&failed), 200), visit("/exports/scheduled", 200),
                 send("/organisations/new", json!({"#name": ""}), 422),
                 send("/people/new", json!({"#email": "not an address"}), 422),
                 send("/collections/publish", json!({"#definition": "formwork: 1\ncollection: x\n"}), 422),
@@ -106,6 +107,8 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
                 visit("/search/records?collection=lettings-log", 200),
                 visit("/organisations/northshire/uploads", 200), visit("/organisations/northshire/uploads/new", 200),
                 visit(&upload(&warnings), 200), send(&upload(&warnings), json!({}), 422), visit(&upload(&again), 200),
+                visit("/exports/lettings-log.csv?prepare=yes", 200), visit("/exports", 200),
+                visit(&format!("/exports/jobs/{export}"), 200),
             ]},
             {"who": "reviewer", "email": "reviewer@staff.test", "password": PASSWORD, "steps": [
                 visit("/", 200), visit("/organisations/southvale", 200), visit("/collections/single-audit", 200), visit("/jobs", 403),
@@ -119,7 +122,7 @@ async fn every_page_passes_axe_in_headless_chromium_with_and_without_javascript(
     let report = run_browser("pages.mjs", &plan).await;
     let steps: usize =
         plan["groups"].as_array().unwrap().iter().map(|g| g["steps"].as_array().unwrap().len()).sum();
-    assert_eq!(steps, 85, "a page was added to or dropped from the plan: change this number with it");
+    assert_eq!(steps, 89, "a page was added to or dropped from the plan: change this number with it");
     let checked =
         report.lines().find_map(|l| l.strip_prefix("checked ")?.strip_suffix(" pages")?.parse().ok());
     assert_eq!(checked, Some(2 * steps), "every page, with JavaScript on and off:\n{report}");
@@ -245,6 +248,29 @@ async fn uploads_to_visit(app: &TestApp) -> [String; 3] {
         app.run_jobs().await;
     }
     [ids[0].clone(), ids[2].clone(), ids[3].clone()]
+}
+
+/// The data provider's lettings exported as a file, ready to download (after [`uploads_to_visit`]),
+/// and a scheduled export of them that has run once; the export's id.
+async fn exports_to_visit(app: &TestApp) -> String {
+    use formwork_service::exports::{self, ExportRequest, NewFeed};
+    let mut conn = app.store().conn().await.unwrap();
+    let user = formwork_store::users::by_email(&mut conn, "provider@northshire.test").await.unwrap().unwrap();
+    let provider = Actor::person(&mut conn, user).await.unwrap();
+    drop(conn);
+    let request =
+        ExportRequest { collection: "lettings-log".into(), format: "xlsx".into(), ..Default::default() };
+    let id = exports::start_job(app.app(), &provider, &request).await.unwrap().id;
+    app.run_jobs().await;
+    let feed = NewFeed {
+        collection: "lettings-log".into(),
+        format: "parquet".into(),
+        prefix: "warehouse/lettings".into(),
+        mode: None,
+    };
+    let feed = exports::add_feed(app.app(), &Actor::System, &feed).await.unwrap();
+    exports::run_feed(app.app(), app.state.files(), &feed.id).await.unwrap();
+    id
 }
 
 /// Where screenshots go: `target/screenshots/` (or under `CARGO_TARGET_DIR`).

@@ -202,9 +202,11 @@ async fn a_service_admin_schedules_an_export_runs_it_now_and_stops_it() {
     assert!(after.text.contains("The scheduled export has run"), "{}", after.text);
     assert!(after.text.contains("manifest.json"), "the last run's manifest: {}", after.text);
     insta::assert_snapshot!("exports_scheduled_after_a_run", main_of(&after, &[(&id, "[id]")]));
-    let key = regex::Regex::new("warehouse/pages/pages-log/[^<]*/manifest\\.json").unwrap();
-    let manifest = key.find(&after.text).expect("the manifest's key").as_str();
-    let written = app.state.files().get(manifest).await.expect("the manifest is written");
+    // The last run's manifest, under the folder the row names.
+    let key = regex::Regex::new("<br>([^<]*/manifest\\.json)").unwrap();
+    let manifest =
+        format!("warehouse/pages/pages-log/{}", &key.captures(&after.text).expect("the manifest")[1]);
+    let written = app.state.files().get(&manifest).await.expect("the manifest is written");
     let manifest: serde_json::Value = serde_json::from_slice(&written).unwrap();
     assert_eq!(manifest["files"][0]["rows"], 5, "{manifest}");
 
