@@ -103,12 +103,21 @@ pub struct App {
     wake: Option<Arc<Notify>>,
     /// Definitions already read, by collection and version (versions never change).
     definitions: Arc<Mutex<DefinitionCache>>,
+    /// A search's counts per state, by selection, for its later pages (see [`search`]).
+    counts: Arc<Mutex<search::CountsCache>>,
 }
 
 impl App {
     /// The operations over `store`.
     pub fn new(store: Store, clock: Clock, settings: Settings) -> App {
-        App { store, clock, settings: Arc::new(settings), wake: None, definitions: Arc::default() }
+        App {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            wake: None,
+            definitions: Arc::default(),
+            counts: Arc::default(),
+        }
     }
 
     /// Wake `worker` whenever an operation enqueues a job.

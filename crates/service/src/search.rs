@@ -404,6 +404,42 @@ pub struct SearchResults {
     pub previous: Option<String>,
 }
 
+/// A search's counts per state by its selection (the state filter aside), and when they were
+/// counted. The first page of a search always counts afresh (one index scan of every row the
+/// filters select: about 130 ms over a million records); its later pages reuse the counts for
+/// [`COUNTS_KEPT`], so that paging through a large search costs only the page's own index range.
+#[derive(Debug, Default)]
+pub(crate) struct CountsCache {
+    counted: HashMap<String, (std::time::Instant, Vec<(String, i64)>)>,
+}
+
+/// How long a search's counts are reused by its later pages.
+const COUNTS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+/// The most searches whose counts are kept (then all are forgotten).
+const COUNTS_HELD: usize = 1_000;
+
+/// What identifies a selection's counts: everything but its state filter.
+fn counts_key(selection: &Selection) -> String {
+    let mut key = selection.clone();
+    key.states.clear();
+    serde_json::to_string(&key).unwrap_or_default()
+}
+
+fn cached_counts(app: &App, selection: &Selection) -> Option<Vec<(String, i64)>> {
+    let cache = app.counts.lock().ok()?;
+    let (at, counts) = cache.counted.get(&counts_key(selection))?;
+    (at.elapsed() < COUNTS_KEPT).then(|| counts.clone())
+}
+
+fn keep_counts(app: &App, selection: &Selection, counts: &[(String, i64)]) {
+    if let Ok(mut cache) = app.counts.lock() {
+        if cache.counted.len() >= COUNTS_HELD {
+            cache.counted.clear();
+        }
+        cache.counted.insert(counts_key(selection), (std::time::Instant::now(), counts.to_vec()));
+    }
+}
+
 /// One page of what `query` selects among what `actor` may see, with counts per state: the
 /// staff search every organisation (or the one asked for), members their own organisations
 /// (another organisation's finds nothing), nobody signed out.
@@ -411,7 +447,15 @@ pub async fn search(app: &App, actor: &Actor, query: &SearchQuery) -> Result<Sea
     let Checked { selection, sort, page } = check_query(app, actor, query).await?;
     let mut conn = app.store.conn().await?;
     let found = store::search(&mut conn, &selection, &page).await?;
-    let by_state = store::count_by_state(&mut conn, &selection).await?;
+    let later_page = page.after.is_some() || page.before.is_some();
+    let by_state = match later_page.then(|| cached_counts(app, &selection)).flatten() {
+        Some(counts) => counts,
+        None => {
+            let counts = store::count_by_state(&mut conn, &selection).await?;
+            keep_counts(app, &selection, &counts);
+            counts
+        }
+    };
     drop(conn);
     let subject = selection.subject;
     let counts: Vec<StateCount> = states_of(subject)
