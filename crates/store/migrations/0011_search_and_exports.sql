@@ -5,6 +5,10 @@ CREATE INDEX records_by_period ON records (collection_slug, period, id);
 CREATE INDEX records_by_state ON records (collection_slug, state);
 CREATE INDEX submissions_by_updated ON submissions (collection_slug, updated_at, id);
 CREATE INDEX submissions_by_period ON submissions (collection_slug, period, id);
+-- Exports read a collection's rows in batches by id (`id > last`): one index range per batch,
+-- whatever the planner knows of the table.
+CREATE INDEX records_by_id ON records (collection_slug, id);
+CREATE INDEX submissions_by_id ON submissions (collection_slug, id);
 -- By reference (a record's key), those without one last: the same expression as the search's
 -- order, so that it is an index range too.
 CREATE INDEX records_by_reference ON records (collection_slug, (COALESCE(record_key, '􏿿')), id);
