@@ -3,13 +3,13 @@
 
 mod account;
 mod collections;
+pub(crate) mod exports;
 mod home;
 mod invitations;
 mod jobs;
 mod oidc;
 mod organisations;
 mod people;
-pub(crate) mod exports;
 mod records;
 mod returns;
 mod review;
