@@ -201,4 +201,52 @@ mod tests {
             assert_eq!(read(text), None, "{text}");
         }
     }
+
+    /// A JSON value of the kinds stored answers hold: text (any characters, escapes included),
+    /// numbers, booleans, nulls, and small lists and objects.
+    fn value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value as J;
+        let leaf = prop_oneof![
+            any::<String>().prop_map(J::String),
+            any::<i64>().prop_map(J::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(J::from),
+            any::<bool>().prop_map(J::Bool),
+            Just(J::Null),
+        ];
+        leaf.prop_recursive(2, 12, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+                proptest::collection::btree_map("[a-z_]{1,6}", inner, 0..3)
+                    .prop_map(|m| J::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever `serde_json` writes, the scanner reads (or leaves to serde): each key's value
+        /// is exactly the text serde wrote for it.
+        #[test]
+        fn every_value_serde_writes_is_found_exactly(
+            answers in proptest::collection::btree_map("[a-z][a-z0-9_]{0,10}", value(), 0..8),
+        ) {
+            let object: serde_json::Map<String, serde_json::Value> = answers.into_iter().collect();
+            let text = serde_json::to_string(&object).unwrap_or_default();
+            if let Some(pairs) = read(&text) {
+                proptest::prop_assert_eq!(pairs.len(), object.len());
+                for (key, found) in pairs {
+                    let written = object.get(&key).map(|v| serde_json::to_string(v).unwrap_or_default());
+                    proptest::prop_assert_eq!(Some(found), written, "{}", key);
+                }
+            }
+        }
+
+        /// On any text at all the scanner neither panics nor accepts what is not a JSON object.
+        #[test]
+        fn nothing_but_a_json_object_is_accepted(text in "\\PC{0,40}|\\{[ -~]{0,40}\\}") {
+            if read(&text).is_some() {
+                proptest::prop_assert!(serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).is_ok(), "{}", text);
+            }
+        }
+    }
 }
