@@ -113,7 +113,10 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound { what, .. } => ServiceError::NotFound(what),
             StoreError::Conflict { what, .. } => ServiceError::Conflict(what),
             StoreError::Unavailable(_) => ServiceError::Unavailable(Box::new(e)),
-            StoreError::Config(_) | StoreError::Encode(_) | StoreError::Database(_) => {
+            StoreError::Config(_)
+            | StoreError::Encode(_)
+            | StoreError::Database(_)
+            | StoreError::Sqlite(_) => {
                 ServiceError::Internal(Box::new(e))
             }
         }

@@ -33,8 +33,12 @@ use crate::policy::{Action, check};
 use crate::search::{SearchQuery, selection_of};
 use crate::{Actor, App, Result, ServiceError};
 
-/// Rows read from the database at a time.
-const BATCH: i64 = 2_000;
+/// Rows read in the first batch: few, so that the first bytes leave at once.
+const FIRST_BATCH: usize = 500;
+/// The bytes of rows a later batch aims at: its rows are as many as fit, by the batches so far.
+const BATCH_BYTES: usize = 4 << 20;
+/// The fewest and the most rows read at a time.
+const BATCH_ROWS: (usize, usize) = (100, 10_000);
 /// Bytes gathered before they are sent on.
 const CHUNK: usize = 64 * 1024;
 /// Chunks that may wait in the channel for a slow reader: memory stays under this × [`CHUNK`].
@@ -273,40 +277,41 @@ fn run<W: Write + Send + 'static>(
     let Prepared { format, selection, plan, options, dictionary, .. } = prepared;
     let mut writer: Box<dyn ExportWriter> =
         formwork_export::writer(format, plan, options, dictionary, out).map_err(RunError::Write)?;
-    let selection = Arc::new(selection);
-    let fetch = |after: Option<String>| {
-        let store = app.store.clone();
-        let selection = Arc::clone(&selection);
-        handle.spawn(async move {
-            let mut conn = store.conn().await?;
-            Ok::<_, ServiceError>(search::batch(&mut conn, &selection, after.as_deref(), BATCH).await?)
-        })
+    let reader = app.store.reader(selection);
+    let fetch = |after: Option<String>, limit: usize| {
+        let reader = reader.clone();
+        handle.spawn(async move { Ok::<_, ServiceError>(reader.batch(after.as_deref(), limit).await?) })
     };
-    let mut next = Some(fetch(None));
-    let mut written = 0i64;
-    while let Some(pending) = next.take() {
-        let rows = handle.block_on(pending).map_err(ServiceError::internal)??;
-        if rows.len() as i64 == BATCH {
-            next = rows.last().map(|last| fetch(Some(last.id.clone())));
+    let mut next = Some((fetch(None, FIRST_BATCH), FIRST_BATCH));
+    let (mut written, mut bytes_read) = (0i64, 0usize);
+    while let Some((pending, limit)) = next.take() {
+        let batch = handle.block_on(pending).map_err(ServiceError::internal)??;
+        written += batch.len() as i64;
+        bytes_read += batch.size();
+        if batch.len() == limit {
+            // As many rows as fit the batch's bytes, by the average row so far.
+            let per_row = bytes_read / usize::try_from(written.max(1)).unwrap_or(1);
+            let limit = (BATCH_BYTES / per_row.max(1)).clamp(BATCH_ROWS.0, BATCH_ROWS.1);
+            next = batch.last_id().map(|last| (fetch(Some(last.to_string()), limit), limit));
         }
-        for row in &rows {
+        for row in batch.rows() {
+            let row = row.map_err(ServiceError::from)?;
             let meta = Meta {
-                id: &row.id,
-                reference: row.reference.as_deref(),
-                organisation: &row.organisation_name,
-                organisation_id: &row.organisation_slug,
-                period: &row.period,
-                state: &row.state,
+                id: row.id,
+                reference: row.reference,
+                organisation: row.organisation_name,
+                organisation_id: row.organisation_slug,
+                period: row.period,
+                state: row.state,
                 version: u32::try_from(row.version).unwrap_or(0),
-                upload: row.upload_id.as_deref(),
+                upload: row.upload_id,
                 submitted_at: row.submitted_at,
                 updated_at: row.updated_at,
             };
-            writer.write(&meta, &row.answers).map_err(RunError::Write)?;
+            writer.write(&meta, row.answers).map_err(RunError::Write)?;
         }
         // What this batch made leaves now: a slow export still shows its progress.
         writer.flush().map_err(RunError::Write)?;
-        written += rows.len() as i64;
         progress(written);
     }
     writer.finish().map_err(RunError::Write)

@@ -23,6 +23,7 @@ pub mod oidc_sign_ins;
 pub mod organisations;
 pub mod password_resets;
 pub mod records;
+pub mod rows;
 pub mod search;
 pub mod sessions;
 pub mod sign_in_attempts;
@@ -84,6 +85,9 @@ pub enum StoreError {
     /// Anything else the database reported.
     #[error("the database reported an error")]
     Database(#[source] sqlx::Error),
+    /// An SQLite file could not be read by an export's own connection.
+    #[error("the database file could not be read")]
+    Sqlite(#[source] rusqlite::Error),
 }
 
 impl StoreError {
@@ -162,6 +166,8 @@ pub struct Store {
     /// here, in order, instead of in SQLite's busy handler, which sleeps in steps of up to 100 ms
     /// and so gave a save under load a tail of hundreds of milliseconds.
     writer: Option<Arc<Semaphore>>,
+    /// Where exports read their rows ([`rows`]).
+    rows: rows::Source,
 }
 
 /// How long a transaction waits for its turn to write on SQLite before giving up (as SQLite's
@@ -282,7 +288,8 @@ impl Store {
             })
             .connect_lazy_with(options);
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
-        Ok(Store { pool, backend, writer })
+        let rows = rows::Source::for_url(&url)?;
+        Ok(Store { pool, backend, writer, rows })
     }
 
     /// Which database this is.
@@ -331,7 +338,13 @@ impl Store {
 
     /// Close every connection.
     pub async fn close(&self) {
+        self.rows.close().await;
         self.pool.close().await;
+    }
+
+    /// What reads `selection`'s rows for an export, batch by batch.
+    pub fn reader(&self, selection: search::Selection) -> rows::Reader {
+        rows::Reader::new(self.rows.clone(), self.pool.clone(), selection)
     }
 
     /// The pool, for tests that need raw SQL.

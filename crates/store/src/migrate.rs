@@ -57,6 +57,12 @@ pub static MIGRATIONS: &[Migration] = &[
     same(9, "sign-off and review", include_str!("../migrations/0009_sign_off_and_review.sql")),
     same(10, "records and uploads", include_str!("../migrations/0010_records_and_uploads.sql")),
     same(11, "search and exports", include_str!("../migrations/0011_search_and_exports.sql")),
+    Migration {
+        version: 12,
+        name: "row counts",
+        sqlite: include_str!("../migrations/0012_row_counts.sqlite.sql"),
+        postgres: include_str!("../migrations/0012_row_counts.postgres.sql"),
+    },
 ];
 
 /// An arbitrary number that names formwork's migration lock in PostgreSQL.

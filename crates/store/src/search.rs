@@ -389,6 +389,14 @@ pub async fn search(c: &mut AnyConnection, selection: &Selection, page: &Page) -
 
 /// How many rows `selection` selects in each state, its state filter aside.
 pub async fn count_by_state(c: &mut AnyConnection, selection: &Selection) -> Result<Vec<(String, i64)>> {
+    if let Some((conditions, values)) = counted(selection, false) {
+        let sql = format!(
+            "SELECT state, CAST(SUM(n) AS BIGINT) AS n FROM row_counts WHERE 1 = 1{conditions} \
+             GROUP BY state HAVING SUM(n) > 0"
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values).fetch_all(&mut *c).await?;
+        return rows.iter().map(|row| Ok((get(row, "state")?, get(row, "n")?))).collect();
+    }
     let Some((conditions, values)) = conditions(selection, false) else { return Ok(Vec::new()) };
     let sql = format!(
         "SELECT x.state AS state, COUNT(*) AS n FROM {} x WHERE 1 = 1{conditions} GROUP BY x.state",
@@ -400,10 +408,61 @@ pub async fn count_by_state(c: &mut AnyConnection, selection: &Selection) -> Res
 
 /// How many rows `selection` selects.
 pub async fn count(c: &mut AnyConnection, selection: &Selection) -> Result<i64> {
+    if let Some((conditions, values)) = counted(selection, true) {
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM row_counts WHERE 1 = 1{conditions}"
+        );
+        let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values).fetch_one(&mut *c).await?;
+        return get(&row, "n");
+    }
     let Some((conditions, values)) = conditions(selection, true) else { return Ok(0) };
     let sql = format!("SELECT COUNT(*) AS n FROM {} x WHERE 1 = 1{conditions}", selection.subject.table());
     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values).fetch_one(&mut *c).await?;
     get(&row, "n")
+}
+
+/// The conditions of `selection` on the counts kept by group (`row_counts`, migration 12), when it
+/// filters only on what they are grouped by; `None` when it filters on more (free text, changed
+/// since), and then its rows are counted. An empty list of organisations selects no group.
+fn counted(selection: &Selection, states: bool) -> Option<(String, Vec<Value>)> {
+    if selection.updated_since.is_some() || selection.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return None;
+    }
+    let mut values: Vec<Value> = vec![selection.subject.table().into()];
+    let mut sql = String::from(" AND subject = $1");
+    let mark = |values: &mut Vec<Value>, value: Value| {
+        values.push(value);
+        format!("${}", values.len())
+    };
+    match &selection.organisations {
+        Some(orgs) if orgs.is_empty() => sql.push_str(" AND 1 = 0"),
+        Some(orgs) => {
+            let marks: Vec<String> = orgs.iter().map(|o| mark(&mut values, o.as_str().into())).collect();
+            sql.push_str(&format!(" AND organisation_id IN ({})", marks.join(", ")));
+        }
+        None => {}
+    }
+    if let Some(collection) = &selection.collection {
+        sql.push_str(&format!(" AND collection_slug = {}", mark(&mut values, collection.as_str().into())));
+    }
+    if let Some(version) = selection.version {
+        sql.push_str(&format!(" AND version = {}", mark(&mut values, version.into())));
+    }
+    if let Some(period) = &selection.period {
+        sql.push_str(&format!(" AND period = {}", mark(&mut values, period.as_str().into())));
+    }
+    if states {
+        if selection.states.is_empty() {
+            if selection.subject == Subject::Records {
+                sql.push_str(" AND state <> 'deleted'");
+            }
+        } else {
+            let marks: Vec<String> =
+                selection.states.iter().map(|s| mark(&mut values, s.as_str().into())).collect();
+            sql.push_str(&format!(" AND state IN ({})", marks.join(", ")));
+        }
+    }
+    Some((sql, values))
 }
 
 /// One submission or record as an export reads it: what describes it, and its answers as stored.
@@ -443,25 +502,11 @@ pub async fn batch(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Row>> {
-    let Some((conditions, mut values)) = conditions(selection, true) else { return Ok(Vec::new()) };
-    let subject = selection.subject;
-    let mut sql = format!(
-        "SELECT x.id, x.version, x.organisation_id, x.period, x.state, x.updated_at, x.answers, {extra}, \
-         o.slug AS organisation_slug, o.name AS organisation_name \
-         FROM {table} x JOIN organisations o ON o.id = x.organisation_id WHERE 1 = 1{conditions}",
-        extra = match subject {
-            Subject::Submissions => "x.reference, x.submitted_at, CAST(NULL AS TEXT) AS upload_id",
-            Subject::Records =>
-                "CAST(NULL AS TEXT) AS reference, CAST(NULL AS BIGINT) AS submitted_at, x.upload_id",
-        },
-        table = subject.table(),
-    );
+    let Some((sql, mut values)) = batch_sql(selection, after.is_some()) else { return Ok(Vec::new()) };
     if let Some(after) = after {
         values.push(after.into());
-        sql.push_str(&format!(" AND x.id > ${}", values.len()));
     }
     values.push(limit.max(1).into());
-    sql.push_str(&format!(" ORDER BY x.id LIMIT ${}", values.len()));
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), values).fetch_all(&mut *c).await?;
     rows.iter()
         .map(|row| {
@@ -481,4 +526,30 @@ pub async fn batch(
             })
         })
         .collect()
+}
+
+/// The query of a batch of `selection`'s rows by id and the values of its filters: after them
+/// come, as the last parameters, the id to start after (when `after`) and the limit. Its columns
+/// are [`crate::rows::COLUMNS`], in that order. `None` when the selection selects nothing.
+pub(crate) fn batch_sql(selection: &Selection, after: bool) -> Option<(String, Vec<Value>)> {
+    let (conditions, values) = conditions(selection, true)?;
+    let subject = selection.subject;
+    let mut sql = format!(
+        "SELECT x.id, x.version, o.slug AS organisation_slug, o.name AS organisation_name, x.period, \
+         x.state, {extra}, x.updated_at, x.answers, x.organisation_id \
+         FROM {table} x JOIN organisations o ON o.id = x.organisation_id WHERE 1 = 1{conditions}",
+        extra = match subject {
+            Subject::Submissions => "x.reference, CAST(NULL AS TEXT) AS upload_id, x.submitted_at",
+            Subject::Records =>
+                "CAST(NULL AS TEXT) AS reference, x.upload_id, CAST(NULL AS BIGINT) AS submitted_at",
+        },
+        table = subject.table(),
+    );
+    let mut next = values.len() + 1;
+    if after {
+        sql.push_str(&format!(" AND x.id > ${next}"));
+        next += 1;
+    }
+    sql.push_str(&format!(" ORDER BY x.id LIMIT ${next}"));
+    Some((sql, values))
 }

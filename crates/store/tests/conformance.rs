@@ -694,7 +694,8 @@ mod migrations_and_bulk {
                         .map(|r| (r.get(0), r.get(1)))
                         .collect();
                 let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-                let mut files = 0;
+                // A migration that differs per database has a file for each (`NNNN_name.sqlite.sql`).
+                let mut versions = std::collections::BTreeSet::new();
                 for entry in std::fs::read_dir(&dir).unwrap() {
                     let path = entry.unwrap().path();
                     let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -716,9 +717,9 @@ mod migrations_and_bulk {
                         Some(&Some(m.checksum(backend))),
                         "{name} is applied with its checksum"
                     );
-                    files += 1;
+                    versions.insert(m.version);
                 }
-                assert_eq!(files, MIGRATIONS.len(), "every listed migration has its file");
+                assert_eq!(versions.len(), MIGRATIONS.len(), "every listed migration has its file");
                 assert_eq!(applied.len(), MIGRATIONS.len());
             })
         })
