@@ -353,18 +353,30 @@ impl Store {
     }
 }
 
-/// A database URL with its password replaced, for messages and logs.
+/// A database URL with its password replaced, for messages and logs: the one in its user
+/// information, and a `password` parameter (which sqlx reads too).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
+            let credentials = &base[scheme + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<&str> =
+            query.split('&').map(|pair| if pair.starts_with("password=") { "password=***" } else { pair }).collect();
+        redacted.push('?');
+        redacted.push_str(&pairs.join("&"));
     }
+    redacted
 }
 
 /// Shorthand for reading a column.
@@ -397,6 +409,11 @@ mod tests {
         );
         assert_eq!(redact("postgres://db/formwork"), "postgres://db/formwork");
         assert_eq!(redact("sqlite://data/formwork.db"), "sqlite://data/formwork.db");
+        assert_eq!(
+            redact("postgres://formwork@db/formwork?sslmode=require&password=s3cret&application_name=a@b"),
+            "postgres://formwork@db/formwork?sslmode=require&password=***&application_name=a@b"
+        );
+        assert_eq!(redact("postgres://?password=s%40cret"), "postgres://?password=***");
     }
 
     #[test]
