@@ -73,14 +73,73 @@ impl From<Brand> for formwork_web::Brand {
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseArgs {
     /// The database: `sqlite://PATH` (created on first start) or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/formwork.db")]
+    /// What a `postgres://` URL leaves out comes from the standard `PGHOST`, `PGPORT`, `PGUSER`,
+    /// `PGPASSWORD`, `PGDATABASE` and `PGSSLMODE` variables.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/formwork.db", hide_env_values = true)]
     pub database_url: DatabaseUrl,
+    /// The PostgreSQL password, when `DATABASE_URL` has none: set into it, so that the password can
+    /// come from a secrets store on its own.
+    #[arg(long, env = "DATABASE_PASSWORD", hide_env_values = true)]
+    pub database_password: Option<Secret>,
     /// The most connections to hold open to the database.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
     /// How logs are written: text or json. The level comes from `RUST_LOG` (default `info`).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl DatabaseArgs {
+    /// The URL to connect to: `DATABASE_URL`, with `DATABASE_PASSWORD` set into it when given.
+    pub fn url(&self) -> anyhow::Result<String> {
+        match &self.database_password {
+            Some(password) => with_password(&self.database_url.0, &password.0),
+            None => Ok(self.database_url.0.clone()),
+        }
+    }
+}
+
+/// `url` (a `postgres://` URL without a password) with `password` set into it, percent-encoded:
+/// as its user information, or as its `password` parameter when it names no host (the host then
+/// comes from `PGHOST`, and a URL without a host cannot carry user information).
+fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
+    let shown = formwork_store::redact(url);
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!(
+            "DATABASE_PASSWORD is set, but DATABASE_URL is not a postgres:// URL (“{shown}”): the \
+             password is only for PostgreSQL"
+        );
+    }
+    let mut parsed =
+        url::Url::parse(url).map_err(|e| anyhow::anyhow!("DATABASE_URL is not a URL ({e}): “{shown}”"))?;
+    if parsed.password().is_some() || parsed.query_pairs().any(|(key, _)| key == "password") {
+        bail!(
+            "DATABASE_URL has a password and DATABASE_PASSWORD is set too: give the password in one \
+             of them"
+        );
+    }
+    if parsed.has_host() {
+        parsed
+            .set_password(Some(&percent_encode(password)))
+            .map_err(|()| anyhow::anyhow!("DATABASE_URL cannot take a password: “{shown}”"))?;
+    } else {
+        parsed.query_pairs_mut().append_pair("password", password);
+    }
+    Ok(parsed.into())
+}
+
+/// `text` with every byte but letters, digits and `-._~` percent-encoded, so that it reads back
+/// as itself from any part of a URL (a `%` in a password too).
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 /// Where emails and files go.
@@ -92,7 +151,7 @@ pub struct ResourceArgs {
     pub storage_url: String,
     /// The SMTP server, e.g. `smtp://USER:PASSWORD@HOST:587?tls=required` or `smtps://…`. Unset:
     /// emails are written as files to `MAIL_DIR`.
-    #[arg(long, env = "SMTP_URL")]
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
     /// The sender of emails.
     #[arg(long, env = "MAIL_FROM", default_value = "formwork <no-reply@formwork.invalid>")]
@@ -136,7 +195,7 @@ pub struct ServeArgs {
     #[arg(long, env = "OIDC_CLIENT_ID")]
     pub oidc_client_id: Option<String>,
     /// formwork's client secret at the provider.
-    #[arg(long, env = "OIDC_CLIENT_SECRET")]
+    #[arg(long, env = "OIDC_CLIENT_SECRET", hide_env_values = true)]
     pub oidc_client_secret: Option<Secret>,
     /// Trust the provider's `email` claim without `email_verified` (Microsoft Entra ID does not
     /// send it). Only for a provider whose administrators control people's addresses.
@@ -159,7 +218,7 @@ pub struct ServeArgs {
     pub trust_forwarded_for: bool,
     /// A secret the Prometheus scraper sends as `Authorization: Bearer` to read `/metrics`; without
     /// it `/metrics` is open, so keep it off the public network.
-    #[arg(long, env = "METRICS_TOKEN")]
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
     /// Do not run the job worker in this process (run `formwork worker` separately).
     #[arg(long, env = "NO_WORKER", default_value_t = false)]
@@ -281,5 +340,78 @@ mod tests {
             format!("{:?}", DatabaseUrl("postgres://u:hunter2@db/f".into())),
             "\"postgres://u:***@db/f\""
         );
+    }
+
+    /// The password in a composed URL, decoded as sqlx decodes it.
+    fn password_in(url: &str) -> String {
+        let parsed = url::Url::parse(url).unwrap();
+        let encoded = parsed.password().unwrap();
+        url::form_urlencoded::parse(format!("p={encoded}").as_bytes()).next().unwrap().1.into_owned()
+    }
+
+    #[test]
+    fn database_password_is_set_into_the_url_percent_encoded() {
+        let password = "p@ss:w/rd%41 + é?#&=";
+        let url =
+            with_password("postgres://formwork@db.example:5432/formwork?sslmode=require", password).unwrap();
+        assert_eq!(
+            url,
+            "postgres://formwork:p%40ss%3Aw%2Frd%2541%20%2B%20%C3%A9%3F%23%26%3D@db.example:5432/formwork?sslmode=require"
+        );
+        assert_eq!(password_in(&url), password);
+        assert_eq!(
+            with_password("postgresql://formwork@db/formwork", "plain-Password_1.~").unwrap(),
+            "postgresql://formwork:plain-Password_1.~@db/formwork"
+        );
+        // No user: the user comes from PGUSER.
+        assert_eq!(with_password("postgres://db/formwork", "s").unwrap(), "postgres://:s@db/formwork");
+    }
+
+    #[test]
+    fn a_url_without_a_host_takes_the_password_as_a_parameter() {
+        // The host comes from PGHOST; a URL without a host cannot carry user information.
+        let url = with_password("postgres://", "a b&c").unwrap();
+        assert_eq!(url, "postgres://?password=a+b%26c");
+        let url = with_password("postgres:///formwork?sslmode=verify-full", "x").unwrap();
+        assert_eq!(url, "postgres:///formwork?sslmode=verify-full&password=x");
+        assert!(!formwork_store::redact(&url).contains("password=x"), "{}", formwork_store::redact(&url));
+    }
+
+    #[test]
+    fn database_password_is_refused_beside_another_password_or_sqlite() {
+        for url in
+            ["postgres://formwork:hunter2@db/formwork", "postgres://formwork@db/formwork?password=hunter2"]
+        {
+            let error = with_password(url, "other").unwrap_err().to_string();
+            assert!(
+                error.contains("DATABASE_URL has a password and DATABASE_PASSWORD is set too")
+                    && !error.contains("hunter2"),
+                "{error}"
+            );
+        }
+        let error = with_password("sqlite://data/formwork.db", "other").unwrap_err().to_string();
+        assert!(
+            error.contains("DATABASE_PASSWORD is set, but DATABASE_URL is not a postgres:// URL"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn without_database_password_the_url_is_as_given() {
+        let args = DatabaseArgs {
+            database_url: DatabaseUrl("postgres://u:p%40ss@db/f".into()),
+            database_password: None,
+            database_max_connections: 1,
+            log_format: LogFormat::Text,
+        };
+        assert_eq!(args.url().unwrap(), "postgres://u:p%40ss@db/f");
+        assert_eq!(format!("{args:?}").matches("***").count(), 1, "{args:?}");
+        let args = DatabaseArgs {
+            database_url: DatabaseUrl("postgres://u@db/f".into()),
+            database_password: Some(Secret("hunter2".into())),
+            ..args
+        };
+        assert_eq!(args.url().unwrap(), "postgres://u:hunter2@db/f");
+        assert!(!format!("{args:?}").contains("hunter2"));
     }
 }

@@ -33,11 +33,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Connect to the database and bring its schema up to date.
 pub async fn database(args: &DatabaseArgs) -> anyhow::Result<Store> {
-    let url = &args.database_url.0;
-    let store = Store::connect(url, args.database_max_connections).await?;
+    let url = args.url()?;
+    let store = Store::connect(&url, args.database_max_connections).await?;
     let now = formwork_store::Clock::system().now();
     store.migrate(now).await.with_context(|| {
-        format!("cannot reach or migrate the database at {}", formwork_store::redact(url))
+        format!("cannot reach or migrate the database at {}", formwork_store::redact(&url))
     })?;
     Ok(store)
 }

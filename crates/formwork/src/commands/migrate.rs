@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use crate::commands::boot;
 use crate::config::DatabaseArgs;
 
@@ -9,8 +11,11 @@ use crate::config::DatabaseArgs;
 pub fn run(args: &DatabaseArgs) -> anyhow::Result<ExitCode> {
     boot::logging(args.log_format);
     boot::runtime()?.block_on(async {
-        let store = formwork_store::Store::connect(&args.database_url.0, 1).await?;
-        let applied = store.migrate(formwork_store::Clock::system().now()).await?;
+        let url = args.url()?;
+        let store = formwork_store::Store::connect(&url, 1).await?;
+        let applied = store.migrate(formwork_store::Clock::system().now()).await.with_context(|| {
+            format!("cannot reach or migrate the database at {}", formwork_store::redact(&url))
+        })?;
         if applied.is_empty() {
             println!("the database is up to date ({} migrations)", formwork_store::MIGRATIONS.len());
         }

@@ -13,20 +13,31 @@ fn example(name: &str) -> String {
     super::root().join("examples").join(format!("{name}.yaml")).display().to_string()
 }
 
+/// The variables formwork reads that a test's own environment might set: each test gives its own.
+pub(super) const SETTINGS: [&str; 15] = [
+    "DATABASE_URL",
+    "DATABASE_PASSWORD",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "STORAGE_URL",
+    "SMTP_URL",
+    "BASE_URL",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+];
+
 /// `formwork ARGS` in `dir`, with `env` and nothing else of the test's environment that formwork reads.
-fn run_in(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
+pub(super) fn run_in(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_formwork"));
     command.args(args).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for name in [
-        "DATABASE_URL",
-        "STORAGE_URL",
-        "SMTP_URL",
-        "BASE_URL",
-        "BIND",
-        "OIDC_ISSUER",
-        "OIDC_CLIENT_ID",
-        "OIDC_CLIENT_SECRET",
-    ] {
+    command.env_remove("BIND");
+    for name in SETTINGS {
         command.env_remove(name);
     }
     command.envs(env.iter().copied());
@@ -38,24 +49,24 @@ fn run_in(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) 
     child.wait_with_output().unwrap()
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(super) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A `formwork serve` process, stopped with SIGTERM when dropped.
-struct Server {
+pub(super) struct Server {
     child: Child,
     log: std::path::PathBuf,
-    base: String,
+    pub(super) base: String,
     stdout: Vec<String>,
 }
 
 impl Server {
-    fn start(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
+    pub(super) fn start(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Server {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_formwork"));
@@ -67,15 +78,7 @@ impl Server {
             .env("BIND", &bind)
             .stdout(Stdio::piped())
             .stderr(log);
-        for name in [
-            "DATABASE_URL",
-            "STORAGE_URL",
-            "SMTP_URL",
-            "BASE_URL",
-            "OIDC_ISSUER",
-            "OIDC_CLIENT_ID",
-            "OIDC_CLIENT_SECRET",
-        ] {
+        for name in SETTINGS {
             command.env_remove(name);
         }
         command.envs(env.iter().copied());
@@ -102,7 +105,7 @@ impl Server {
     }
 
     /// Stop with SIGTERM, as a service manager does; the exit status.
-    fn stop(mut self) -> Option<i32> {
+    pub(super) fn stop(mut self) -> Option<i32> {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
