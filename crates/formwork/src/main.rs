@@ -78,6 +78,11 @@ enum Command {
     Export(commands::export::Args),
     /// Bring the database's schema up to date.
     Migrate(config::DatabaseArgs),
+    /// Ask the web service on this machine whether it answers (`/healthz`, or `/readyz` with
+    /// `--ready`): a container's health check, for an image with no shell or curl.
+    ///
+    /// Exit status: 0 healthy (it answered 200), 1 not (any other answer, none, or a bad `--url`).
+    Healthcheck(commands::healthcheck::Args),
     /// Set up organisations, people, tokens and collections from the command line.
     Admin {
         #[command(flatten)]
@@ -120,6 +125,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Worker(args) => commands::worker::run(&args),
         Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Healthcheck(args) => Ok(commands::healthcheck::run(&args)),
         Command::Upload(args) => commands::upload::run(&args),
         Command::Export(args) => commands::export::run(&args),
         Command::Admin { database, command } => commands::admin::run(&database, &command),

@@ -12,6 +12,10 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
+#[path = "cli/database.rs"]
+mod database;
+#[path = "cli/healthcheck.rs"]
+mod healthcheck;
 #[path = "cli/service.rs"]
 mod service;
 #[path = "cli/uploads.rs"]

@@ -6,6 +6,7 @@ pub mod check;
 pub mod docs;
 pub mod export;
 pub mod generate;
+pub mod healthcheck;
 pub mod migrate;
 pub mod serve;
 pub mod template;

@@ -37,10 +37,23 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitCode> {
         } else {
             let signal = boot::stop_signal();
             let (stop, stopped) = watch::channel(false);
-            let running = tokio::spawn(worker.run(stopped));
-            signal.await;
-            let _ = stop.send(true);
-            let _ = running.await;
+            let mut running = tokio::spawn(worker.run(stopped));
+            tokio::select! {
+                () = signal => {
+                    let _ = stop.send(true);
+                    let _ = running.await;
+                }
+                // The worker runs until it is stopped: if it ends (a job panicked), so does the
+                // process, with an error, so that whatever runs it starts a new one — a worker
+                // container has no health check but its process.
+                ended = &mut running => {
+                    store.close().await;
+                    return Err(match ended {
+                        Err(e) if e.is_panic() => anyhow::anyhow!("the job worker stopped: a job panicked"),
+                        _ => anyhow::anyhow!("the job worker stopped unexpectedly"),
+                    });
+                }
+            }
         }
         store.close().await;
         Ok(ExitCode::SUCCESS)
