@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 #[path = "cli/database.rs"]
 mod database;
+#[path = "cli/deploy.rs"]
+mod deploy;
 #[path = "cli/healthcheck.rs"]
 mod healthcheck;
 #[path = "cli/service.rs"]
