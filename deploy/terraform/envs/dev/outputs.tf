@@ -77,3 +77,13 @@ output "web_environment" {
   description = "The web tasks' plain environment variables (no secrets)."
   value       = module.formwork.web_environment
 }
+
+output "web_task_definition" {
+  description = "The task definition the web service runs (deploy/release checks the rollout reached it)."
+  value       = module.formwork.task_definitions.web
+}
+
+output "worker_task_definition" {
+  description = "The task definition the worker service runs."
+  value       = module.formwork.task_definitions.worker
+}

@@ -94,3 +94,8 @@ output "load_balancer_deletion_protection" {
   description = "Whether the load balancer refuses deletion."
   value       = var.deletion_protection
 }
+
+output "task_definitions" {
+  description = "The task definitions the web and worker services run."
+  value       = module.service.task_definitions
+}

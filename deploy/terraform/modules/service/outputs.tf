@@ -54,3 +54,11 @@ output "secret_variables" {
     migrate = sort(keys(local.database_secrets))
   }
 }
+
+output "task_definitions" {
+  description = "The task definitions (ARN with revision) the services run, to tell a finished rollout from one rolled back."
+  value = {
+    web    = aws_ecs_task_definition.web.arn
+    worker = aws_ecs_task_definition.worker.arn
+  }
+}

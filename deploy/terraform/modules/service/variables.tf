@@ -167,7 +167,7 @@ variable "job_lease_seconds" {
 }
 
 variable "database_max_connections" {
-  description = "DATABASE_MAX_CONNECTIONS, for each task: keep (web.max + worker.max) × it + 10 under the instance's max_connections."
+  description = "DATABASE_MAX_CONNECTIONS, for each task (which opens up to 4 more for exports): keep (web.max + worker.max) × (it + 4), plus a few for migrate and people, under the instance's max_connections."
   type        = number
   default     = 10
 }
@@ -192,13 +192,14 @@ variable "web" {
 }
 
 variable "worker" {
-  description = "The worker service's tasks: size, how many, the CPU target and the disk for uploads being checked."
+  description = "The worker service's tasks: size, how many, the scaling targets (average CPU, and jobs waiting for each task) and the disk for uploads being checked."
   type = object({
     cpu                   = optional(number, 1024)
     memory                = optional(number, 2048)
     min                   = optional(number, 1)
     max                   = optional(number, 4)
     cpu_target_percent    = optional(number, 60)
+    jobs_per_task         = optional(number, 4)
     ephemeral_storage_gib = optional(number, 30)
   })
   default = {}

@@ -124,3 +124,59 @@ resource "aws_appautoscaling_policy" "worker_cpu" {
     }
   }
 }
+
+# The worker runs one job at a time, so its CPU says little about a queue of uploads at a deadline:
+# it also scales on the jobs waiting for each worker task (formwork_jobs_waiting, from the
+# collector in metrics.tf, over the tasks Container Insights counts).
+resource "aws_appautoscaling_policy" "worker_backlog" {
+  name               = "${var.name}-worker-backlog"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.worker.jobs_per_task
+    scale_in_cooldown  = 600
+    scale_out_cooldown = 60
+
+    customized_metric_specification {
+      metrics {
+        id          = "waiting"
+        return_data = false
+        metric_stat {
+          stat = "Maximum"
+          metric {
+            namespace   = local.metrics_namespace
+            metric_name = "formwork_jobs_waiting"
+          }
+        }
+      }
+      metrics {
+        id          = "tasks"
+        return_data = false
+        metric_stat {
+          stat = "Average"
+          metric {
+            namespace   = "ECS/ContainerInsights"
+            metric_name = "RunningTaskCount"
+            dimensions {
+              name  = "ClusterName"
+              value = var.cluster_name
+            }
+            dimensions {
+              name  = "ServiceName"
+              value = aws_ecs_service.worker.name
+            }
+          }
+        }
+      }
+      metrics {
+        id          = "backlog"
+        expression  = "waiting / tasks"
+        label       = "Jobs waiting for each worker task"
+        return_data = true
+      }
+    }
+  }
+}

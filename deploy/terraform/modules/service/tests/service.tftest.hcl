@@ -158,7 +158,7 @@ run "files_only_under_the_prefix" {
   }
 }
 
-run "web_scales_on_cpu_and_requests" {
+run "services_scale_on_cpu_requests_and_jobs" {
   command = plan
 
   assert {
@@ -167,6 +167,14 @@ run "web_scales_on_cpu_and_requests" {
       aws_appautoscaling_policy.web_requests.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget"
     )
     error_message = "The web service scales on CPU and on requests per task."
+  }
+
+  assert {
+    condition = (
+      aws_appautoscaling_policy.worker_cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization" &&
+      contains([for metric in aws_appautoscaling_policy.worker_backlog.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : metric.expression if metric.return_data], "waiting / tasks")
+    )
+    error_message = "The worker service scales on CPU and on the jobs waiting for each task."
   }
 }
 
