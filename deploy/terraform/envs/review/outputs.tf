@@ -80,3 +80,8 @@ output "database_protection" {
   description = "How the shared PostgreSQL server is protected."
   value       = module.database.protection
 }
+
+output "files_bucket" {
+  description = "The shared files bucket's name (each app has its prefix, formwork-review-CHANGE/)."
+  value       = module.storage.files_bucket
+}
