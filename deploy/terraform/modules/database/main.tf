@@ -83,6 +83,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293:Variable: production sets deletion_protection (envs/production/tests checks it); dev, staging and the review apps' server may be deleted, after a final snapshot
+  #checkov:skip=CKV_AWS_353:Variable, on in every environment here; an escape hatch for an instance class AWS does not offer it on
   #checkov:skip=CKV_AWS_157:Variable: production sets multi_az (envs/production/tests checks it); elsewhere one instance will do
   identifier     = var.name
   engine         = "postgres"
@@ -123,9 +124,9 @@ resource "aws_db_instance" "this" {
 
   enabled_cloudwatch_logs_exports       = ["postgresql", "upgrade"]
   iam_database_authentication_enabled   = true
-  performance_insights_enabled          = true
-  performance_insights_kms_key_id       = var.kms_key_arn
-  performance_insights_retention_period = 7
+  performance_insights_enabled          = var.performance_insights
+  performance_insights_kms_key_id       = var.performance_insights ? var.kms_key_arn : null
+  performance_insights_retention_period = var.performance_insights ? 7 : null
   monitoring_interval                   = 60
   monitoring_role_arn                   = aws_iam_role.monitoring.arn
 

@@ -76,6 +76,12 @@ variable "backup_retention_days" {
   }
 }
 
+variable "performance_insights" {
+  description = "Performance Insights (CloudWatch Database Insights, standard mode: 7 days of database load, free). Turn it off for an instance class AWS does not offer it on."
+  type        = bool
+  default     = true
+}
+
 variable "apply_immediately" {
   description = "Apply changes now rather than in the maintenance window."
   type        = bool

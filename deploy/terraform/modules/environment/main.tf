@@ -35,6 +35,7 @@ module "database" {
   multi_az                 = var.database.multi_az
   deletion_protection      = var.deletion_protection
   backup_retention_days    = var.database.backup_retention_days
+  performance_insights     = var.database.performance_insights
 }
 
 module "load_balancer" {

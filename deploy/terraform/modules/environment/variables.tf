@@ -78,6 +78,7 @@ variable "database" {
     max_allocated_storage_gb = optional(number, 200)
     multi_az                 = optional(bool, false)
     backup_retention_days    = optional(number, 7)
+    performance_insights     = optional(bool, true)
   })
   default = {}
 }
