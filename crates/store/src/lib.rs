@@ -371,8 +371,10 @@ pub fn redact(url: &str) -> String {
         _ => base.to_string(),
     };
     if let Some(query) = query {
-        let pairs: Vec<&str> =
-            query.split('&').map(|pair| if pair.starts_with("password=") { "password=***" } else { pair }).collect();
+        let pairs: Vec<&str> = query
+            .split('&')
+            .map(|pair| if pair.starts_with("password=") { "password=***" } else { pair })
+            .collect();
         redacted.push('?');
         redacted.push_str(&pairs.join("&"));
     }
