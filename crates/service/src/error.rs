@@ -116,9 +116,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Config(_)
             | StoreError::Encode(_)
             | StoreError::Database(_)
-            | StoreError::Sqlite(_) => {
-                ServiceError::Internal(Box::new(e))
-            }
+            | StoreError::Sqlite(_) => ServiceError::Internal(Box::new(e)),
         }
     }
 }

@@ -15,6 +15,9 @@ CREATE TABLE row_counts (
     n BIGINT NOT NULL,
     PRIMARY KEY (subject, collection_slug, version, organisation_id, period, state)
 );
+-- No row may be written between the counting below and the triggers that count from then on
+-- (a running release keeps writing while a new one migrates): writes wait for this migration.
+LOCK TABLE records, submissions IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO row_counts (subject, collection_slug, version, organisation_id, period, state, n)
 SELECT 'records', collection_slug, version, organisation_id, period, state, COUNT(*)
 FROM records GROUP BY collection_slug, version, organisation_id, period, state;
