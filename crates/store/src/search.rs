@@ -228,9 +228,15 @@ pub struct Found {
     pub previous: Option<Cursor>,
 }
 
-/// The `AND …` conditions of `selection`, numbered from `$1`, and their values; `None` when it
-/// selects nothing. With `states` false the state filter is left out (for counts by state).
+/// The `AND …` conditions of `selection` on its table as `x`, numbered from `$1`, and their
+/// values; `None` when it selects nothing. With `states` false the state filter is left out (for
+/// counts by state).
 fn conditions(selection: &Selection, states: bool) -> Option<(String, Vec<Value>)> {
+    conditions_on(selection, states, "x.")
+}
+
+/// [`conditions`] on columns named with `prefix` (`x.` for the table, nothing for `row_counts`).
+fn conditions_on(selection: &Selection, states: bool, prefix: &str) -> Option<(String, Vec<Value>)> {
     let mut sql = String::new();
     let mut values: Vec<Value> = Vec::new();
     let mark = |values: &mut Vec<Value>, value: Value| {
@@ -242,19 +248,22 @@ fn conditions(selection: &Selection, states: bool) -> Option<(String, Vec<Value>
             return None;
         }
         let marks: Vec<String> = orgs.iter().map(|o| mark(&mut values, o.as_str().into())).collect();
-        sql.push_str(&format!(" AND x.organisation_id IN ({})", marks.join(", ")));
+        sql.push_str(&format!(" AND {prefix}organisation_id IN ({})", marks.join(", ")));
     }
     if let Some(collection) = &selection.collection {
-        sql.push_str(&format!(" AND x.collection_slug = {}", mark(&mut values, collection.as_str().into())));
+        sql.push_str(&format!(
+            " AND {prefix}collection_slug = {}",
+            mark(&mut values, collection.as_str().into())
+        ));
     }
     if let Some(version) = selection.version {
-        sql.push_str(&format!(" AND x.version = {}", mark(&mut values, version.into())));
+        sql.push_str(&format!(" AND {prefix}version = {}", mark(&mut values, version.into())));
     }
     if let Some(period) = &selection.period {
-        sql.push_str(&format!(" AND x.period = {}", mark(&mut values, period.as_str().into())));
+        sql.push_str(&format!(" AND {prefix}period = {}", mark(&mut values, period.as_str().into())));
     }
     if let Some(since) = selection.updated_since {
-        sql.push_str(&format!(" AND x.updated_at >= {}", mark(&mut values, since.into())));
+        sql.push_str(&format!(" AND {prefix}updated_at >= {}", mark(&mut values, since.into())));
     }
     if let Some(text) = selection.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", like_escaped(&text.to_lowercase()));
@@ -268,12 +277,12 @@ fn conditions(selection: &Selection, states: bool) -> Option<(String, Vec<Value>
     if states {
         if selection.states.is_empty() {
             if selection.subject == Subject::Records {
-                sql.push_str(" AND x.state <> 'deleted'");
+                sql.push_str(&format!(" AND {prefix}state <> 'deleted'"));
             }
         } else {
             let marks: Vec<String> =
                 selection.states.iter().map(|s| mark(&mut values, s.as_str().into())).collect();
-            sql.push_str(&format!(" AND x.state IN ({})", marks.join(", ")));
+            sql.push_str(&format!(" AND {prefix}state IN ({})", marks.join(", ")));
         }
     }
     Some((sql, values))
@@ -423,45 +432,14 @@ pub async fn count(c: &mut AnyConnection, selection: &Selection) -> Result<i64> 
 
 /// The conditions of `selection` on the counts kept by group (`row_counts`, migration 12), when it
 /// filters only on what they are grouped by; `None` when it filters on more (free text, changed
-/// since), and then its rows are counted. An empty list of organisations selects no group.
+/// since), and then its rows are counted (and when it selects nothing).
 fn counted(selection: &Selection, states: bool) -> Option<(String, Vec<Value>)> {
     if selection.updated_since.is_some() || selection.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
         return None;
     }
-    let mut values: Vec<Value> = vec![selection.subject.table().into()];
-    let mut sql = String::from(" AND subject = $1");
-    let mark = |values: &mut Vec<Value>, value: Value| {
-        values.push(value);
-        format!("${}", values.len())
-    };
-    match &selection.organisations {
-        Some(orgs) if orgs.is_empty() => sql.push_str(" AND 1 = 0"),
-        Some(orgs) => {
-            let marks: Vec<String> = orgs.iter().map(|o| mark(&mut values, o.as_str().into())).collect();
-            sql.push_str(&format!(" AND organisation_id IN ({})", marks.join(", ")));
-        }
-        None => {}
-    }
-    if let Some(collection) = &selection.collection {
-        sql.push_str(&format!(" AND collection_slug = {}", mark(&mut values, collection.as_str().into())));
-    }
-    if let Some(version) = selection.version {
-        sql.push_str(&format!(" AND version = {}", mark(&mut values, version.into())));
-    }
-    if let Some(period) = &selection.period {
-        sql.push_str(&format!(" AND period = {}", mark(&mut values, period.as_str().into())));
-    }
-    if states {
-        if selection.states.is_empty() {
-            if selection.subject == Subject::Records {
-                sql.push_str(" AND state <> 'deleted'");
-            }
-        } else {
-            let marks: Vec<String> =
-                selection.states.iter().map(|s| mark(&mut values, s.as_str().into())).collect();
-            sql.push_str(&format!(" AND state IN ({})", marks.join(", ")));
-        }
-    }
+    let (mut sql, mut values) = conditions_on(selection, states, "")?;
+    values.push(selection.subject.table().into());
+    sql.push_str(&format!(" AND subject = ${}", values.len()));
     Some((sql, values))
 }
 
