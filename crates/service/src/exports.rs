@@ -40,9 +40,9 @@ const BATCH_BYTES: usize = 4 << 20;
 /// The fewest and the most rows read at a time.
 const BATCH_ROWS: (usize, usize) = (100, 10_000);
 /// Bytes gathered before they are sent on.
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 256 * 1024;
 /// Chunks that may wait in the channel for a slow reader: memory stays under this × [`CHUNK`].
-const CHUNKS_IN_FLIGHT: usize = 8;
+const CHUNKS_IN_FLIGHT: usize = 4;
 /// A chunk is sent after this long even when small, so that a slow export shows progress.
 const CHUNK_WAIT: Duration = Duration::from_millis(50);
 

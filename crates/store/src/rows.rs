@@ -9,12 +9,14 @@
 //! connection of the export's own, and either is copied once, straight into one buffer per batch
 //! ([`Batch`]), which the writer reads borrowed ([`RowRef`]).
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AnyPool, Row as _, ValueRef as _};
 
 use crate::search::{self, Selection};
@@ -64,17 +66,28 @@ impl Source {
     }
 }
 
-/// A batch of rows packed into one buffer: each row its eleven fields in the order of
-/// [`RowRef`], each field a little-endian `u32` length (`u32::MAX` for none) and its bytes, a
-/// number as its eight little-endian bytes.
+/// Organisations' slugs and names by id, as one export has met them: each looked up once, not
+/// joined to every row (the join was a third of the database's work in an export). A name changed
+/// during an export keeps, in that export, the name it had when the export first met it.
+type Organisations = HashMap<String, (String, String)>;
+
+/// A batch of rows packed into one buffer: each row its ten fields in the order of [`RowRef`]
+/// (the organisation as its id), each field a little-endian `u32` length (`u32::MAX` for none)
+/// and its bytes, a number as its eight little-endian bytes.
 #[derive(Debug, Default)]
 pub struct Batch {
     bytes: Vec<u8>,
     rows: usize,
     last_id: Option<String>,
+    organisations: Arc<Organisations>,
 }
 
 impl Batch {
+    /// An empty batch with room for `bytes`.
+    fn with_capacity(bytes: usize) -> Batch {
+        Batch { bytes: Vec::with_capacity(bytes), ..Batch::default() }
+    }
+
     /// How many rows it holds.
     pub fn len(&self) -> usize {
         self.rows
@@ -97,7 +110,7 @@ impl Batch {
 
     /// Its rows, in id order.
     pub fn rows(&self) -> Rows<'_> {
-        Rows { bytes: &self.bytes, at: 0 }
+        Rows { bytes: &self.bytes, at: 0, organisations: &self.organisations }
     }
 
     fn text(&mut self, value: Option<&[u8]>) {
@@ -160,6 +173,7 @@ pub struct RowRef<'a> {
 pub struct Rows<'a> {
     bytes: &'a [u8],
     at: usize,
+    organisations: &'a Organisations,
 }
 
 /// A batch that does not hold what was packed into it: a fault of ours, reported, never a panic.
@@ -200,11 +214,14 @@ impl<'a> Rows<'a> {
     }
 
     fn row(&mut self) -> std::result::Result<RowRef<'a>, Unpacked> {
+        let id = self.required()?;
+        let version = self.number()?.ok_or(Unpacked)?;
+        let (slug, name) = self.organisations.get(self.required()?).ok_or(Unpacked)?;
         Ok(RowRef {
-            id: self.required()?,
-            version: self.number()?.ok_or(Unpacked)?,
-            organisation_slug: self.required()?,
-            organisation_name: self.required()?,
+            id,
+            version,
+            organisation_slug: slug,
+            organisation_name: name,
             period: self.required()?,
             state: self.required()?,
             reference: self.text()?,
@@ -231,7 +248,7 @@ impl<'a> Iterator for Rows<'a> {
 }
 
 /// Reads one selection's rows, batch by batch in id order. Cheap to clone: clones share the
-/// SQLite connection.
+/// SQLite connection and the organisations met so far.
 #[derive(Clone, Debug)]
 pub struct Reader {
     source: Source,
@@ -241,40 +258,70 @@ pub struct Reader {
     /// filters' values; `None` when the selection selects nothing.
     queries: Option<Arc<(String, String, Vec<Value>)>>,
     sqlite: Arc<Mutex<Option<rusqlite::Connection>>>,
+    /// The organisations met so far, shared by every batch that has them.
+    organisations: Arc<Mutex<Arc<Organisations>>>,
+    /// The bytes a row took in the last batch, to size the next one's buffer once.
+    row_bytes: Arc<AtomicUsize>,
 }
+
+/// The most a batch's buffer is sized for beforehand: past it, it grows as it needs.
+const MOST_RESERVED: usize = 64 << 20;
 
 impl Reader {
     pub(crate) fn new(source: Source, any: AnyPool, selection: Selection) -> Reader {
-        let queries = search::batch_sql(&selection, false)
-            .zip(search::batch_sql(&selection, true))
+        let queries = search::batch_sql(&selection, false, false)
+            .zip(search::batch_sql(&selection, true, false))
             .map(|((first, values), (next, _))| Arc::new((first, next, values)));
-        Reader { source, any, selection: Arc::new(selection), queries, sqlite: Arc::new(Mutex::new(None)) }
+        Reader {
+            source,
+            any,
+            selection: Arc::new(selection),
+            queries,
+            sqlite: Arc::new(Mutex::new(None)),
+            organisations: Arc::default(),
+            row_bytes: Arc::default(),
+        }
     }
 
     /// Up to `limit` rows after the id `after` (from the first when `None`), in id order.
     pub async fn batch(&self, after: Option<&str>, limit: usize) -> Result<Batch> {
         let Some(queries) = &self.queries else { return Ok(Batch::default()) };
+        let reserve = limit.saturating_mul(self.row_bytes.load(Ordering::Relaxed)).min(MOST_RESERVED);
         let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
-        match &self.source {
-            Source::Postgres(pool) => postgres_batch(pool, queries, after, limit).await,
+        let batch = match &self.source {
+            Source::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let (mut batch, missing) =
+                    postgres_batch(&mut conn, queries, after, limit, reserve, &self.known()).await?;
+                if !missing.is_empty() {
+                    let rows: Vec<(String, String, String)> =
+                        sqlx::query_as("SELECT id, slug, name FROM organisations WHERE id = ANY($1)")
+                            .bind(missing)
+                            .fetch_all(&mut *conn)
+                            .await?;
+                    self.meet(rows.into_iter().map(|(id, slug, name)| (id, (slug, name))));
+                }
+                batch.organisations = self.known();
+                batch
+            }
             Source::SqliteFile(path) => {
-                let (path, queries, sqlite) = (path.clone(), Arc::clone(queries), Arc::clone(&self.sqlite));
+                let reader = self.clone();
+                let (path, queries) = (path.clone(), Arc::clone(queries));
                 let after = after.map(str::to_string);
                 tokio::task::spawn_blocking(move || {
-                    sqlite_batch(&path, &sqlite, &queries, after.as_deref(), limit)
+                    reader.sqlite_batch(&path, &queries, after.as_deref(), limit, reserve)
                 })
                 .await
-                .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))??
             }
             Source::SqliteMemory => {
                 let mut conn = self.any.acquire().await?;
                 let rows = search::batch(&mut conn, &self.selection, after, limit).await?;
-                let mut batch = Batch::default();
+                let mut batch = Batch::with_capacity(reserve);
                 for row in &rows {
                     batch.text(Some(row.id.as_bytes()));
                     batch.number(Some(row.version));
-                    batch.text(Some(row.organisation_slug.as_bytes()));
-                    batch.text(Some(row.organisation_name.as_bytes()));
+                    batch.text(Some(row.organisation_id.as_bytes()));
                     batch.text(Some(row.period.as_bytes()));
                     batch.text(Some(row.state.as_bytes()));
                     batch.text(row.reference.as_deref().map(str::as_bytes));
@@ -284,18 +331,156 @@ impl Reader {
                     batch.text(Some(row.answers.as_bytes()));
                     batch.end_row(row.id.as_bytes());
                 }
-                Ok(batch)
+                self.meet(
+                    rows.into_iter()
+                        .map(|row| (row.organisation_id, (row.organisation_slug, row.organisation_name))),
+                );
+                batch.organisations = self.known();
+                batch
             }
+        };
+        if let Some(per_row) = batch.size().checked_div(batch.len()) {
+            // A little over the last batch's rows, so that a slightly longer row needs no regrowth.
+            self.row_bytes.store(per_row + per_row / 8 + 16, Ordering::Relaxed);
         }
+        Ok(batch)
+    }
+
+    /// The organisations met so far.
+    fn known(&self) -> Arc<Organisations> {
+        Arc::clone(&self.organisations.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Add organisations met: a new map for batches to come, leaving those already read theirs.
+    fn meet(&self, met: impl IntoIterator<Item = (String, (String, String))>) {
+        let mut known = self.organisations.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let map = Arc::make_mut(&mut known);
+        for (id, organisation) in met {
+            map.entry(id).or_insert(organisation);
+        }
+    }
+
+    /// A batch from an SQLite file, on a blocking thread: the export's read-only connection is
+    /// opened on its first batch and kept for the rest.
+    fn sqlite_batch(
+        &self,
+        path: &std::path::Path,
+        queries: &(String, String, Vec<Value>),
+        after: Option<&str>,
+        limit: i64,
+        reserve: usize,
+    ) -> Result<Batch> {
+        use rusqlite::OpenFlags;
+
+        let mut guard = self.sqlite.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if guard.is_none() {
+            let opened = rusqlite::Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(StoreError::Sqlite)?;
+            opened.busy_timeout(Duration::from_secs(5)).map_err(StoreError::Sqlite)?;
+            *guard = Some(opened);
+        }
+        let Some(conn) = guard.as_ref() else { return Ok(Batch::default()) };
+        let (first, next, values) = queries;
+        let mut statement =
+            conn.prepare(if after.is_some() { next } else { first }).map_err(StoreError::Sqlite)?;
+        let mut index = 0;
+        let mut bind = |statement: &mut rusqlite::Statement<'_>, value: rusqlite::types::Value| {
+            index += 1;
+            statement.raw_bind_parameter(index, value)
+        };
+        for value in values {
+            let value = match value {
+                Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
+                Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+                other => rusqlite::types::Value::Text(other.to_string()),
+            };
+            bind(&mut statement, value).map_err(StoreError::Sqlite)?;
+        }
+        if let Some(after) = after {
+            bind(&mut statement, rusqlite::types::Value::Text(after.to_string()))
+                .map_err(StoreError::Sqlite)?;
+        }
+        bind(&mut statement, rusqlite::types::Value::Integer(limit)).map_err(StoreError::Sqlite)?;
+        let known = self.known();
+        let mut missing = HashSet::new();
+        let mut rows = statement.raw_query();
+        let mut batch = Batch::with_capacity(reserve);
+        while let Some(row) = rows.next().map_err(StoreError::Sqlite)? {
+            let organisation = sqlite_text(row, 2)?.unwrap_or_default();
+            if !known.contains_key(std::str::from_utf8(organisation).unwrap_or_default()) {
+                missing.insert(String::from_utf8_lossy(organisation).into_owned());
+            }
+            let id = sqlite_text(row, 0)?.unwrap_or_default();
+            batch.text(Some(id));
+            batch.number(Some(sqlite_number(row, 1)?.unwrap_or_default()));
+            for i in 2..=6 {
+                batch.text(sqlite_text(row, i)?);
+            }
+            batch.number(sqlite_number(row, 7)?);
+            batch.number(Some(sqlite_number(row, 8)?.unwrap_or_default()));
+            batch.text(sqlite_text(row, 9)?);
+            batch.end_row(id);
+        }
+        drop(rows);
+        drop(statement);
+        let missing: Vec<String> = missing.into_iter().collect();
+        for ids in missing.chunks(500) {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let mut statement = conn
+                .prepare(&format!("SELECT id, slug, name FROM organisations WHERE id IN ({marks})"))
+                .map_err(StoreError::Sqlite)?;
+            let met = statement
+                .query_map(rusqlite::params_from_iter(ids), |row| {
+                    Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+                })
+                .map_err(StoreError::Sqlite)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(StoreError::Sqlite)?;
+            self.meet(met);
+        }
+        batch.organisations = self.known();
+        Ok(batch)
     }
 }
 
+/// Column `i` of an SQLite row as text (or none).
+fn sqlite_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(i).map_err(StoreError::Sqlite)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Ok(Some(bytes)),
+        ValueRef::Integer(_) | ValueRef::Real(_) => Err(StoreError::Sqlite(
+            rusqlite::Error::InvalidColumnType(i, String::new(), rusqlite::types::Type::Integer),
+        )),
+    }
+}
+
+/// Column `i` of an SQLite row as a whole number (or none).
+fn sqlite_number(row: &rusqlite::Row<'_>, i: usize) -> Result<Option<i64>> {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(i).map_err(StoreError::Sqlite)? {
+        ValueRef::Null => Ok(None),
+        ValueRef::Integer(n) => Ok(Some(n)),
+        _ => Err(StoreError::Sqlite(rusqlite::Error::InvalidColumnType(
+            i,
+            String::new(),
+            rusqlite::types::Type::Text,
+        ))),
+    }
+}
+
+/// A batch from PostgreSQL, with the ids of the organisations in it that `known` lacks.
 async fn postgres_batch(
-    pool: &PgPool,
+    conn: &mut sqlx::PgConnection,
     queries: &(String, String, Vec<Value>),
     after: Option<&str>,
     limit: i64,
-) -> Result<Batch> {
+    reserve: usize,
+    known: &Organisations,
+) -> Result<(Batch, Vec<String>)> {
     use futures_util::TryStreamExt as _;
 
     let (first, next, values) = queries;
@@ -312,115 +497,33 @@ async fn postgres_batch(
         query = query.bind(after);
     }
     query = query.bind(limit);
-    let mut conn = pool.acquire().await?;
     let mut rows = query.fetch(&mut *conn);
-    let mut batch = Batch::default();
+    let mut batch = Batch::with_capacity(reserve);
+    let mut missing = HashSet::new();
     while let Some(row) = rows.try_next().await? {
-        pack_postgres(&mut batch, &row)?;
-    }
-    Ok(batch)
-}
-
-/// One PostgreSQL row into `batch`: its text as the bytes received, its numbers decoded.
-fn pack_postgres(batch: &mut Batch, row: &PgRow) -> Result<()> {
-    let text = |i: usize| -> Result<Option<&[u8]>> {
-        let value = row.try_get_raw(i)?;
-        if value.is_null() {
-            return Ok(None);
-        }
-        Ok(Some(value.as_bytes().map_err(sqlx::Error::Decode)?))
-    };
-    let id = text(0)?.unwrap_or_default();
-    batch.text(Some(id));
-    batch.number(Some(row.try_get::<i64, _>(1)?));
-    for i in 2..=7 {
-        batch.text(text(i)?);
-    }
-    batch.number(row.try_get::<Option<i64>, _>(8)?);
-    batch.number(Some(row.try_get::<i64, _>(9)?));
-    batch.text(text(10)?);
-    batch.end_row(id);
-    Ok(())
-}
-
-/// A batch from an SQLite file, on a blocking thread: the export's read-only connection is opened
-/// on its first batch and kept for the rest.
-fn sqlite_batch(
-    path: &std::path::Path,
-    connection: &Mutex<Option<rusqlite::Connection>>,
-    queries: &(String, String, Vec<Value>),
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Batch> {
-    use rusqlite::OpenFlags;
-    use rusqlite::types::ValueRef;
-
-    let mut guard = connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if guard.is_none() {
-        let opened = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(StoreError::Sqlite)?;
-        opened.busy_timeout(Duration::from_secs(5)).map_err(StoreError::Sqlite)?;
-        *guard = Some(opened);
-    }
-    let Some(conn) = guard.as_ref() else { return Ok(Batch::default()) };
-    let (first, next, values) = queries;
-    let mut statement =
-        conn.prepare(if after.is_some() { next } else { first }).map_err(StoreError::Sqlite)?;
-    let mut index = 0;
-    let mut bind = |statement: &mut rusqlite::Statement<'_>, value: rusqlite::types::Value| {
-        index += 1;
-        statement.raw_bind_parameter(index, value)
-    };
-    for value in values {
-        let value = match value {
-            Value::Number(n) => rusqlite::types::Value::Integer(n.as_i64().unwrap_or(0)),
-            Value::String(s) => rusqlite::types::Value::Text(s.clone()),
-            other => rusqlite::types::Value::Text(other.to_string()),
-        };
-        bind(&mut statement, value).map_err(StoreError::Sqlite)?;
-    }
-    if let Some(after) = after {
-        bind(&mut statement, rusqlite::types::Value::Text(after.to_string())).map_err(StoreError::Sqlite)?;
-    }
-    bind(&mut statement, rusqlite::types::Value::Integer(limit)).map_err(StoreError::Sqlite)?;
-    let mut rows = statement.raw_query();
-    let mut batch = Batch::default();
-    while let Some(row) = rows.next().map_err(StoreError::Sqlite)? {
         let text = |i: usize| -> Result<Option<&[u8]>> {
-            match row.get_ref(i).map_err(StoreError::Sqlite)? {
-                ValueRef::Null => Ok(None),
-                ValueRef::Text(bytes) | ValueRef::Blob(bytes) => Ok(Some(bytes)),
-                ValueRef::Integer(_) | ValueRef::Real(_) => Err(StoreError::Sqlite(
-                    rusqlite::Error::InvalidColumnType(i, String::new(), rusqlite::types::Type::Integer),
-                )),
+            let value = row.try_get_raw(i)?;
+            if value.is_null() {
+                return Ok(None);
             }
+            Ok(Some(value.as_bytes().map_err(sqlx::Error::Decode)?))
         };
-        let number = |i: usize| -> Result<Option<i64>> {
-            match row.get_ref(i).map_err(StoreError::Sqlite)? {
-                ValueRef::Null => Ok(None),
-                ValueRef::Integer(n) => Ok(Some(n)),
-                _ => Err(StoreError::Sqlite(rusqlite::Error::InvalidColumnType(
-                    i,
-                    String::new(),
-                    rusqlite::types::Type::Text,
-                ))),
-            }
-        };
+        let organisation = text(2)?.unwrap_or_default();
+        if !known.contains_key(std::str::from_utf8(organisation).unwrap_or_default()) {
+            missing.insert(String::from_utf8_lossy(organisation).into_owned());
+        }
         let id = text(0)?.unwrap_or_default();
         batch.text(Some(id));
-        batch.number(Some(number(1)?.unwrap_or_default()));
-        for i in 2..=7 {
+        batch.number(Some(row.try_get::<i64, _>(1)?));
+        for i in 2..=6 {
             batch.text(text(i)?);
         }
-        batch.number(number(8)?);
-        batch.number(Some(number(9)?.unwrap_or_default()));
-        batch.text(text(10)?);
+        batch.number(row.try_get::<Option<i64>, _>(7)?);
+        batch.number(Some(row.try_get::<i64, _>(8)?));
+        batch.text(text(9)?);
         batch.end_row(id);
     }
-    Ok(batch)
+    Ok((batch, missing.into_iter().collect()))
 }
 
 #[cfg(test)]
@@ -433,8 +536,7 @@ mod tests {
         for (id, reference) in [("a1", Some("REF-1")), ("b2", None)] {
             batch.text(Some(id.as_bytes()));
             batch.number(Some(3));
-            batch.text(Some(b"riverside"));
-            batch.text(Some("Riverside Homes — North".as_bytes()));
+            batch.text(Some(b"o1"));
             batch.text(Some(b"2026-27"));
             batch.text(Some(b"completed"));
             batch.text(reference.map(str::as_bytes));
@@ -444,13 +546,29 @@ mod tests {
             batch.text(Some(br#"{"a":"\t"}"#));
             batch.end_row(id.as_bytes());
         }
+        batch.organisations = Arc::new(
+            [("o1".to_string(), ("riverside".to_string(), "Riverside Homes — North".to_string()))].into(),
+        );
         let rows: Vec<RowRef<'_>> = batch.rows().collect::<Result<_>>().unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(batch.last_id(), Some("b2"));
-        assert_eq!(rows[0].organisation_name, "Riverside Homes — North");
+        assert_eq!(
+            (rows[0].organisation_slug, rows[0].organisation_name),
+            ("riverside", "Riverside Homes — North")
+        );
         assert_eq!((rows[0].reference, rows[0].submitted_at), (Some("REF-1"), Some(-5)));
         assert_eq!((rows[1].reference, rows[1].upload_id, rows[1].submitted_at), (None, None, None));
         assert_eq!((rows[1].updated_at, rows[1].answers), (i64::MAX, r#"{"a":"\t"}"#));
+    }
+
+    #[test]
+    fn a_row_of_an_organisation_not_looked_up_is_an_error_not_a_panic() {
+        let mut batch = Batch::default();
+        batch.text(Some(b"a1"));
+        batch.number(Some(1));
+        batch.text(Some(b"o-unknown"));
+        batch.end_row(b"a1");
+        assert!(batch.rows().next().is_some_and(|row| row.is_err()));
     }
 
     #[test]
@@ -462,7 +580,7 @@ mod tests {
         let mut rows = batch.rows();
         assert!(rows.next().is_some_and(|row| row.is_err()));
         assert!(rows.next().is_none());
-        let cut = Batch { bytes: vec![200, 0, 0, 0, b'x'], rows: 1, last_id: None };
+        let cut = Batch { bytes: vec![200, 0, 0, 0, b'x'], rows: 1, ..Batch::default() };
         assert!(cut.rows().next().is_some_and(|row| row.is_err()));
     }
 }

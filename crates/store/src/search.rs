@@ -480,7 +480,7 @@ pub async fn batch(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Row>> {
-    let Some((sql, mut values)) = batch_sql(selection, after.is_some()) else { return Ok(Vec::new()) };
+    let Some((sql, mut values)) = batch_sql(selection, after.is_some(), true) else { return Ok(Vec::new()) };
     if let Some(after) = after {
         values.push(after.into());
     }
@@ -508,14 +508,23 @@ pub async fn batch(
 
 /// The query of a batch of `selection`'s rows by id and the values of its filters: after them
 /// come, as the last parameters, the id to start after (when `after`) and the limit. Its columns
-/// are [`crate::rows::COLUMNS`], in that order. `None` when the selection selects nothing.
-pub(crate) fn batch_sql(selection: &Selection, after: bool) -> Option<(String, Vec<Value>)> {
+/// are those of [`Row`]: with the organisation's slug and name joined when `joined`, and
+/// otherwise only its id (an export looks organisations up once each, not on every row). `None`
+/// when the selection selects nothing.
+pub(crate) fn batch_sql(selection: &Selection, after: bool, joined: bool) -> Option<(String, Vec<Value>)> {
     let (conditions, values) = conditions(selection, true)?;
     let subject = selection.subject;
+    let (organisation, join) = if joined {
+        (
+            "o.slug AS organisation_slug, o.name AS organisation_name, ",
+            " JOIN organisations o ON o.id = x.organisation_id",
+        )
+    } else {
+        ("", "")
+    };
     let mut sql = format!(
-        "SELECT x.id, x.version, o.slug AS organisation_slug, o.name AS organisation_name, x.period, \
-         x.state, {extra}, x.updated_at, x.answers, x.organisation_id \
-         FROM {table} x JOIN organisations o ON o.id = x.organisation_id WHERE 1 = 1{conditions}",
+        "SELECT x.id, x.version, {organisation}x.organisation_id, x.period, x.state, {extra}, x.updated_at, \
+         x.answers FROM {table} x{join} WHERE 1 = 1{conditions}",
         extra = match subject {
             Subject::Submissions => "x.reference, CAST(NULL AS TEXT) AS upload_id, x.submitted_at",
             Subject::Records =>
