@@ -15,7 +15,8 @@ use super::service::{run_in, text};
 /// What a client said to [`fake_postgres`] before it asked for a password and refused it.
 #[derive(Debug)]
 struct Handshake {
-    /// Whether the client asked for TLS first (`sslmode=prefer`, the default).
+    /// Whether the client asked for TLS first (`sslmode=prefer`, the default for a host other
+    /// than loopback).
     asked_for_tls: bool,
     /// The startup message's parameters, as `name=value`.
     parameters: Vec<String>,
@@ -112,7 +113,7 @@ fn database_password_reaches_postgres_exactly_as_given() {
     assert_eq!(seen.password, password);
     assert!(seen.parameters.contains(&"user=formwork".to_string()), "{seen:?}");
     assert!(seen.parameters.contains(&"database=returns".to_string()), "{seen:?}");
-    assert!(seen.asked_for_tls, "sslmode=prefer by default");
+    assert!(!seen.asked_for_tls, "no TLS to a loopback host unless the URL asks for it");
     assert!(
         errors.contains(&format!(
             "cannot reach or migrate the database at postgres://formwork:***@127.0.0.1:{port}/returns"
@@ -120,6 +121,16 @@ fn database_password_reaches_postgres_exactly_as_given() {
         "{errors}"
     );
     assert!(!errors.contains("p@ss") && !errors.contains("p%40ss"), "the password is never shown: {errors}");
+
+    // An sslmode the operator gives is kept, on loopback too.
+    let url = format!("{url}?sslmode=prefer");
+    let (seen, _) = migrate_against_fake(
+        dir.path(),
+        &[("DATABASE_URL", &url), ("DATABASE_PASSWORD", password)],
+        &handshakes,
+    );
+    assert!(seen.asked_for_tls, "sslmode=prefer, as given");
+    assert_eq!(seen.password, password);
 }
 
 #[test]
