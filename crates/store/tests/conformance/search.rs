@@ -498,6 +498,36 @@ async fn reader_reads_what_a_batch_reads(s: Store, subject: Subject) {
     }
 }
 
+/// An organisation renamed while an export reads keeps, in that export, the name the export first
+/// met; an export started afterwards has the new name.
+#[tokio::test]
+async fn an_exports_reader_keeps_the_organisation_name_it_first_met() {
+    on_both(|s| {
+        Box::pin(async move {
+            let (_, orgs) = fixture(&s, Subject::Records).await;
+            let selection = Selection {
+                organisations: Some(vec![orgs["leeds"].clone()]),
+                ..Selection::all(Subject::Records)
+            };
+            let names = |batch: &formwork_store::rows::Batch| -> Vec<String> {
+                batch.rows().map(|row| row.unwrap().organisation_name.to_string()).collect()
+            };
+            let reader = s.reader(selection.clone());
+            let first = reader.batch(None, 2).await.unwrap();
+            assert_eq!(names(&first), ["Leeds City Council"; 2]);
+            let mut c = s.conn().await.unwrap();
+            organisations::update(&mut c, &orgs["leeds"], "Leeds (renamed)", &BTreeMap::new(), NOW)
+                .await
+                .unwrap();
+            let second = reader.batch(first.last_id(), 2).await.unwrap();
+            assert_eq!(names(&second), ["Leeds City Council"; 2], "the same export, the name it met");
+            let fresh = s.reader(selection).batch(None, 2).await.unwrap();
+            assert_eq!(names(&fresh), ["Leeds (renamed)"; 2], "a new export, the name now");
+        })
+    })
+    .await;
+}
+
 #[test]
 fn a_token_holds_its_cursor_for_its_own_order_only() {
     let at = Cursor { key: CursorKey::Time(NOW), id: "abc".into() };
