@@ -139,6 +139,41 @@ impl Batch {
         self.rows += 1;
         self.last_id = Some(String::from_utf8_lossy(id).into_owned());
     }
+
+    /// Pack one row as read from the database, noting in `unmet` its organisation when `known`
+    /// lacks it.
+    fn push(&mut self, row: Packed<'_>, known: &Organisations, unmet: &mut HashSet<String>) {
+        if !std::str::from_utf8(row.organisation_id).is_ok_and(|id| known.contains_key(id)) {
+            unmet.insert(String::from_utf8_lossy(row.organisation_id).into_owned());
+        }
+        self.text(Some(row.id));
+        self.number(Some(row.version));
+        self.text(Some(row.organisation_id));
+        self.text(row.period);
+        self.text(row.state);
+        self.text(row.reference);
+        self.text(row.upload_id);
+        self.number(row.submitted_at);
+        self.number(Some(row.updated_at));
+        self.text(row.answers);
+        self.end_row(row.id);
+    }
+}
+
+/// One row's fields as the database gives them, in [`RowRef`]'s order with the organisation as its
+/// id: what [`Batch::push`] packs. A required field the database gave as null is packed as none,
+/// and reading it back is an error.
+struct Packed<'r> {
+    id: &'r [u8],
+    version: i64,
+    organisation_id: &'r [u8],
+    period: Option<&'r [u8]>,
+    state: Option<&'r [u8]>,
+    reference: Option<&'r [u8]>,
+    upload_id: Option<&'r [u8]>,
+    submitted_at: Option<i64>,
+    updated_at: i64,
+    answers: Option<&'r [u8]>,
 }
 
 /// One row of a [`Batch`], borrowed from it.
@@ -318,19 +353,23 @@ impl Reader {
                 let mut conn = self.any.acquire().await?;
                 let rows = search::batch(&mut conn, &self.selection, after, limit).await?;
                 let mut batch = Batch::with_capacity(reserve);
+                let (known, mut unmet) = (self.known(), HashSet::new());
                 for row in &rows {
-                    batch.text(Some(row.id.as_bytes()));
-                    batch.number(Some(row.version));
-                    batch.text(Some(row.organisation_id.as_bytes()));
-                    batch.text(Some(row.period.as_bytes()));
-                    batch.text(Some(row.state.as_bytes()));
-                    batch.text(row.reference.as_deref().map(str::as_bytes));
-                    batch.text(row.upload_id.as_deref().map(str::as_bytes));
-                    batch.number(row.submitted_at);
-                    batch.number(Some(row.updated_at));
-                    batch.text(Some(row.answers.as_bytes()));
-                    batch.end_row(row.id.as_bytes());
+                    let packed = Packed {
+                        id: row.id.as_bytes(),
+                        version: row.version,
+                        organisation_id: row.organisation_id.as_bytes(),
+                        period: Some(row.period.as_bytes()),
+                        state: Some(row.state.as_bytes()),
+                        reference: row.reference.as_deref().map(str::as_bytes),
+                        upload_id: row.upload_id.as_deref().map(str::as_bytes),
+                        submitted_at: row.submitted_at,
+                        updated_at: row.updated_at,
+                        answers: Some(row.answers.as_bytes()),
+                    };
+                    batch.push(packed, &known, &mut unmet);
                 }
+                // The rows came with their organisations joined: what was unmet is met here.
                 self.meet(
                     rows.into_iter()
                         .map(|row| (row.organisation_id, (row.organisation_slug, row.organisation_name))),
@@ -404,25 +443,23 @@ impl Reader {
                 .map_err(StoreError::Sqlite)?;
         }
         bind(&mut statement, rusqlite::types::Value::Integer(limit)).map_err(StoreError::Sqlite)?;
-        let known = self.known();
-        let mut missing = HashSet::new();
+        let (known, mut missing) = (self.known(), HashSet::new());
         let mut rows = statement.raw_query();
         let mut batch = Batch::with_capacity(reserve);
         while let Some(row) = rows.next().map_err(StoreError::Sqlite)? {
-            let organisation = sqlite_text(row, 2)?.unwrap_or_default();
-            if !known.contains_key(std::str::from_utf8(organisation).unwrap_or_default()) {
-                missing.insert(String::from_utf8_lossy(organisation).into_owned());
-            }
-            let id = sqlite_text(row, 0)?.unwrap_or_default();
-            batch.text(Some(id));
-            batch.number(Some(sqlite_number(row, 1)?.unwrap_or_default()));
-            for i in 2..=6 {
-                batch.text(sqlite_text(row, i)?);
-            }
-            batch.number(sqlite_number(row, 7)?);
-            batch.number(Some(sqlite_number(row, 8)?.unwrap_or_default()));
-            batch.text(sqlite_text(row, 9)?);
-            batch.end_row(id);
+            let packed = Packed {
+                id: sqlite_text(row, 0)?.unwrap_or_default(),
+                version: sqlite_number(row, 1)?.unwrap_or_default(),
+                organisation_id: sqlite_text(row, 2)?.unwrap_or_default(),
+                period: sqlite_text(row, 3)?,
+                state: sqlite_text(row, 4)?,
+                reference: sqlite_text(row, 5)?,
+                upload_id: sqlite_text(row, 6)?,
+                submitted_at: sqlite_number(row, 7)?,
+                updated_at: sqlite_number(row, 8)?.unwrap_or_default(),
+                answers: sqlite_text(row, 9)?,
+            };
+            batch.push(packed, &known, &mut missing);
         }
         drop(rows);
         drop(statement);
@@ -508,20 +545,19 @@ async fn postgres_batch(
             }
             Ok(Some(value.as_bytes().map_err(sqlx::Error::Decode)?))
         };
-        let organisation = text(2)?.unwrap_or_default();
-        if !known.contains_key(std::str::from_utf8(organisation).unwrap_or_default()) {
-            missing.insert(String::from_utf8_lossy(organisation).into_owned());
-        }
-        let id = text(0)?.unwrap_or_default();
-        batch.text(Some(id));
-        batch.number(Some(row.try_get::<i64, _>(1)?));
-        for i in 2..=6 {
-            batch.text(text(i)?);
-        }
-        batch.number(row.try_get::<Option<i64>, _>(7)?);
-        batch.number(Some(row.try_get::<i64, _>(8)?));
-        batch.text(text(9)?);
-        batch.end_row(id);
+        let packed = Packed {
+            id: text(0)?.unwrap_or_default(),
+            version: row.try_get::<i64, _>(1)?,
+            organisation_id: text(2)?.unwrap_or_default(),
+            period: text(3)?,
+            state: text(4)?,
+            reference: text(5)?,
+            upload_id: text(6)?,
+            submitted_at: row.try_get::<Option<i64>, _>(7)?,
+            updated_at: row.try_get::<i64, _>(8)?,
+            answers: text(9)?,
+        };
+        batch.push(packed, known, &mut missing);
     }
     Ok((batch, missing.into_iter().collect()))
 }
