@@ -39,10 +39,11 @@ const FIRST_BATCH: usize = 500;
 const BATCH_BYTES: usize = 4 << 20;
 /// The fewest and the most rows read at a time.
 const BATCH_ROWS: (usize, usize) = (100, 10_000);
-/// Bytes gathered before they are sent on.
-const CHUNK: usize = 256 * 1024;
-/// Chunks that may wait in the channel for a slow reader: memory stays under this × [`CHUNK`].
-const CHUNKS_IN_FLIGHT: usize = 4;
+/// Bytes gathered before they are sent on: large, because every chunk costs the sending thread
+/// a wake-up and the kernel a write (a million records are 1.2 GB of JSON Lines).
+const CHUNK: usize = 1024 * 1024;
+/// Chunks that may wait in the channel for a slow reader (memory holds a few more: [`Pool::KEPT`]).
+const CHUNKS_IN_FLIGHT: usize = 2;
 /// A chunk is sent after this long even when small, so that a slow export shows progress.
 const CHUNK_WAIT: Duration = Duration::from_millis(50);
 
@@ -319,22 +320,30 @@ fn run<W: Write + Send + 'static>(
 
 /// A `Write` that sends what is written down a bounded channel in chunks: the blocking side of
 /// [`stream`]. A full channel blocks the writer (backpressure); a closed one is a broken pipe.
+///
+/// A chunk is sent before a write would overflow it, so a chunk's buffer never grows, and each
+/// buffer comes back to the writer's [`Pool`] once the body has sent it: the same few buffers
+/// carry the whole export, instead of a fresh allocation (and fresh pages for the kernel to fault
+/// in) for every chunk.
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buffer: Vec<u8>,
+    pool: Pool,
     last_sent: Instant,
 }
 
 impl ChannelWriter {
     fn new(tx: mpsc::Sender<io::Result<Bytes>>) -> ChannelWriter {
-        ChannelWriter { tx, buffer: Vec::with_capacity(CHUNK), last_sent: Instant::now() }
+        let pool = Pool::default();
+        ChannelWriter { tx, buffer: pool.take(), pool, last_sent: Instant::now() }
     }
 
     fn send(&mut self) -> io::Result<()> {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        let full = std::mem::replace(&mut self.buffer, self.pool.take());
+        let chunk = Bytes::from_owner(Pooled { buffer: full, pool: self.pool.clone() });
         self.last_sent = Instant::now();
         self.tx
             .blocking_send(Ok(chunk))
@@ -344,6 +353,10 @@ impl ChannelWriter {
 
 impl Write for ChannelWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.buffer.len() + bytes.len() > CHUNK {
+            self.send()?;
+        }
+        // A write larger than a chunk is sent on its own, in a buffer grown for it.
         self.buffer.extend_from_slice(bytes);
         if self.buffer.len() >= CHUNK || self.last_sent.elapsed() >= CHUNK_WAIT {
             self.send()?;
@@ -359,6 +372,53 @@ impl Write for ChannelWriter {
 impl Drop for ChannelWriter {
     fn drop(&mut self) {
         let _ = self.send();
+    }
+}
+
+/// The buffers of one export's chunks, returned when sent: as many as can be in flight at once
+/// are kept, any more dropped.
+#[derive(Clone, Default)]
+struct Pool(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl Pool {
+    /// The most buffers kept: those in the channel, the one being sent, and the one being filled.
+    const KEPT: usize = CHUNKS_IN_FLIGHT + 2;
+
+    /// An empty buffer of a chunk's capacity, reused when one has come back.
+    fn take(&self) -> Vec<u8> {
+        let reused = self.0.lock().ok().and_then(|mut kept| kept.pop());
+        reused.unwrap_or_else(|| Vec::with_capacity(CHUNK))
+    }
+
+    fn give_back(&self, mut buffer: Vec<u8>) {
+        // A buffer grown for one large write is not kept: the pool holds chunks only.
+        if buffer.capacity() > 2 * CHUNK {
+            return;
+        }
+        buffer.clear();
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < Self::KEPT
+        {
+            kept.push(buffer);
+        }
+    }
+}
+
+/// A chunk's buffer on its way out, going back to its pool when the body has sent it.
+struct Pooled {
+    buffer: Vec<u8>,
+    pool: Pool,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buffer
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        self.pool.give_back(std::mem::take(&mut self.buffer));
     }
 }
 
@@ -865,5 +925,41 @@ pub async fn run_feeds(app: &App, files: &Files) -> Result<usize> {
     match first_error {
         Some(e) => Err(e),
         None => Ok(ran),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_never_outgrow_their_buffer_and_their_buffers_come_back() {
+        let (tx, mut rx) = mpsc::channel(64);
+        let mut out = ChannelWriter::new(tx);
+        let pool = out.pool.clone();
+        let line = vec![b'x'; CHUNK / 16 + 100];
+        let (mut lengths, mut buffers) = (Vec::new(), std::collections::HashSet::new());
+        let mut receive = |rx: &mut mpsc::Receiver<io::Result<Bytes>>| {
+            while let Ok(chunk) = rx.try_recv() {
+                let chunk = chunk.expect("a chunk");
+                lengths.push(chunk.len());
+                buffers.insert(chunk.as_ptr() as usize);
+                // The body has sent it: its buffer goes back to the pool.
+                drop(chunk);
+            }
+        };
+        for _ in 0..40 {
+            out.write_all(&line).expect("written");
+            receive(&mut rx);
+        }
+        drop(out);
+        receive(&mut rx);
+        assert!(lengths.iter().all(|n| *n <= CHUNK), "{lengths:?}");
+        assert_eq!(lengths.iter().sum::<usize>(), 40 * line.len());
+        assert!(lengths.len() >= 3);
+        // Two buffers take turns: the one being filled and the one just sent.
+        assert!(buffers.len() <= 2, "{} buffers for {} chunks", buffers.len(), lengths.len());
+        let kept = pool.0.lock().map(|kept| kept.len()).unwrap_or(0);
+        assert!((1..=Pool::KEPT).contains(&kept), "{kept} buffers kept");
     }
 }
