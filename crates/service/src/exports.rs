@@ -323,8 +323,7 @@ fn run<W: Write + Send + 'static>(
 ///
 /// A chunk is sent before a write would overflow it, so a chunk's buffer never grows, and each
 /// buffer comes back to the writer's [`Pool`] once the body has sent it: the same few buffers
-/// carry the whole export, instead of a fresh allocation (and fresh pages for the kernel to fault
-/// in) for every chunk.
+/// carry the whole export, whatever the allocator would do with one allocation per chunk.
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buffer: Vec<u8>,

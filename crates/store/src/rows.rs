@@ -78,7 +78,10 @@ type Organisations = HashMap<String, (String, String)>;
 pub struct Batch {
     bytes: Vec<u8>,
     rows: usize,
-    last_id: Option<String>,
+    /// Where the last row starts (its id is its first field).
+    last_row: usize,
+    /// Where the last row's organisation id lies: most rows have the one before's.
+    last_organisation: Option<(usize, usize)>,
     organisations: Arc<Organisations>,
 }
 
@@ -105,12 +108,16 @@ impl Batch {
 
     /// The id of its last row, where the next batch starts after.
     pub fn last_id(&self) -> Option<&str> {
-        self.last_id.as_deref()
+        if self.rows == 0 {
+            return None;
+        }
+        let mut last = Rows { bytes: self.bytes.get(self.last_row..)?, at: 0, ..self.rows() };
+        last.text().ok().flatten()
     }
 
     /// Its rows, in id order.
     pub fn rows(&self) -> Rows<'_> {
-        Rows { bytes: &self.bytes, at: 0, organisations: &self.organisations }
+        Rows { bytes: &self.bytes, at: 0, organisations: &self.organisations, last: None }
     }
 
     fn text(&mut self, value: Option<&[u8]>) {
@@ -135,19 +142,25 @@ impl Batch {
         }
     }
 
-    fn end_row(&mut self, id: &[u8]) {
+    /// A row that started at `start` is packed.
+    fn end_row(&mut self, start: usize) {
         self.rows += 1;
-        self.last_id = Some(String::from_utf8_lossy(id).into_owned());
+        self.last_row = start;
     }
 
     /// Pack one row as read from the database, noting in `unmet` its organisation when `known`
-    /// lacks it.
+    /// lacks it (looked up only when it is not the row before's).
     fn push(&mut self, row: Packed<'_>, known: &Organisations, unmet: &mut HashSet<String>) {
-        if !std::str::from_utf8(row.organisation_id).is_ok_and(|id| known.contains_key(id)) {
+        let previous = self.last_organisation.and_then(|(at, len)| self.bytes.get(at..at + len));
+        if previous != Some(row.organisation_id)
+            && !std::str::from_utf8(row.organisation_id).is_ok_and(|id| known.contains_key(id))
+        {
             unmet.insert(String::from_utf8_lossy(row.organisation_id).into_owned());
         }
+        let start = self.bytes.len();
         self.text(Some(row.id));
         self.number(Some(row.version));
+        self.last_organisation = Some((self.bytes.len() + 4, row.organisation_id.len()));
         self.text(Some(row.organisation_id));
         self.text(row.period);
         self.text(row.state);
@@ -156,7 +169,7 @@ impl Batch {
         self.number(row.submitted_at);
         self.number(Some(row.updated_at));
         self.text(row.answers);
-        self.end_row(row.id);
+        self.end_row(start);
     }
 }
 
@@ -209,6 +222,8 @@ pub struct Rows<'a> {
     bytes: &'a [u8],
     at: usize,
     organisations: &'a Organisations,
+    /// The last organisation looked up: most rows have the one before's.
+    last: Option<(&'a str, &'a (String, String))>,
 }
 
 /// A batch that does not hold what was packed into it: a fault of ours, reported, never a panic.
@@ -251,7 +266,15 @@ impl<'a> Rows<'a> {
     fn row(&mut self) -> std::result::Result<RowRef<'a>, Unpacked> {
         let id = self.required()?;
         let version = self.number()?.ok_or(Unpacked)?;
-        let (slug, name) = self.organisations.get(self.required()?).ok_or(Unpacked)?;
+        let organisation = self.required()?;
+        let (slug, name) = match self.last {
+            Some((last, found)) if last == organisation => found,
+            _ => {
+                let found = self.organisations.get(organisation).ok_or(Unpacked)?;
+                self.last = Some((organisation, found));
+                found
+            }
+        };
         Ok(RowRef {
             id,
             version,
@@ -547,14 +570,15 @@ async fn postgres_batch(
         };
         let packed = Packed {
             id: text(0)?.unwrap_or_default(),
-            version: row.try_get::<i64, _>(1)?,
+            // The query's own columns, of these types: unchecked spares a type comparison per value.
+            version: row.try_get_unchecked::<i64, _>(1)?,
             organisation_id: text(2)?.unwrap_or_default(),
             period: text(3)?,
             state: text(4)?,
             reference: text(5)?,
             upload_id: text(6)?,
-            submitted_at: row.try_get::<Option<i64>, _>(7)?,
-            updated_at: row.try_get::<i64, _>(8)?,
+            submitted_at: row.try_get_unchecked::<Option<i64>, _>(7)?,
+            updated_at: row.try_get_unchecked::<i64, _>(8)?,
             answers: text(9)?,
         };
         batch.push(packed, known, &mut missing);
@@ -570,6 +594,7 @@ mod tests {
     fn a_packed_batch_reads_back_as_written() {
         let mut batch = Batch::default();
         for (id, reference) in [("a1", Some("REF-1")), ("b2", None)] {
+            let start = batch.bytes.len();
             batch.text(Some(id.as_bytes()));
             batch.number(Some(3));
             batch.text(Some(b"o1"));
@@ -580,7 +605,7 @@ mod tests {
             batch.number(reference.map(|_| -5));
             batch.number(Some(i64::MAX));
             batch.text(Some(br#"{"a":"\t"}"#));
-            batch.end_row(id.as_bytes());
+            batch.end_row(start);
         }
         batch.organisations = Arc::new(
             [("o1".to_string(), ("riverside".to_string(), "Riverside Homes — North".to_string()))].into(),
@@ -598,12 +623,45 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_alternating_organisations_each_get_their_own() {
+        let known: Organisations = [("o1".to_string(), ("one".to_string(), "One".to_string()))].into();
+        let (mut batch, mut unmet) = (Batch::default(), HashSet::new());
+        let organisations = ["o1", "o1", "o2", "o2", "o1", "o3", "o1"];
+        let ids: Vec<String> = (0..organisations.len()).map(|i| format!("id{i}")).collect();
+        for (id, organisation) in ids.iter().zip(organisations) {
+            let row = Packed {
+                id: id.as_bytes(),
+                version: 1,
+                organisation_id: organisation.as_bytes(),
+                period: Some(b"2026"),
+                state: Some(b"completed"),
+                reference: None,
+                upload_id: None,
+                submitted_at: None,
+                updated_at: 0,
+                answers: Some(b"{}"),
+            };
+            batch.push(row, &known, &mut unmet);
+        }
+        assert_eq!(unmet, HashSet::from(["o2".to_string(), "o3".to_string()]));
+        assert_eq!(batch.last_id(), Some("id6"));
+        let mut all = known;
+        all.insert("o2".into(), ("two".into(), "Two".into()));
+        all.insert("o3".into(), ("three".into(), "Three".into()));
+        batch.organisations = Arc::new(all);
+        let slugs: Vec<&str> =
+            batch.rows().map(|row| row.map(|row| row.organisation_slug)).collect::<Result<_>>().unwrap();
+        assert_eq!(slugs, ["one", "one", "two", "two", "one", "three", "one"]);
+        assert_eq!(Batch::default().last_id(), None);
+    }
+
+    #[test]
     fn a_row_of_an_organisation_not_looked_up_is_an_error_not_a_panic() {
         let mut batch = Batch::default();
         batch.text(Some(b"a1"));
         batch.number(Some(1));
         batch.text(Some(b"o-unknown"));
-        batch.end_row(b"a1");
+        batch.end_row(0);
         assert!(batch.rows().next().is_some_and(|row| row.is_err()));
     }
 
@@ -612,7 +670,7 @@ mod tests {
         let mut batch = Batch::default();
         batch.text(Some(b"a1"));
         batch.number(Some(1));
-        batch.end_row(b"a1");
+        batch.end_row(0);
         let mut rows = batch.rows();
         assert!(rows.next().is_some_and(|row| row.is_err()));
         assert!(rows.next().is_none());
