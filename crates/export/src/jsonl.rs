@@ -135,8 +135,10 @@ fn value(
 }
 
 fn meta_json(out: &mut Vec<u8>, column: MetaColumn, meta: &Meta<'_>, row: usize) {
-    json_str(out, column.name());
-    out.push(b':');
+    // Metadata names are plain ASCII: quoted, they need no escaping.
+    out.push(b'"');
+    out.extend_from_slice(column.name().as_bytes());
+    out.extend_from_slice(b"\":");
     match meta_value(column, meta, row) {
         MetaValue::Empty => out.extend_from_slice(b"null"),
         MetaValue::Text(t) => json_str(out, t),
@@ -338,6 +340,16 @@ impl<W: Write + Send> ExportWriter for JsonlWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_names_need_no_escaping() {
+        use crate::plan::{LOG_META, RETURN_META, TABLE_META};
+        for column in RETURN_META.iter().chain(LOG_META).chain(TABLE_META) {
+            let mut escaped = Vec::new();
+            json_str(&mut escaped, column.name());
+            assert_eq!(escaped, format!("\"{}\"", column.name()).into_bytes());
+        }
+    }
 
     #[test]
     fn strings_are_escaped_as_json() {

@@ -422,6 +422,13 @@ fn json_lines_write_labels_when_asked_and_drafts_as_stored() {
 }
 
 #[test]
+fn json_lines_have_every_key_in_order_with_empty_answers_null() {
+    let plan = plan_of(&[&example("lettings-log")]);
+    let (bytes, _) = export(Format::Jsonl, &plan, Options::default(), &[(meta("b", 1), DRAFT_LETTING)]);
+    insta::assert_snapshot!(text(&bytes), @r#"{"_id":"b","_organisation":"Riverside Homes","_organisation_id":"org-1","_period":"2026-04-01","_state":"submitted","_version":1,"_upload":null,"_updated_at":"2026-04-01T09:30:00.123Z","owning_org_code":null,"tenancy_start":"31/04/2026","tenancy_code":12345,"needs_type":null,"rent_type":"9","is_renewal":"maybe","property_postcode":null,"la_code":null,"property_type":null,"bedrooms":"two","void_date":null,"is_adapted":null,"tenancy_type":null,"tenancy_length":null,"is_starter":null,"household_size":null,"lead_age":null,"lead_sex":null,"lead_working":null,"person2_relationship":null,"person2_age":null,"person2_sex":null,"person2_working":null,"person3_age":null,"person3_working":null,"armed_forces":null,"has_disability":null,"reason":null,"reason_other":null,"prior_accommodation":null,"previous_postcode":null,"was_homeless":null,"on_waiting_list_years":null,"referral":null,"income_known":null,"weekly_income":null,"housing_benefit":null,"rent_period":null,"basic_rent":"abc","service_charge":null,"personal_service_charge":null,"support_charge":null,"total_charge":null}"#);
+}
+
+#[test]
 fn json_lines_of_one_table_have_a_line_per_row() {
     let plan = plan_of(&[&example("towns-fund-monitoring")]);
     let options = Options { table: Some("spend".into()), ..Options::default() };
