@@ -125,8 +125,18 @@ pub(crate) fn is_decimal(s: &str) -> bool {
 
 /// True when `s` is a decimal that JSON accepts as a number as it is (no leading zeros).
 pub(crate) fn is_json_number(s: &str) -> bool {
-    let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
-    is_decimal(s) && !(digits.len() > 1 && digits[0] == b'0' && digits[1] != b'.')
+    // One pass: JSON Lines asks this of every number it writes.
+    let b = s.as_bytes();
+    let b = b.strip_prefix(b"-").unwrap_or(b);
+    let whole = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if whole == 0 || (whole > 1 && b[0] == b'0') {
+        return false;
+    }
+    match b.get(whole..) {
+        Some([]) => true,
+        Some([b'.', fraction @ ..]) => !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// An exact decimal as an integer scaled by 10^`scale` (rounded half away from zero), if it is a
@@ -277,6 +287,18 @@ mod tests {
         }
         assert!(is_json_number("0.5") && is_json_number("-0") && is_json_number("10"));
         assert!(!is_json_number("007") && !is_json_number("-01"));
+        assert!(!is_json_number("1.") && !is_json_number("-") && !is_json_number("1e5"));
+    }
+
+    proptest::proptest! {
+        /// A JSON number in the decimal form answers are stored in: exactly what `serde_json`
+        /// reads as a number, given no exponent and no spaces.
+        #[test]
+        fn json_numbers_are_what_json_reads_as_numbers(s in "-?[0-9.]{0,6}|\\PC{0,8}") {
+            let json = !s.contains(['e', 'E']) && !s.contains(char::is_whitespace)
+                && serde_json::from_str::<serde_json::Number>(&s).is_ok();
+            proptest::prop_assert_eq!(is_json_number(&s), json, "{}", s);
+        }
     }
 
     #[test]

@@ -428,6 +428,61 @@ fn json_lines_have_every_key_in_order_with_empty_answers_null() {
     insta::assert_snapshot!(text(&bytes), @r#"{"_id":"b","_organisation":"Riverside Homes","_organisation_id":"org-1","_period":"2026-04-01","_state":"submitted","_version":1,"_upload":null,"_updated_at":"2026-04-01T09:30:00.123Z","owning_org_code":null,"tenancy_start":"31/04/2026","tenancy_code":12345,"needs_type":null,"rent_type":"9","is_renewal":"maybe","property_postcode":null,"la_code":null,"property_type":null,"bedrooms":"two","void_date":null,"is_adapted":null,"tenancy_type":null,"tenancy_length":null,"is_starter":null,"household_size":null,"lead_age":null,"lead_sex":null,"lead_working":null,"person2_relationship":null,"person2_age":null,"person2_sex":null,"person2_working":null,"person3_age":null,"person3_working":null,"armed_forces":null,"has_disability":null,"reason":null,"reason_other":null,"prior_accommodation":null,"previous_postcode":null,"was_homeless":null,"on_waiting_list_years":null,"referral":null,"income_known":null,"weekly_income":null,"housing_benefit":null,"rent_period":null,"basic_rent":"abc","service_charge":null,"personal_service_charge":null,"support_charge":null,"total_charge":null}"#);
 }
 
+/// A log whose keys are short and long (past the writer's 32-byte block copies) for the property
+/// below.
+const KEYS: &str = r#"formwork: 1
+collection: keys
+version: 1
+title: Keys
+kind: log
+schedule: {frequency: annual, start: 2026-04-01, due: 30d}
+record_key: [k]
+sections:
+  - id: main
+    title: Main
+    questions:
+      - {id: k, label: Key, type: text}
+      - {id: a, label: A, type: text, required: false}
+      - {id: a_question_whose_id_is_longer_than_thirty_two_bytes, label: Long, type: text, required: false}
+      - {id: paid, label: Paid, type: money, required: false}
+      - {id: ok, label: OK, type: yes_no, required: false}
+"#;
+
+proptest::proptest! {
+    /// Whatever the answers (any text, numbers valid or kept as typed, short or long, last in
+    /// the stored object or not), each line reads back as exactly them: text as stored, numbers
+    /// as numbers, what is missing as null.
+    #[test]
+    fn json_lines_read_back_as_the_answers_stored(
+        a in proptest::option::of("\\PC{0,40}|[\\x00-\\x7f]{0,40}"),
+        long in proptest::option::of("\\PC{0,80}"),
+        paid in proptest::option::of("-?[0-9]{1,12}(\\.[0-9]{1,2})?|0[0-9]+|[0-9a-z.]{0,6}"),
+        ok in proptest::option::of(proptest::bool::ANY),
+    ) {
+        use serde_json::{Value, json};
+        let plan = plan_of(&[KEYS]);
+        let mut stored = serde_json::Map::new();
+        let long_id = "a_question_whose_id_is_longer_than_thirty_two_bytes";
+        for (id, value) in [("a", a.clone().map(Value::from)), (long_id, long.clone().map(Value::from)),
+                            ("paid", paid.clone().map(Value::from)), ("ok", ok.map(Value::from))] {
+            if let Some(v) = value {
+                stored.insert(id.to_string(), v);
+            }
+        }
+        let answers = Value::Object(stored).to_string();
+        let (bytes, _) = export(Format::Jsonl, &plan, Options::default(), &[(meta("r", 1), &answers)]);
+        let line: Value = serde_json::from_slice(&bytes).unwrap();
+        // Numbers as JSON reads them, but in the decimal form answers are stored in (no exponent).
+        let number = |p: &str| !p.contains(['e', 'E']) && serde_json::from_str::<serde_json::Number>(p).is_ok();
+        let paid_json = paid.map(|p| if number(&p) { serde_json::from_str(&p).unwrap() } else { json!(p) });
+        proptest::prop_assert_eq!(&line["a"], &a.map_or(Value::Null, Value::from));
+        proptest::prop_assert_eq!(&line[long_id], &long.map_or(Value::Null, Value::from));
+        proptest::prop_assert_eq!(&line["paid"], &paid_json.unwrap_or(Value::Null));
+        proptest::prop_assert_eq!(&line["ok"], &ok.map_or(Value::Null, Value::from));
+        proptest::prop_assert_eq!(line.as_object().map(|o| o.len()), Some(8 + 5));
+    }
+}
+
 #[test]
 fn json_lines_of_one_table_have_a_line_per_row() {
     let plan = plan_of(&[&example("towns-fund-monitoring")]);
